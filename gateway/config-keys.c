@@ -1,0 +1,50 @@
+/* SPDX-License-Identifier: MIT
+ * Every configuration key meetgate accepts, with its default and what is allowed.
+ * conf/meetgate.conf and docs/configuration.md describe the same keys. */
+#include "gateway/config.h"
+
+#define STR(s, k, d, h)                                                                                                \
+  {                                                                                                                    \
+    s, k, MG_CONFIG_STRING, d, 0, 0, NULL, FALSE, h                                                                    \
+  }
+#define SECRET(s, k, h)                                                                                                \
+  {                                                                                                                    \
+    s, k, MG_CONFIG_STRING, NULL, 0, 0, NULL, TRUE, h                                                                  \
+  }
+#define INT(s, k, d, lo, hi, h)                                                                                        \
+  {                                                                                                                    \
+    s, k, MG_CONFIG_INT, d, lo, hi, NULL, FALSE, h                                                                     \
+  }
+#define BOOL(s, k, d, h)                                                                                               \
+  {                                                                                                                    \
+    s, k, MG_CONFIG_BOOL, d, 0, 0, NULL, FALSE, h                                                                      \
+  }
+#define ENUM(s, k, d, c, h)                                                                                            \
+  {                                                                                                                    \
+    s, k, MG_CONFIG_ENUM, d, 0, 0, c, FALSE, h                                                                         \
+  }
+#define ADDR(s, k, d, h)                                                                                               \
+  {                                                                                                                    \
+    s, k, MG_CONFIG_ADDRESS, d, 0, 0, NULL, FALSE, h                                                                   \
+  }
+
+const MgConfigKey mg_config_keys[] = {
+  ADDR("server", "listen", "127.0.0.1:8080", "HTTP/WebSocket listen address, host:port (port 0: any free port)"),
+  STR("server", "public_url", NULL, "URL people use to reach this server, for links; default http(s)://<listen>"),
+  STR("server", "data_dir", NULL, "state folder (store, secret); default $XDG_STATE_HOME/meetgate"),
+  STR("server", "tls_cert", NULL, "PEM certificate chain; with tls_key, serve HTTPS and WSS"),
+  STR("server", "tls_key", NULL, "PEM private key for tls_cert"),
+  INT("server", "max_body", "1048576", 1024, 268435456, "largest request body accepted, bytes"),
+  INT("server", "max_header", "8192", 1024, 65536, "largest request header block accepted, bytes"),
+  INT("server", "max_ws_message", "65536", 1024, 16777216, "largest WebSocket message accepted, bytes"),
+  INT("server", "idle_timeout", "60", 5, 3600, "seconds before an idle HTTP connection is closed"),
+  BOOL("server", "production", "false", "refuse to start with a generated, default or short secret"),
+  SECRET("server", "secret",
+         "signing secret for join tokens (>= 32 chars); generated and stored in data_dir when unset"),
+  ENUM("log", "format", "auto", "auto|text|json", "auto: text on a terminal, JSON lines otherwise"),
+  ENUM("log", "level", "info", "error|warning|info|debug", "default level for every module"),
+  STR("log", "modules", NULL, "per-module levels, e.g. http=debug,store=warning"),
+  STR("store", "path", NULL, "SQLite database file; default <data_dir>/meetgate.db"),
+  INT("media", "workers", "0", 0, 256, "media worker threads; 0 = one per core"),
+  { NULL },
+};

@@ -1,0 +1,273 @@
+/* SPDX-License-Identifier: MIT
+ * Daemon start-up, the signaling WebSocket glue, and graceful shutdown. */
+#define G_LOG_DOMAIN "daemon"
+#include "gateway/daemon.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <glib-unix.h>
+#include <glib/gstdio.h>
+#include <signal.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "gateway/http.h"
+#include "gateway/log.h"
+#include "gateway/web.h"
+#include "media/worker.h"
+#include "signaling/session.h"
+#include "signaling/store.h"
+
+#define MIN_SECRET_LEN 32
+#define SHUTDOWN_WS_GRACE_US (1 * G_USEC_PER_SEC)
+
+struct MgDaemon {
+  MgConfig *cfg;
+  GMainLoop *loop;
+  MgStore *store;
+  MgWorkerPool *workers;
+  MgHttpServer *http;
+  MgWebState web;
+  MgSessionStats session_stats;
+  char *public_url;
+  guint sig_int, sig_term;
+};
+
+/* Values that must never sign tokens in production. */
+static const char *const weak_secrets[] = { "changeme", "change-me", "secret", "meetgate", "default", "password" };
+
+char *
+mg_daemon_data_dir(const MgConfig *cfg)
+{
+  const char *dir = mg_config_get_string(cfg, "server", "data_dir");
+  return dir ? g_strdup(dir) : g_build_filename(g_get_user_state_dir(), "meetgate", NULL);
+}
+
+static char *
+generate_secret(void)
+{
+  guint8 raw[32];
+  for (gsize i = 0; i < sizeof raw; i += 4) {
+    guint32 r = g_random_int();
+    memcpy(raw + i, &r, 4);
+  }
+  /* GRand is seeded from /dev/urandom; still mix in a second source. */
+  g_autoptr(GChecksum) sum = g_checksum_new(G_CHECKSUM_SHA256);
+  g_autofree char *uuid = g_uuid_string_random();
+  g_checksum_update(sum, raw, sizeof raw);
+  g_checksum_update(sum, (const guchar *)uuid, strlen(uuid));
+  return g_strdup(g_checksum_get_string(sum));
+}
+
+static gboolean
+load_or_create_secret(MgConfig *cfg, const char *data_dir, GError **error)
+{
+  g_autofree char *path = g_build_filename(data_dir, "secret", NULL);
+  g_autofree char *secret = NULL;
+  g_autoptr(GError) local = NULL;
+
+  if (g_file_get_contents(path, &secret, NULL, &local)) {
+    g_strstrip(secret);
+  } else if (g_error_matches(local, G_FILE_ERROR, G_FILE_ERROR_NOENT)) {
+    secret = generate_secret();
+    g_autofree char *text = g_strconcat(secret, "\n", NULL);
+    int fd = g_open(path, O_WRONLY | O_CREAT | O_EXCL, 0600);
+    if (fd < 0 || write(fd, text, strlen(text)) != (gssize)strlen(text) || fsync(fd) < 0) {
+      g_set_error(error, G_FILE_ERROR, g_file_error_from_errno(errno), "%s: cannot store the generated secret: %s",
+                  path, g_strerror(errno));
+      if (fd >= 0)
+        close(fd);
+      return FALSE;
+    }
+    close(fd);
+    g_message("generated a new signing secret and stored it in %s (mode 0600)", path);
+  } else {
+    g_set_error(error, G_FILE_ERROR, G_FILE_ERROR_FAILED, "%s", local->message);
+    return FALSE;
+  }
+  return mg_config_set(cfg, "server", "secret", secret, MG_CONFIG_SOURCE_RUNTIME, path, error);
+}
+
+gboolean
+mg_daemon_prepare_secret(MgConfig *cfg, const char *data_dir, GError **error)
+{
+  gboolean production = mg_config_get_bool(cfg, "server", "production");
+  const char *secret = mg_config_get_string(cfg, "server", "secret");
+
+  if (!secret) {
+    if (production) {
+      g_set_error(error, MG_CONFIG_ERROR, 10,
+                  "production mode needs [server] secret (or MEETGATE_SERVER_SECRET) set to %d or more random "
+                  "characters; a generated secret is refused",
+                  MIN_SECRET_LEN);
+      return FALSE;
+    }
+    if (!load_or_create_secret(cfg, data_dir, error))
+      return FALSE;
+    secret = mg_config_get_string(cfg, "server", "secret");
+  }
+  mg_log_add_secret(secret);
+  if (!production)
+    return TRUE;
+  for (gsize i = 0; i < G_N_ELEMENTS(weak_secrets); i++) {
+    if (!g_ascii_strcasecmp(secret, weak_secrets[i])) {
+      g_set_error(error, MG_CONFIG_ERROR, 10, "production mode refuses the default secret; set [server] secret");
+      return FALSE;
+    }
+  }
+  if (strlen(secret) < MIN_SECRET_LEN) {
+    g_set_error(error, MG_CONFIG_ERROR, 10, "production mode needs a [server] secret of %d or more characters",
+                MIN_SECRET_LEN);
+    return FALSE;
+  }
+  return TRUE;
+}
+
+/* ---- signaling WebSocket glue ---- */
+
+static void
+ws_send(json_t *msg, gpointer conn)
+{
+  mg_ws_conn_send_json(conn, json_incref(msg));
+}
+
+static void
+ws_close(guint16 code, const char *reason, gpointer conn)
+{
+  mg_ws_conn_close(conn, code, reason);
+}
+
+static const MgSessionTransport ws_transport = { ws_send, ws_close };
+
+static gpointer
+ws_opened(MgWsConn *conn, gpointer data)
+{
+  MgDaemon *d = data;
+  return mg_session_new(&ws_transport, conn, &d->session_stats);
+}
+
+static void
+ws_message(MgWsConn *conn, const char *text, gsize len, gpointer session)
+{
+  mg_session_handle(session, text, len, g_get_monotonic_time());
+}
+
+static void
+ws_closed(MgWsConn *conn, gpointer session)
+{
+  mg_session_free(session);
+}
+
+static const MgWsHandler signaling_ws = { ws_opened, ws_message, ws_closed };
+
+/* ---- start-up ---- */
+
+static gboolean
+start_http(MgDaemon *d, GError **error)
+{
+  MgConfig *cfg = d->cfg;
+  MgHttpSettings s = {
+    .tls_cert = (char *)mg_config_get_string(cfg, "server", "tls_cert"),
+    .tls_key = (char *)mg_config_get_string(cfg, "server", "tls_key"),
+    .max_body = mg_config_get_int(cfg, "server", "max_body"),
+    .max_header = mg_config_get_int(cfg, "server", "max_header"),
+    .max_ws_message = mg_config_get_int(cfg, "server", "max_ws_message"),
+    .idle_timeout_s = mg_config_get_int(cfg, "server", "idle_timeout"),
+  };
+  g_autofree char *host = NULL;
+  if (!s.tls_cert != !s.tls_key) {
+    g_set_error(error, MG_CONFIG_ERROR, 11, "[server] tls_cert and tls_key go together; set both or neither");
+    return FALSE;
+  }
+  mg_config_get_address(cfg, "server", "listen", &host, &s.port);
+  s.host = host;
+  d->http = mg_http_server_new(d->loop, &s, error);
+  if (!d->http)
+    return FALSE;
+
+  mg_web_add_health(d->http, &d->web);
+  mg_http_server_add_websocket(d->http, "/ws", &signaling_ws, d);
+  mg_web_add_static(d->http); /* last: it answers every other GET */
+
+  const char *public_url = mg_config_get_string(cfg, "server", "public_url");
+  gboolean v6 = strchr(host, ':') != NULL;
+  d->public_url = public_url ? g_strdup(public_url)
+                             : g_strdup_printf("%s://%s%s%s:%u", mg_http_server_is_tls(d->http) ? "https" : "http",
+                                               v6 ? "[" : "", host, v6 ? "]" : "", mg_http_server_get_port(d->http));
+  return TRUE;
+}
+
+static gboolean
+on_signal(gpointer data)
+{
+  MgDaemon *d = data;
+  g_message("shutting down");
+  g_main_loop_quit(d->loop);
+  return G_SOURCE_CONTINUE;
+}
+
+MgDaemon *
+mg_daemon_new(MgConfig *cfg, GError **error)
+{
+  g_autoptr(MgDaemon) d = g_new0(MgDaemon, 1);
+  d->cfg = cfg;
+  d->loop = g_main_loop_new(NULL, FALSE);
+  d->web.started_us = g_get_monotonic_time();
+
+  g_autofree char *data_dir = mg_daemon_data_dir(cfg);
+  if (g_mkdir_with_parents(data_dir, 0700) < 0) {
+    g_set_error(error, G_FILE_ERROR, g_file_error_from_errno(errno), "%s: cannot create the data folder: %s", data_dir,
+                g_strerror(errno));
+    return NULL;
+  }
+  if (!mg_daemon_prepare_secret(cfg, data_dir, error))
+    return NULL;
+
+  const char *store_path = mg_config_get_string(cfg, "store", "path");
+  g_autofree char *default_store = g_build_filename(data_dir, "meetgate.db", NULL);
+  d->store = d->web.store = mg_store_open(store_path ? store_path : default_store, error);
+  if (!d->store)
+    return NULL;
+
+  d->workers = mg_worker_pool_new(mg_config_get_int(cfg, "media", "workers"));
+  if (!start_http(d, error))
+    return NULL;
+
+  signal(SIGPIPE, SIG_IGN);
+  d->sig_int = g_unix_signal_add(SIGINT, on_signal, d);
+  d->sig_term = g_unix_signal_add(SIGTERM, on_signal, d);
+  g_message("meetgate %s listening on %s/ (data in %s)", MG_VERSION, d->public_url, data_dir);
+  return g_steal_pointer(&d);
+}
+
+int
+mg_daemon_run(MgDaemon *d)
+{
+  g_main_loop_run(d->loop);
+
+  /* Tell WebSocket clients we are going, give them a moment, then stop. */
+  mg_http_server_close_websockets(d->http);
+  gint64 deadline = g_get_monotonic_time() + SHUTDOWN_WS_GRACE_US;
+  while (mg_http_server_get_ws_count(d->http) && g_get_monotonic_time() < deadline)
+    if (!g_main_context_iteration(NULL, FALSE))
+      g_usleep(2000);
+  return 0;
+}
+
+void
+mg_daemon_free(MgDaemon *d)
+{
+  if (!d)
+    return;
+  if (d->sig_int)
+    g_source_remove(d->sig_int);
+  if (d->sig_term)
+    g_source_remove(d->sig_term);
+  g_clear_pointer(&d->http, mg_http_server_free);
+  g_clear_pointer(&d->workers, mg_worker_pool_free);
+  g_clear_pointer(&d->store, mg_store_close);
+  g_free(d->public_url);
+  g_main_loop_unref(d->loop);
+  mg_config_free(d->cfg);
+  g_free(d);
+}

@@ -1,0 +1,41 @@
+/* SPDX-License-Identifier: MIT
+ * The store: one SQLite database in WAL mode with versioned migrations.
+ * Modules own their tables; their schema lives in the migration list. */
+#pragma once
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+typedef struct MgStore MgStore;
+typedef struct sqlite3 sqlite3;
+
+#define MG_STORE_ERROR (mg_store_error_quark())
+GQuark mg_store_error_quark(void);
+
+typedef enum {
+  MG_STORE_ERROR_OPEN,
+  MG_STORE_ERROR_MIGRATION,
+  MG_STORE_ERROR_TOO_NEW,
+  MG_STORE_ERROR_QUERY,
+} MgStoreError;
+
+/* Opens (or creates) the database at path and brings its schema to the
+ * current version. A migration that fails rolls back every migration of this
+ * start and leaves the file as it was. (transfer full) */
+MgStore *mg_store_open(const char *path, GError **error);
+/* Same, with an explicit migration list (NULL-terminated SQL scripts; the
+ * schema version is the number applied). For tests. */
+MgStore *mg_store_open_with(const char *path, const char *const *migrations, GError **error);
+void mg_store_close(MgStore *store);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(MgStore, mg_store_close)
+
+int mg_store_get_version(MgStore *store);
+/* A cheap liveness query for /healthz. */
+gboolean mg_store_ping(MgStore *store);
+/* Checkpoints the WAL into the main file (shutdown). */
+void mg_store_flush(MgStore *store);
+/* The connection, for the modules that own tables. Used on the control loop only. */
+sqlite3 *mg_store_get_db(MgStore *store);
+
+G_END_DECLS
