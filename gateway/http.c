@@ -456,10 +456,35 @@ callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in
 
 /* ---- the server ---- */
 
+/* Tries the address first: lws's own message for a busy port is vague, and it
+ * leaks on that path. */
+static gboolean
+check_bindable(const char *host, guint16 port, GError **error)
+{
+  g_autoptr(GInetAddress) addr = g_inet_address_new_from_string(host);
+  if (!addr) {
+    g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_ARGUMENT, "cannot serve HTTP on %s: not an IP address", host);
+    return FALSE;
+  }
+  g_autoptr(GSocket) sock =
+    g_socket_new(g_inet_address_get_family(addr), G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, error);
+  if (!sock)
+    return FALSE;
+  g_autoptr(GSocketAddress) sa = g_inet_socket_address_new(addr, port);
+  g_autoptr(GError) local = NULL;
+  if (!g_socket_bind(sock, sa, TRUE, &local)) {
+    g_set_error(error, G_IO_ERROR, local->code, "cannot serve HTTP on %s:%u: %s", host, port, local->message);
+    return FALSE;
+  }
+  return TRUE;
+}
+
 MgHttpServer *
 mg_http_server_new(GMainLoop *loop, const MgHttpSettings *settings, GError **error)
 {
   struct lws_context_creation_info info;
+  if (!check_bindable(settings->host, settings->port, error))
+    return NULL;
   MgHttpServer *server = g_new0(MgHttpServer, 1);
   void *foreign_loops[1] = { loop };
 
@@ -484,8 +509,9 @@ mg_http_server_new(GMainLoop *loop, const MgHttpSettings *settings, GError **err
   info.iface = server->settings.host;
   info.protocols = server->protocols;
   info.user = server;
-  info.options = LWS_SERVER_OPTION_GLIB | LWS_SERVER_OPTION_VALIDATE_UTF8 |
-                 LWS_SERVER_OPTION_DISABLE_IPV6 * !strchr(settings->host, ':');
+  info.options = LWS_SERVER_OPTION_GLIB | LWS_SERVER_OPTION_VALIDATE_UTF8;
+  if (!strchr(settings->host, ':'))
+    info.options |= LWS_SERVER_OPTION_DISABLE_IPV6;
   info.foreign_loops = foreign_loops;
   info.max_http_header_data = settings->max_header;
   info.keepalive_timeout = settings->idle_timeout_s;
@@ -500,7 +526,7 @@ mg_http_server_new(GMainLoop *loop, const MgHttpSettings *settings, GError **err
   server->ctx = lws_create_context(&info);
   if (!server->ctx) {
     g_set_error(error, G_IO_ERROR, G_IO_ERROR_FAILED,
-                "cannot serve HTTP on %s:%u (address in use, not local, or bad TLS files?)", settings->host,
+                "cannot serve HTTP on %s:%u (check the TLS certificate and key files)", settings->host,
                 settings->port);
     mg_http_server_free(server);
     return NULL;
