@@ -1,0 +1,113 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
+# Writes the checked-in seed corpus of the fuzz targets: a handful of valid
+# and deliberately broken inputs each. Run from anywhere; rewrites corpus/.
+import os
+import shutil
+import struct
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+def rtp(seq=1, ts=1000, ssrc=0x1234, pt=96, marker=0, csrcs=(), ext=None, payload=b"\x90\x80\x01\x10", pad=0):
+    b0 = 0x80 | (0x20 if pad else 0) | (0x10 if ext else 0) | len(csrcs)
+    out = struct.pack("!BBHII", b0, (marker << 7) | pt, seq & 0xFFFF, ts, ssrc)
+    out += b"".join(struct.pack("!I", c) for c in csrcs)
+    if ext:
+        profile, data = ext
+        data += b"\0" * (-len(data) % 4)
+        out += struct.pack("!HH", profile, len(data) // 4) + data
+    out += payload
+    if pad:
+        out += b"\0" * (pad - 1) + bytes([pad])
+    return out
+
+
+def one_byte(*elems):
+    return (0xBEDE, b"".join(bytes([(i << 4) | (len(d) - 1)]) + d for i, d in elems))
+
+
+def two_byte(*elems):
+    return (0x1000, b"".join(bytes([i, len(d)]) + d for i, d in elems))
+
+
+def rtcp(pt, count, body, pad=0):
+    body += b"\0" * (-len(body) % 4)
+    if pad:
+        body += b"\0" * (pad - 1) + bytes([pad])
+    return struct.pack("!BBH", 0x80 | (0x20 if pad else 0) | count, pt, len(body) // 4) + body
+
+
+BLOCK = struct.pack("!IB3sIIII", 0x2222, 10, b"\xff\xff\xfe", 0x1FFFF, 30, 0x12345678, 0x8000)
+SR = rtcp(200, 1, struct.pack("!IQIII", 0x1111, 0xE54C000080000000, 1000, 5, 500) + BLOCK)
+RR = rtcp(201, 1, struct.pack("!I", 0x1111) + BLOCK)
+SDES = rtcp(202, 1, struct.pack("!I", 0x1111) + b"\x01\x04abcd\x00")
+BYE = rtcp(203, 2, struct.pack("!II", 0x1111, 0x3333))
+NACK = rtcp(205, 1, struct.pack("!IIHHHH", 0x1111, 0x2222, 65534, 5, 100, 0x8000))
+TWCC = rtcp(205, 15, struct.pack("!IIHHI", 0x1111, 0x2222, 1, 2, 0x00000120))
+PLI = rtcp(206, 1, struct.pack("!II", 0x1111, 0x2222))
+FIR = rtcp(206, 4, struct.pack("!IIIB3x", 0x1111, 0, 0x2222, 7))
+REMB = rtcp(206, 15, struct.pack("!II4sBBHII", 0x1111, 0, b"REMB", 2, 0x0D, 0, 0x2222, 0x3333), pad=4)
+
+EXT = one_byte((1, b"0"), (2, b"\x12\x34\x56"), (3, b"\x00\x07"), (4, b"\x9a"), (10, b"h"))
+
+CORPUS = {
+    "rtp": {
+        "plain": rtp(),
+        "marker-wrap": rtp(seq=65535, ts=0xFFFFFFFF, marker=1),
+        "one-byte-ext": rtp(ext=EXT),
+        "two-byte-ext": rtp(ext=two_byte((1, b"mid0"), (20, b""), (200, b"\x80")), pad=3),
+        "csrcs": rtp(csrcs=(1, 2, 3), ext=EXT),
+        "truncated": rtp(ext=EXT)[:17],
+        "bad-version": b"\x40" + rtp()[1:],
+        "ext-overrun": rtp(ext=(0xBEDE, b"\x1f\x00\x00\x00")),
+        "bad-padding": rtp(pad=1)[:-1] + b"\xff",
+        "empty": b"",
+    },
+    "rtcp": {
+        "sr-sdes-bye": SR + SDES + BYE,
+        "rr": RR,
+        "feedback": RR + NACK + PLI + TWCC + FIR + REMB,
+        "nack-input": struct.pack("!8H", 1, 2, 3, 20, 65535, 0, 17, 40000),
+        "bad-version": b"\x40" + RR[1:],
+        "length-overrun": RR[:3] + b"\x40" + RR[4:],
+        "padding-middle": rtcp(206, 1, struct.pack("!II", 1, 2), pad=4) + RR,
+        "rr-count-lie": b"\x9f" + RR[1:],
+        "remb-count-lie": REMB[:16] + b"\x40" + REMB[17:],
+        "truncated": (SR + NACK)[:33],
+    },
+    "demux": {
+        "vp8-key-15bit": b"\x90\xe0\x80\x01\x05\x20\x10\x00",
+        "vp8-7bit": b"\x80\x80\x05\x11",
+        "vp8-truncated": b"\x90\xe0\x80",
+        "h264-stap-a": b"\x78\x00\x02\x67\x42\x00\x02\x68\xce",
+        "h264-fu-a": b"\x7c\x85\x88",
+        "vp9-key": b"\xa8\x80\x01\x00\x07",
+        "stun": b"\x00\x01\x00\x00\x21\x12\xa4\x42",
+        "dtls": b"\x16\xfe\xfd\x00\x00",
+        "rtp-sequence": b"".join(
+            bytes([len(p)]) + p
+            for p in (
+                rtp(seq=65534, ssrc=1, payload=b"\x90\xe0\xff\xfe\x05\x20\x10\x00"),
+                rtp(seq=65535, ssrc=1, payload=b"\x90\xe0\xff\xff\x05\x20\x11\x00"),
+                rtp(seq=10, ssrc=2, payload=b"\x90\xe0\x05\x07\x20\x10\x00"),
+                rtp(seq=9, ssrc=2, payload=b"\x90\xe0\x04\x07\x20\x11\x00"),
+                rtp(seq=11, ssrc=2, payload=b"\x80"),
+            )
+        ),
+    },
+}
+
+
+def main():
+    root = os.path.join(HERE, "corpus")
+    shutil.rmtree(root, ignore_errors=True)
+    for target, files in CORPUS.items():
+        os.makedirs(os.path.join(root, target))
+        for name, data in files.items():
+            with open(os.path.join(root, target, name), "wb") as f:
+                f.write(data)
+
+
+if __name__ == "__main__":
+    main()
