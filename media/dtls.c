@@ -341,12 +341,14 @@ verify_cb(int ok, X509_STORE_CTX *store)
   MgDtls *d = ssl ? SSL_get_app_data(ssl) : NULL;
   if (!d)
     return 0;
-  if (!d->remote_md)
-    return 1; /* checked when the fingerprint arrives */
-  if (fingerprint_matches(d, X509_STORE_CTX_get0_cert(store)))
-    return 1;
-  d->fp_mismatch = TRUE;
-  return 0;
+  if (d->remote_md && !fingerprint_matches(d, X509_STORE_CTX_get0_cert(store))) {
+    d->fp_mismatch = TRUE;
+    X509_STORE_CTX_set_error(store, X509_V_ERR_CERT_REJECTED); /* alert bad_certificate */
+    return 0;
+  }
+  /* Without a fingerprint yet, try_connect() checks it when it arrives. */
+  X509_STORE_CTX_set_error(store, X509_V_OK);
+  return 1;
 }
 
 static gboolean
@@ -576,6 +578,27 @@ mg_dtls_set_remote_fingerprint(MgDtls *d, const char *hash_name, const char *val
   memcpy(d->remote_fp, fp, d->remote_fp_len);
   try_connect(d);
   leave(d);
+  return TRUE;
+}
+
+gboolean
+mg_dtls_set_srtp_profiles(MgDtls *d, const MgSrtpProfile *profiles, gsize n, GError **error)
+{
+  g_return_val_if_fail(d && (profiles || !n), FALSE);
+  g_autoptr(GString) list = g_string_new(NULL);
+  for (gsize i = 0; i < n; i++) {
+    const char *name = mg_srtp_profile_name(profiles[i]);
+    if (!name) {
+      g_set_error(error, MG_DTLS_ERROR, 0, "unsupported SRTP profile 0x%04x", profiles[i]);
+      return FALSE;
+    }
+    g_string_append_printf(list, "%s%s", i ? ":" : "", name);
+  }
+  if (n == 0 || SSL_set_tlsext_use_srtp(d->ssl, list->str) != 0) { /* 0 is success here */
+    ERR_clear_error();
+    g_set_error(error, MG_DTLS_ERROR, 0, "cannot offer SRTP profiles \"%s\"", list->str);
+    return FALSE;
+  }
   return TRUE;
 }
 

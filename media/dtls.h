@@ -83,6 +83,10 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(MgDtls, mg_dtls_free)
  * hash_name: sha-256 (or sha-1, sha-384, sha-512). May come before or after
  * the handshake: when it comes after, connected or failed fires from here. */
 gboolean mg_dtls_set_remote_fingerprint(MgDtls *dtls, const char *hash_name, const char *value, GError **error);
+/* Restricts the offered SRTP profiles to these, in this order of preference
+ * (default: AEAD_AES_128_GCM, AEAD_AES_256_GCM, AES128_CM_SHA1_80,
+ * AES128_CM_SHA1_32). Call before mg_dtls_start(). */
+gboolean mg_dtls_set_srtp_profiles(MgDtls *dtls, const MgSrtpProfile *profiles, gsize n, GError **error);
 /* Overall handshake timeout (default MG_DTLS_HANDSHAKE_TIMEOUT_US); set it
  * before mg_dtls_start(). */
 void mg_dtls_set_handshake_timeout(MgDtls *dtls, gint64 timeout_us);
