@@ -293,7 +293,7 @@ timer_cb(SSL *ssl, unsigned int prev_us)
     d->rtx_duration_us = MIN(d->rtx_duration_us * 2, MG_DTLS_RTX_MAX_US);
     d->stats.retransmissions++;
   }
-  return d->ossl_timer || virtual_timer_supported() ? OSSL_FAR_TIMER_US : (unsigned int)d->rtx_duration_us;
+  return virtual_timer_supported() ? OSSL_FAR_TIMER_US : (unsigned int)d->rtx_duration_us;
 }
 
 /* ---- Association ----------------------------------------------------------- */
