@@ -187,13 +187,14 @@ mg_dtls_cert_get_fingerprint(MgDtlsCert *cert)
 /* ---- The datagram BIO ------------------------------------------------------ */
 
 /* True when OpenSSL hands our BIO a pointer to its own retransmission
- * deadline (a struct timeval inside the SSL object, up to 3.1). From 3.2 it
- * passes a copy, and retransmissions follow the system clock instead. */
+ * deadline (a struct timeval inside the SSL object, as 3.0 does). Later
+ * versions pass a copy (3.2 certainly; 3.1 not verified, so excluded too),
+ * and retransmissions then follow the system clock instead. */
 static gboolean
 virtual_timer_supported(void)
 {
-#if OPENSSL_VERSION_NUMBER < 0x30200000L
-  return OpenSSL_version_num() < 0x30200000L;
+#if OPENSSL_VERSION_NUMBER < 0x30100000L
+  return OpenSSL_version_num() < 0x30100000L;
 #else
   return FALSE;
 #endif
