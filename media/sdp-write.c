@@ -124,7 +124,7 @@ write_formats(GstSDPMedia *gm, const MgSdpMedia *m)
 static void
 write_media(GstSDPMessage *msg, const MgSdpSession *s, const MgSdpMedia *m)
 {
-  GstSDPMedia gm;
+  GstSDPMedia gm = { 0 }; /* init frees what it finds */
   gst_sdp_media_init(&gm);
   gst_sdp_media_set_media(&gm, m->media ? m->media : mg_sdp_kind_to_string(m->kind));
   gst_sdp_media_set_port_info(&gm, m->rejected ? 0 : m->port, 0);
