@@ -82,17 +82,17 @@
 #define CHROME_VP9                                                                                                     \
   L("a=rtpmap:98 VP9/90000")                                                                                           \
   CHROME_FB("98")                                                                                                      \
-  L("a=fmtp:98 profile-id=0") RTX("99", "98") L("a=rtpmap:100 VP9/90000") CHROME_FB("100")                             \
-      L("a=fmtp:100 profile-id=2") RTX("101", "100")
+  L("a=fmtp:98 profile-id=0")                                                                                          \
+  RTX("99", "98") L("a=rtpmap:100 VP9/90000") CHROME_FB("100") L("a=fmtp:100 profile-id=2") RTX("101", "100")
 #define CHROME_H264                                                                                                    \
   L("a=rtpmap:102 H264/90000")                                                                                         \
   CHROME_FB("102")                                                                                                     \
   L("a=fmtp:102 level-asymmetry-allowed=1;packetization-mode=1;profile-level-id=42001f")                               \
   RTX("103", "102")                                                                                                    \
-  L("a=rtpmap:104 H264/90000") CHROME_FB("104")                                                                        \
-      L("a=fmtp:104 level-asymmetry-allowed=1;packetization-mode=0;profile-level-id=42e01f") RTX("105", "104")         \
-          L("a=rtpmap:106 H264/90000") CHROME_FB("106")                                                                \
-              L("a=fmtp:106 level-asymmetry-allowed=1;packetization-mode=1;profile-level-id=42e01f") RTX("107", "106")
+  L("a=rtpmap:104 H264/90000")                                                                                         \
+  CHROME_FB("104") L("a=fmtp:104 level-asymmetry-allowed=1;packetization-mode=0;profile-level-id=42e01f")              \
+      RTX("105", "104") L("a=rtpmap:106 H264/90000") CHROME_FB("106")                                                  \
+          L("a=fmtp:106 level-asymmetry-allowed=1;packetization-mode=1;profile-level-id=42e01f") RTX("107", "106")
 #define CHROME_AV1 L("a=rtpmap:35 AV1/90000") CHROME_FB("35") RTX("36", "35")
 #define CHROME_TAIL                                                                                                    \
   L("a=rtpmap:114 red/90000")                                                                                          \
@@ -204,3 +204,27 @@ static const char whep_offer[] = CHROME_SESSION L("m=audio 9 UDP/TLS/RTP/SAVPF 1
                                 L("a=rtcp-rsize") CHROME_VP8 L("a=rtpmap:102 H264/90000") CHROME_FB("102") L(
                                     "a=fmtp:102 level-asymmetry-allowed=1;packetization-mode=1;profile-level-id=42e01f")
                                     RTX("103", "102");
+
+/* webrtcbin 1.22 with bundle-policy=max-bundle: the audio m-line is port 0 with
+ * a=bundle-only (a live bundled m-line, not a rejected one). Captured as is. */
+static const char webrtcbin_offer_max_bundle[] = L("v=0") L("o=- 4890265155553218297 0 IN IP4 0.0.0.0") L("s=-")
+    L("t=0 0") L("a=ice-options:trickle") L("a=group:BUNDLE video0 audio1") L("m=video 9 UDP/TLS/RTP/SAVPF 96") L(
+        "c=IN IP4 0.0.0.0") L("a=setup:actpass") L("a=ice-ufrag:DWOKUaMyBQBPTqs1mcis+6ZO5pj/u12N")
+        L("a=ice-pwd:LuqGiMZJao7ZeZ5jFqxhmVo5lkz+i084") L("a=rtcp-mux") L("a=rtcp-rsize") L("a=sendrecv") L(
+            "a=rtpmap:96 VP8/90000") L("a=rtcp-fb:96 nack pli") L("a=rtcp-fb:96 ccm fir") L("a=rtcp-fb:96 transport-cc")
+            L("a=framerate:30") L("a=ssrc:372957888 msid:user1862374049@host-836dee06 webrtctransceiver0")
+                L("a=ssrc:372957888 cname:user1862374049@host-836dee06") L("a=mid:video0") L(
+                    "a=fingerprint:sha-256 "
+                    "02:E1:6A:20:18:97:C4:36:E2:03:D1:33:20:67:EE:B1:B9:84:E0:BC:77:56:34:11:3A:BE:98:99:DF:BA:F5:10")
+                    L("a=rtcp-mux-only") L("m=audio 0 UDP/TLS/RTP/SAVPF 97") L("c=IN IP4 0.0.0.0") L("a=setup:actpass")
+                        L("a=ice-ufrag:DWOKUaMyBQBPTqs1mcis+6ZO5pj/u12N")
+                            L("a=ice-pwd:LuqGiMZJao7ZeZ5jFqxhmVo5lkz+i084") L("a=bundle-only") L("a=rtcp-mux")
+                                L("a=rtcp-rsize") L("a=sendrecv") L("a=rtpmap:97 OPUS/48000/2")
+                                    L("a=rtcp-fb:97 transport-cc")
+                                        L("a=fmtp:97 sprop-stereo=0;sprop-maxcapturerate=48000")
+                                            L("a=ssrc:2740145677 msid:user1862374049@host-836dee06 webrtctransceiver1")
+                                                L("a=ssrc:2740145677 cname:user1862374049@host-836dee06")
+                                                    L("a=mid:audio1") L("a=fingerprint:sha-256 "
+                                                                        "02:E1:6A:20:18:97:C4:36:E2:03:D1:33:20:67:EE:"
+                                                                        "B1:B9:84:E0:BC:77:56:34:11:3A:BE:98:99:"
+                                                                        "DF:BA:F5:10") L("a=rtcp-mux-only");

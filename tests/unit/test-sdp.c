@@ -319,6 +319,21 @@ test_answer_webrtcbin(void)
 }
 
 static void
+test_answer_bundle_only(void)
+{
+  g_autoptr(MgSdpSession) offer = parse_ok(webrtcbin_offer_max_bundle);
+  g_assert_cmpuint(media(offer, 1)->port, ==, 0);
+  g_assert_true(media(offer, 1)->bundle_only);
+  g_assert_false(media(offer, 1)->rejected);
+  g_autoptr(MgSdpSession) ans = answer_ok(webrtcbin_offer_max_bundle, NULL);
+  g_assert_false(media(ans, 1)->rejected);
+  g_assert_cmpint(media(ans, 1)->direction, ==, MG_SDP_DIRECTION_RECVONLY);
+  g_assert_cmpuint(pt_at(media(ans, 1), 0), ==, 97);
+  g_assert_cmpstrv(ans->bundle, ((const char *const[]){ "video0", "audio1", NULL }));
+  check_answer_text(ans);
+}
+
+static void
 test_answer_whep(void)
 {
   MgSdpMlinePlan mlines[] = {
@@ -516,8 +531,9 @@ test_offer_ended_track(void)
 #define CLIENT_MEDIA(kind, pts, mid, codec)                                                                            \
   L("m=" kind " 9 UDP/TLS/RTP/SAVPF " pts)                                                                             \
   L("c=IN IP4 0.0.0.0")                                                                                                \
-  L("a=ice-ufrag:Ffpw") L("a=ice-pwd:dZ3eBq3s2uJ1s7t3MeuSGXvw") L("a=fingerprint:" FP_CHROME) L("a=setup:active")      \
-      L("a=mid:" mid) L("a=recvonly") L("a=rtcp-mux") L("a=rtcp-rsize") codec
+  L("a=ice-ufrag:Ffpw")                                                                                                \
+  L("a=ice-pwd:dZ3eBq3s2uJ1s7t3MeuSGXvw") L("a=fingerprint:" FP_CHROME) L("a=setup:active") L("a=mid:" mid)            \
+      L("a=recvonly") L("a=rtcp-mux") L("a=rtcp-rsize") codec
 static const char client_answer[] = L("v=0") L("o=- 99 2 IN IP4 127.0.0.1") L("s=-") L("t=0 0")
     L("a=group:BUNDLE 0 1 2") CLIENT_MEDIA("audio", "111", "0", L("a=rtpmap:111 opus/48000/2"))
         CLIENT_MEDIA("video", "96 97", "1", L("a=rtpmap:96 VP8/90000") RTX("97", "96"))
@@ -586,6 +602,7 @@ main(int argc, char **argv)
   g_test_add_func("/sdp/answer/simulcast", test_answer_simulcast);
   g_test_add_func("/sdp/answer/aiortc", test_answer_aiortc);
   g_test_add_func("/sdp/answer/webrtcbin", test_answer_webrtcbin);
+  g_test_add_func("/sdp/answer/bundle-only", test_answer_bundle_only);
   g_test_add_func("/sdp/answer/whep", test_answer_whep);
   g_test_add_func("/sdp/answer/datachannel", test_answer_datachannel);
   for (guint i = 0; i < G_N_ELEMENTS(refusals); i++) {
