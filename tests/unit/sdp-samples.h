@@ -90,9 +90,12 @@
   L("a=fmtp:102 level-asymmetry-allowed=1;packetization-mode=1;profile-level-id=42001f")                               \
   RTX("103", "102")                                                                                                    \
   L("a=rtpmap:104 H264/90000")                                                                                         \
-  CHROME_FB("104") L("a=fmtp:104 level-asymmetry-allowed=1;packetization-mode=0;profile-level-id=42e01f")              \
-      RTX("105", "104") L("a=rtpmap:106 H264/90000") CHROME_FB("106")                                                  \
-          L("a=fmtp:106 level-asymmetry-allowed=1;packetization-mode=1;profile-level-id=42e01f") RTX("107", "106")
+  CHROME_FB("104")                                                                                                     \
+  L("a=fmtp:104 level-asymmetry-allowed=1;packetization-mode=0;profile-level-id=42e01f")                               \
+  RTX("105", "104")                                                                                                    \
+  L("a=rtpmap:106 H264/90000")                                                                                         \
+  CHROME_FB("106")                                                                                                     \
+  L("a=fmtp:106 level-asymmetry-allowed=1;packetization-mode=1;profile-level-id=42e01f") RTX("107", "106")
 #define CHROME_AV1 L("a=rtpmap:35 AV1/90000") CHROME_FB("35") RTX("36", "35")
 #define CHROME_TAIL                                                                                                    \
   L("a=rtpmap:114 red/90000")                                                                                          \

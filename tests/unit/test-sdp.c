@@ -532,8 +532,9 @@ test_offer_ended_track(void)
   L("m=" kind " 9 UDP/TLS/RTP/SAVPF " pts)                                                                             \
   L("c=IN IP4 0.0.0.0")                                                                                                \
   L("a=ice-ufrag:Ffpw")                                                                                                \
-  L("a=ice-pwd:dZ3eBq3s2uJ1s7t3MeuSGXvw") L("a=fingerprint:" FP_CHROME) L("a=setup:active") L("a=mid:" mid)            \
-      L("a=recvonly") L("a=rtcp-mux") L("a=rtcp-rsize") codec
+  L("a=ice-pwd:dZ3eBq3s2uJ1s7t3MeuSGXvw")                                                                              \
+  L("a=fingerprint:" FP_CHROME)                                                                                        \
+  L("a=setup:active") L("a=mid:" mid) L("a=recvonly") L("a=rtcp-mux") L("a=rtcp-rsize") codec
 static const char client_answer[] = L("v=0") L("o=- 99 2 IN IP4 127.0.0.1") L("s=-") L("t=0 0")
     L("a=group:BUNDLE 0 1 2") CLIENT_MEDIA("audio", "111", "0", L("a=rtpmap:111 opus/48000/2"))
         CLIENT_MEDIA("video", "96 97", "1", L("a=rtpmap:96 VP8/90000") RTX("97", "96"))
