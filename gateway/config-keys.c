@@ -46,5 +46,11 @@ const MgConfigKey mg_config_keys[] = {
   STR("log", "modules", NULL, "per-module levels, e.g. http=debug,store=warning"),
   STR("store", "path", NULL, "SQLite database file; default <data_dir>/meetgate.db"),
   INT("media", "workers", "0", 0, 256, "media worker threads; 0 = one per core"),
+  STR("media", "addresses", NULL, "IP addresses for ICE host candidates, comma-separated; default: every non-loopback address"),
+  STR("media", "advertised_address", NULL, "public IP of a 1:1 NAT in front of meetgate, added as a host candidate"),
+  INT("media", "port_min", "0", 0, 65535, "lowest UDP port for media; 0 with port_max 0: any"),
+  INT("media", "port_max", "0", 0, 65535, "highest UDP port for media"),
+  BOOL("media", "ice_tcp", "false", "also offer ICE-TCP candidates"),
+  INT("media", "dtls_timeout", "10", 1, 60, "seconds a DTLS handshake may take"),
   { NULL },
 };

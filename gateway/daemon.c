@@ -14,6 +14,8 @@
 #include "gateway/http.h"
 #include "gateway/log.h"
 #include "gateway/web.h"
+#include "gateway/whip.h"
+#include "media/engine.h"
 #include "media/worker.h"
 #include "signaling/session.h"
 #include "signaling/store.h"
@@ -26,6 +28,8 @@ struct MgDaemon {
   GMainLoop *loop;
   MgStore *store;
   MgWorkerPool *workers;
+  MgMediaEngine *media;
+  MgWhip *whip;
   MgHttpServer *http;
   MgWebState web;
   MgSessionStats session_stats;
@@ -162,6 +166,42 @@ static const MgWsHandler signaling_ws = { ws_opened, ws_message, ws_closed };
 
 /* ---- start-up ---- */
 
+static void
+on_media_event(const MgMediaEvent *ev, gpointer data)
+{
+  static const char *const names[] = { "connected", "failed", "closed", "track added", "track removed" };
+  g_info("room %s: peer %s %s%s%s%s%s", ev->room, ev->peer ? ev->peer : "-", names[ev->type], ev->track ? " " : "",
+         ev->track ? ev->track : "", ev->reason ? ": " : "", ev->reason ? ev->reason : "");
+}
+
+static gboolean
+start_media(MgDaemon *d, GError **error)
+{
+  MgConfig *cfg = d->cfg;
+  const char *addresses = mg_config_get_string(cfg, "media", "addresses");
+  g_auto(GStrv) list = addresses ? g_strsplit_set(addresses, ", ", -1) : NULL;
+  g_autoptr(GPtrArray) addrs = g_ptr_array_new();
+  for (char **a = list; a && *a; a++)
+    if (**a)
+      g_ptr_array_add(addrs, *a);
+  g_ptr_array_add(addrs, NULL);
+  MgMediaSettings s = {
+    .ice_addresses = addrs->len > 1 ? (char **)addrs->pdata : NULL,
+    .ice_advertised = (char *)mg_config_get_string(cfg, "media", "advertised_address"),
+    .port_min = mg_config_get_int(cfg, "media", "port_min"),
+    .port_max = mg_config_get_int(cfg, "media", "port_max"),
+    .ice_tcp = mg_config_get_bool(cfg, "media", "ice_tcp"),
+    .dtls_timeout_ms = mg_config_get_int(cfg, "media", "dtls_timeout") * 1000,
+  };
+  if (s.port_min > s.port_max) {
+    g_set_error(error, MG_CONFIG_ERROR, 11, "[media] port_min %u is above port_max %u", s.port_min, s.port_max);
+    return FALSE;
+  }
+  d->workers = mg_worker_pool_new(mg_config_get_int(cfg, "media", "workers"));
+  d->media = mg_media_engine_new(d->workers, &s, on_media_event, d, error);
+  return d->media != NULL;
+}
+
 static gboolean
 start_http(MgDaemon *d, GError **error)
 {
@@ -186,6 +226,7 @@ start_http(MgDaemon *d, GError **error)
     return FALSE;
 
   mg_web_add_health(d->http, &d->web);
+  d->whip = mg_whip_new(d->http, d->media, mg_config_get_string(cfg, "server", "secret"));
   mg_http_server_add_websocket(d->http, "/ws", &signaling_ws, d);
   mg_web_add_static(d->http); /* last: it answers every other GET */
 
@@ -229,8 +270,7 @@ mg_daemon_new(MgConfig *cfg, GError **error)
   if (!d->store)
     return NULL;
 
-  d->workers = mg_worker_pool_new(mg_config_get_int(cfg, "media", "workers"));
-  if (!start_http(d, error))
+  if (!start_media(d, error) || !start_http(d, error))
     return NULL;
 
   signal(SIGPIPE, SIG_IGN);
@@ -264,6 +304,8 @@ mg_daemon_free(MgDaemon *d)
   if (d->sig_term)
     g_source_remove(d->sig_term);
   g_clear_pointer(&d->http, mg_http_server_free);
+  g_clear_pointer(&d->whip, mg_whip_free);
+  g_clear_pointer(&d->media, mg_media_engine_free);
   g_clear_pointer(&d->workers, mg_worker_pool_free);
   g_clear_pointer(&d->store, mg_store_close);
   g_free(d->public_url);

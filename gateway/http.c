@@ -42,6 +42,7 @@ static const char *const custom_headers[] = {
   "x-meetgate-timestamp:",
   "x-meetgate-signature:",
   "x-request-id:",
+  "if-match:",
   "x-forwarded-for:",
 };
 

@@ -115,8 +115,8 @@ mg_ice_new(GMainContext *ctx, const MgIceSettings *settings, const MgIceCallback
   ice->user_data = user_data;
   ice->advertised = g_strdup(settings->advertised);
   ice->agent = nice_agent_new_full(ctx, NICE_COMPATIBILITY_RFC5245, opts);
-  g_object_set(ice->agent, "controlling-mode", settings->controlling, "ice-tcp", settings->tcp, "ice-udp", TRUE,
-               "upnp", FALSE, "keepalive-conncheck", settings->controlling, NULL);
+  g_object_set(ice->agent, "controlling-mode", settings->controlling, "ice-tcp", settings->tcp, "ice-udp", TRUE, "upnp",
+               FALSE, "keepalive-conncheck", settings->controlling, NULL);
   if (!add_addresses(ice, settings->addresses, error))
     return NULL;
   ice->stream = nice_agent_add_stream(ice->agent, 1);
@@ -204,8 +204,7 @@ mg_ice_set_remote_credentials(MgIce *ice, const char *ufrag, const char *pwd)
 gboolean
 mg_ice_add_remote_candidate(MgIce *ice, const char *candidate)
 {
-  g_autofree char *line = g_str_has_prefix(candidate, "a=") ? g_strdup(candidate)
-                                                            : g_strconcat("a=", candidate, NULL);
+  g_autofree char *line = g_str_has_prefix(candidate, "a=") ? g_strdup(candidate) : g_strconcat("a=", candidate, NULL);
   g_strchomp(line);
   NiceCandidate *c = nice_agent_parse_remote_candidate_sdp(ice->agent, ice->stream, line);
   if (!c)

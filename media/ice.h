@@ -25,11 +25,11 @@ typedef struct {
 } MgIceCallbacks;
 
 typedef struct {
-  char **addresses;      /* local addresses to gather on; NULL = all non-loopback, else loopback */
-  char *advertised;      /* 1:1 NAT public address added as an extra host candidate, or NULL */
+  char **addresses;           /* local addresses to gather on; NULL = all non-loopback, else loopback */
+  char *advertised;           /* 1:1 NAT public address added as an extra host candidate, or NULL */
   guint16 port_min, port_max; /* 0 = any */
-  gboolean tcp;          /* also offer ICE-TCP passive candidates */
-  gboolean controlling;  /* full agent (client side); FALSE = lite, controlled */
+  gboolean tcp;               /* also offer ICE-TCP passive candidates */
+  gboolean controlling;       /* full agent (client side); FALSE = lite, controlled */
 } MgIceSettings;
 
 /* Creates the agent on ctx and gathers host candidates. (transfer full) */

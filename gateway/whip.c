@@ -1,0 +1,238 @@
+/* SPDX-License-Identifier: MIT
+ * WHIP/WHEP over the HTTP server: token check, offer in, answer out, trickle
+ * by PATCH, DELETE to leave, CORS for browser clients. */
+#define G_LOG_DOMAIN "whip"
+#include "gateway/whip.h"
+
+#include <string.h>
+
+#include "signaling/token.h"
+
+struct MgWhip {
+  MgMediaEngine *engine;
+  const char *secret;
+};
+
+typedef struct {
+  MgHttpRequest *req;
+  MgWhip *whip;
+  char *base; /* "/whip/<room>" */
+} MgWhipPending;
+
+/* Roles that may send media into a room. */
+static const char *const publish_roles[] = { "host", "attendee", "guest", "ingest", NULL };
+
+static void
+add_cors(MgHttpRequest *req)
+{
+  mg_http_request_add_header(req, "access-control-allow-origin", "*");
+  mg_http_request_add_header(req, "access-control-expose-headers", "Location, ETag, Link");
+}
+
+static gboolean
+is_whep(MgHttpRequest *req)
+{
+  return g_str_has_prefix(mg_http_request_get_path(req), "/whep/");
+}
+
+/* Splits the tail "<room>[/<resource>]"; FALSE when it is not of that form. */
+static gboolean
+split_tail(MgHttpRequest *req, char **room, char **resource)
+{
+  g_auto(GStrv) parts = g_strsplit(mg_http_request_get_tail(req), "/", -1);
+  guint n = g_strv_length(parts);
+  if (n < 1 || n > 2 || !*parts[0] || (n == 2 && !*parts[1]))
+    return FALSE;
+  *room = g_strdup(parts[0]);
+  *resource = n == 2 ? g_strdup(parts[1]) : NULL;
+  return TRUE;
+}
+
+/* Checks the bearer token for room; answers the refusal itself. */
+static MgToken *
+authorize(MgWhip *whip, MgHttpRequest *req, const char *room)
+{
+  const char *auth = mg_http_request_get_header(req, "authorization");
+  g_autoptr(GError) error = NULL;
+  gint64 nbf = 0;
+
+  if (!auth || g_ascii_strncasecmp(auth, "Bearer ", 7)) {
+    mg_http_request_add_header(req, "www-authenticate", "Bearer");
+    mg_http_request_respond_error(req, 401, "unauthorized", "send Authorization: Bearer <join token>");
+    return NULL;
+  }
+  MgToken *t = mg_token_verify(auth + 7, whip->secret, room, g_get_real_time() / G_USEC_PER_SEC, &nbf, &error);
+  if (t)
+    return t;
+  const char *code = mg_token_error_code(error);
+  if (g_error_matches(error, MG_TOKEN_ERROR, MG_TOKEN_ERROR_NOT_YET)) {
+    g_autoptr(GDateTime) at = g_date_time_new_from_unix_utc(nbf);
+    g_autofree char *when = g_date_time_format_iso8601(at);
+    mg_http_request_respond_error(req, 403, code, "%s; it opens at %s", error->message, when);
+  } else if (g_error_matches(error, MG_TOKEN_ERROR, MG_TOKEN_ERROR_WRONG_ROOM)) {
+    mg_http_request_respond_error(req, 403, code, "%s", error->message);
+  } else {
+    mg_http_request_add_header(req, "www-authenticate", "Bearer error=\"invalid_token\"");
+    mg_http_request_respond_error(req, 401, code, "%s", error->message);
+  }
+  return NULL;
+}
+
+static gboolean
+content_type_is(MgHttpRequest *req, const char *want)
+{
+  const char *ct = mg_http_request_get_header(req, "content-type");
+  if (ct && !g_ascii_strncasecmp(ct, want, strlen(want)) && (!ct[strlen(want)] || ct[strlen(want)] == ';'))
+    return TRUE;
+  mg_http_request_respond_error(req, 415, "unsupported_media_type", "the body must be %s", want);
+  return FALSE;
+}
+
+static void
+on_answer(const char *peer, const char *answer, const GError *error, gpointer data)
+{
+  MgWhipPending *p = data;
+  if (!answer) {
+    mg_http_request_respond_error(p->req, error && error->code == MG_MEDIA_ERROR_SDP ? 400 : 500,
+                                  error && error->code == MG_MEDIA_ERROR_SDP ? "bad_offer" : "internal", "%s",
+                                  error ? error->message : "no answer");
+  } else if (mg_http_request_is_gone(p->req)) {
+    mg_media_engine_close_peer(p->whip->engine, peer); /* nobody will ever use it */
+  } else {
+    g_autofree char *location = g_strdup_printf("%s/%s", p->base, peer);
+    g_autofree char *etag = g_strdup_printf("\"%s\"", peer);
+    g_autoptr(GBytes) body = g_bytes_new(answer, strlen(answer));
+    mg_http_request_add_header(p->req, "location", location);
+    mg_http_request_add_header(p->req, "etag", etag);
+    mg_http_request_respond(p->req, 201, "application/sdp", body);
+  }
+  mg_http_request_unref(p->req);
+  g_free(p->base);
+  g_free(p);
+}
+
+static void
+on_post(MgHttpRequest *req, gpointer data)
+{
+  MgWhip *whip = data;
+  g_autofree char *room = NULL, *resource = NULL;
+  gboolean whep = is_whep(req);
+
+  add_cors(req);
+  if (!split_tail(req, &room, &resource) || resource) {
+    mg_http_request_respond_error(req, 404, "not_found", "POST to /%s/<room>", whep ? "whep" : "whip");
+    return;
+  }
+  g_autoptr(MgToken) token = authorize(whip, req, room);
+  if (!token)
+    return;
+  if (!whep && !g_strv_contains(publish_roles, token->role)) {
+    mg_http_request_respond_error(req, 403, "not_allowed", "the role %s may not publish", token->role);
+    return;
+  }
+  if (!content_type_is(req, "application/sdp"))
+    return;
+
+  g_autoptr(GBytes) body = mg_http_request_get_body(req);
+  g_autofree char *offer = g_strndup(g_bytes_get_data(body, NULL), g_bytes_get_size(body));
+  MgWhipPending *p = g_new0(MgWhipPending, 1);
+  p->req = mg_http_request_ref(req);
+  p->whip = whip;
+  p->base = g_strdup_printf("/%s/%s", whep ? "whep" : "whip", room);
+  g_info("%s %s as %s (%s)", whep ? "WHEP play" : "WHIP publish", room, token->sub ? token->sub : "", token->role);
+  mg_media_engine_connect(whip->engine, room, whep ? MG_MEDIA_SUBSCRIBE : MG_MEDIA_PUBLISH, offer, on_answer, p);
+}
+
+/* The peer named by /whip/<room>/<peer>, or NULL after answering 404. The
+ * unguessable resource URL is the capability (RFC 9725 section 4.3). */
+static char *
+resource_peer(MgWhip *whip, MgHttpRequest *req)
+{
+  g_autofree char *room = NULL, *resource = NULL;
+  if (!split_tail(req, &room, &resource) || !resource || !mg_media_engine_has_peer(whip->engine, resource) ||
+      g_strcmp0(mg_media_engine_peer_room(whip->engine, resource), room)) {
+    mg_http_request_respond_error(req, 404, "not_found", "no such session");
+    return NULL;
+  }
+  return g_steal_pointer(&resource);
+}
+
+static void
+on_patch(MgHttpRequest *req, gpointer data)
+{
+  MgWhip *whip = data;
+  add_cors(req);
+  g_autofree char *peer = resource_peer(whip, req);
+  if (!peer || !content_type_is(req, "application/trickle-ice-sdpfrag"))
+    return;
+
+  /* RFC 9725 4.3.2: If-Match: * asks for an ICE restart. */
+  if (!g_strcmp0(mg_http_request_get_header(req, "if-match"), "*")) {
+    mg_http_request_respond_error(req, 501, "not_implemented", "ICE restart over WHIP is not supported yet");
+    return;
+  }
+  g_autoptr(GBytes) body = mg_http_request_get_body(req);
+  g_autofree char *frag = g_strndup(g_bytes_get_data(body, NULL), g_bytes_get_size(body));
+  g_auto(GStrv) lines = g_strsplit(frag, "\n", -1);
+  guint added = 0;
+  for (char **l = lines; *l; l++) {
+    g_strstrip(*l);
+    if (g_str_has_prefix(*l, "a=candidate:")) {
+      if (!mg_media_engine_add_candidate(whip->engine, peer, *l + 2)) {
+        mg_http_request_respond_error(req, 400, "bad_candidate", "cannot use candidate: %.80s", *l + 2);
+        return;
+      }
+      added++;
+    } else if (g_str_has_prefix(*l, "a=end-of-candidates")) {
+      mg_media_engine_add_candidate(whip->engine, peer, NULL);
+    }
+  }
+  g_debug("%u candidates for %s", added, peer);
+  mg_http_request_respond(req, 204, "text/plain", NULL);
+}
+
+static void
+on_delete(MgHttpRequest *req, gpointer data)
+{
+  MgWhip *whip = data;
+  add_cors(req);
+  g_autofree char *peer = resource_peer(whip, req);
+  if (!peer)
+    return;
+  mg_media_engine_close_peer(whip->engine, peer);
+  mg_http_request_respond(req, 200, "text/plain", NULL);
+}
+
+static void
+on_options(MgHttpRequest *req, gpointer data)
+{
+  add_cors(req);
+  mg_http_request_add_header(req, "access-control-allow-methods", "POST, PATCH, DELETE, OPTIONS");
+  mg_http_request_add_header(req, "access-control-allow-headers", "Authorization, Content-Type, If-Match");
+  mg_http_request_add_header(req, "access-control-max-age", "86400");
+  mg_http_request_add_header(req, "accept-post", "application/sdp");
+  mg_http_request_respond(req, 204, "text/plain", NULL);
+}
+
+static const MgHttpRoute routes[] = {
+  { "POST", "/whip/", MG_HTTP_PREFIX, on_post },       { "POST", "/whep/", MG_HTTP_PREFIX, on_post },
+  { "PATCH", "/whip/", MG_HTTP_PREFIX, on_patch },     { "PATCH", "/whep/", MG_HTTP_PREFIX, on_patch },
+  { "DELETE", "/whip/", MG_HTTP_PREFIX, on_delete },   { "DELETE", "/whep/", MG_HTTP_PREFIX, on_delete },
+  { "OPTIONS", "/whip/", MG_HTTP_PREFIX, on_options }, { "OPTIONS", "/whep/", MG_HTTP_PREFIX, on_options },
+};
+
+MgWhip *
+mg_whip_new(MgHttpServer *server, MgMediaEngine *engine, const char *secret)
+{
+  MgWhip *whip = g_new0(MgWhip, 1);
+  whip->engine = engine;
+  whip->secret = secret;
+  mg_http_server_add_routes(server, routes, G_N_ELEMENTS(routes), whip);
+  return whip;
+}
+
+void
+mg_whip_free(MgWhip *whip)
+{
+  g_free(whip);
+}

@@ -1,0 +1,376 @@
+/* SPDX-License-Identifier: MIT
+ * The media engine on the control loop: room placement on workers, peer ids,
+ * and the hand-off of calls and events between the control loop and workers. */
+#define G_LOG_DOMAIN "media"
+#include "media/engine.h"
+
+#include "media/dtls.h"
+#include "media/room.h"
+#include "media/srtp.h"
+
+G_DEFINE_QUARK(mg - media - error - quark, mg_media_error)
+
+typedef struct {
+  char *id;
+  MgWorker *worker;
+  MgRoom *room; /* owned by the worker's loop */
+  guint peers;
+  MgMediaEngine *engine;
+} MgEngineRoom;
+
+struct MgMediaEngine {
+  MgWorkerPool *pool;
+  MgMediaSettings settings;
+  MgDtlsCert *cert;
+  char *fingerprint;
+  GHashTable *rooms; /* id -> MgEngineRoom* */
+  GHashTable *peers; /* peer id -> MgEngineRoom* */
+  MgMediaEventFunc events;
+  gpointer user_data;
+  GMainContext *control;
+};
+
+/* ---- events: worker -> control ---- */
+
+typedef struct {
+  MgMediaEngine *engine;
+  MgMediaEventType type;
+  char *room, *peer, *track, *kind, *reason;
+} MgEventMsg;
+
+static void
+event_msg_free(MgEventMsg *m)
+{
+  g_free(m->room);
+  g_free(m->peer);
+  g_free(m->track);
+  g_free(m->kind);
+  g_free(m->reason);
+  g_free(m);
+}
+
+static void forget_peer(MgMediaEngine *engine, const char *peer);
+
+static gboolean
+deliver_event(gpointer p)
+{
+  MgEventMsg *m = p;
+  MgMediaEvent ev = { m->type, m->room, m->peer, m->track, m->kind, m->reason };
+  if (m->type == MG_MEDIA_EVENT_CLOSED && m->peer)
+    forget_peer(m->engine, m->peer);
+  if (m->engine->events)
+    m->engine->events(&ev, m->engine->user_data);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+on_room_event(MgRoom *room, const MgMediaEvent *ev, gpointer data)
+{
+  MgEngineRoom *er = data;
+  MgEventMsg *m = g_new0(MgEventMsg, 1);
+  m->engine = er->engine;
+  m->type = ev->type;
+  m->room = g_strdup(ev->room);
+  m->peer = g_strdup(ev->peer);
+  m->track = g_strdup(ev->track);
+  m->kind = g_strdup(ev->kind);
+  m->reason = g_strdup(ev->reason);
+  g_main_context_invoke_full(er->engine->control, G_PRIORITY_DEFAULT, deliver_event, m, (GDestroyNotify)event_msg_free);
+}
+
+/* ---- rooms ---- */
+
+static MgEngineRoom *
+room_get(MgMediaEngine *engine, const char *id)
+{
+  MgEngineRoom *er = g_hash_table_lookup(engine->rooms, id);
+  if (er)
+    return er;
+  er = g_new0(MgEngineRoom, 1);
+  er->id = g_strdup(id);
+  er->engine = engine;
+  er->worker = mg_worker_pool_pick(engine->pool);
+  mg_worker_pin(er->worker);
+  MgRoomConfig cfg = {
+    .ctx = mg_worker_get_context(er->worker),
+    .ice = {
+      .addresses = engine->settings.ice_addresses,
+      .advertised = engine->settings.ice_advertised,
+      .port_min = engine->settings.port_min,
+      .port_max = engine->settings.port_max,
+      .tcp = engine->settings.ice_tcp,
+    },
+    .cert = engine->cert,
+    .dtls_timeout_ms = engine->settings.dtls_timeout_ms,
+    .events = on_room_event,
+    .user_data = er,
+  };
+  /* Built here, then only touched on its worker. */
+  er->room = mg_room_new(id, &cfg);
+  g_hash_table_insert(engine->rooms, er->id, er);
+  g_debug("room %s placed on worker %u", id, mg_worker_get_index(er->worker));
+  return er;
+}
+
+static gpointer
+room_free_job(MgWorker *w, gpointer data)
+{
+  mg_room_free(data);
+  return NULL;
+}
+
+static void
+room_release(MgMediaEngine *engine, MgEngineRoom *er)
+{
+  g_hash_table_steal(engine->rooms, er->id);
+  mg_worker_post(er->worker, room_free_job, er->room, NULL, NULL);
+  mg_worker_unpin(er->worker);
+  g_free(er->id);
+  g_free(er);
+}
+
+static void
+forget_peer(MgMediaEngine *engine, const char *peer)
+{
+  MgEngineRoom *er = g_hash_table_lookup(engine->peers, peer);
+  if (!er)
+    return;
+  g_hash_table_remove(engine->peers, peer);
+  if (--er->peers == 0)
+    room_release(engine, er);
+}
+
+/* ---- connect ---- */
+
+typedef struct {
+  MgEngineRoom *er;
+  char *peer;
+  MgMediaDirection dir;
+  char *offer;
+  char *answer;
+  GError *error;
+  MgMediaAnswerFunc done;
+  gpointer user_data;
+} MgConnectJob;
+
+static gpointer
+connect_job(MgWorker *w, gpointer data)
+{
+  MgConnectJob *job = data;
+  job->answer = mg_room_connect(job->er->room, job->peer, job->dir, job->offer, &job->error);
+  return job;
+}
+
+static void
+connect_done(gpointer result, gpointer data)
+{
+  MgConnectJob *job = result;
+  MgMediaEngine *engine = job->er->engine;
+  if (!job->answer)
+    forget_peer(engine, job->peer);
+  job->done(job->peer, job->answer, job->error, job->user_data);
+  g_clear_error(&job->error);
+  g_free(job->peer);
+  g_free(job->offer);
+  g_free(job->answer);
+  g_free(job);
+}
+
+static char *
+new_peer_id(void)
+{
+  GString *s = g_string_new(NULL);
+  for (int i = 0; i < 4; i++)
+    g_string_append_printf(s, "%08x", g_random_int());
+  return g_string_free(s, FALSE);
+}
+
+void
+mg_media_engine_connect(MgMediaEngine *engine, const char *room, MgMediaDirection dir, const char *offer,
+                        MgMediaAnswerFunc done, gpointer user_data)
+{
+  MgConnectJob *job = g_new0(MgConnectJob, 1);
+  job->er = room_get(engine, room);
+  job->peer = new_peer_id();
+  job->dir = dir;
+  job->offer = g_strdup(offer);
+  job->done = done;
+  job->user_data = user_data;
+  /* Known from now on, so that trickle and DELETE can follow at once. */
+  g_hash_table_insert(engine->peers, g_strdup(job->peer), job->er);
+  job->er->peers++;
+  mg_worker_post(job->er->worker, connect_job, job, connect_done, NULL);
+}
+
+/* ---- per-peer calls ---- */
+
+typedef struct {
+  MgRoom *room;
+  char *peer;
+  char *arg;
+} MgPeerCall;
+
+static void
+peer_call_free(MgPeerCall *c)
+{
+  g_free(c->peer);
+  g_free(c->arg);
+  g_free(c);
+}
+
+static gpointer
+candidate_job(MgWorker *w, gpointer data)
+{
+  MgPeerCall *c = data;
+  mg_room_add_candidate(c->room, c->peer, c->arg);
+  peer_call_free(c);
+  return NULL;
+}
+
+static gpointer
+close_job(MgWorker *w, gpointer data)
+{
+  MgPeerCall *c = data;
+  mg_room_remove_peer(c->room, c->peer, c->arg);
+  peer_call_free(c);
+  return NULL;
+}
+
+static gboolean
+post_peer_call(MgMediaEngine *engine, const char *peer, const char *arg, MgWorkerFunc func)
+{
+  MgEngineRoom *er = peer ? g_hash_table_lookup(engine->peers, peer) : NULL;
+  if (!er)
+    return FALSE;
+  MgPeerCall *c = g_new0(MgPeerCall, 1);
+  c->room = er->room;
+  c->peer = g_strdup(peer);
+  c->arg = g_strdup(arg);
+  mg_worker_post(er->worker, func, c, NULL, NULL);
+  return TRUE;
+}
+
+gboolean
+mg_media_engine_add_candidate(MgMediaEngine *engine, const char *peer, const char *candidate)
+{
+  if (candidate && !g_str_has_prefix(candidate, "candidate:"))
+    return FALSE;
+  return post_peer_call(engine, peer, candidate, candidate_job);
+}
+
+gboolean
+mg_media_engine_close_peer(MgMediaEngine *engine, const char *peer)
+{
+  return post_peer_call(engine, peer, "closed by the server", close_job);
+}
+
+gboolean
+mg_media_engine_has_peer(MgMediaEngine *engine, const char *peer)
+{
+  return g_hash_table_contains(engine->peers, peer);
+}
+
+const char *
+mg_media_engine_peer_room(MgMediaEngine *engine, const char *peer)
+{
+  MgEngineRoom *er = g_hash_table_lookup(engine->peers, peer);
+  return er ? er->id : NULL;
+}
+
+const char *
+mg_media_engine_fingerprint(MgMediaEngine *engine)
+{
+  return engine->fingerprint;
+}
+
+/* ---- life ---- */
+
+MgMediaEngine *
+mg_media_engine_new(MgWorkerPool *pool, const MgMediaSettings *settings, MgMediaEventFunc events, gpointer user_data,
+                    GError **error)
+{
+  mg_srtp_init();
+  MgDtlsCert *cert = mg_dtls_cert_new(error);
+  if (!cert)
+    return NULL;
+  MgMediaEngine *engine = g_new0(MgMediaEngine, 1);
+  engine->pool = pool;
+  engine->settings = *settings;
+  engine->settings.ice_addresses = g_strdupv(settings->ice_addresses);
+  engine->settings.ice_advertised = g_strdup(settings->ice_advertised);
+  engine->cert = cert;
+  engine->fingerprint = g_strdup_printf("sha-256 %s", mg_dtls_cert_get_fingerprint(cert));
+  engine->rooms = g_hash_table_new(g_str_hash, g_str_equal);
+  engine->peers = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+  engine->events = events;
+  engine->user_data = user_data;
+  engine->control = g_main_context_ref_thread_default();
+  return engine;
+}
+
+typedef struct {
+  GMutex lock;
+  GCond cond;
+  guint pending;
+} MgSyncCounter;
+
+typedef struct {
+  MgSyncCounter *counter;
+  MgRoom *room;
+} MgSyncFree;
+
+static gpointer
+room_free_sync_job(MgWorker *w, gpointer data)
+{
+  MgSyncFree *f = data;
+  mg_room_free(f->room);
+  g_mutex_lock(&f->counter->lock);
+  f->counter->pending--;
+  g_cond_signal(&f->counter->cond);
+  g_mutex_unlock(&f->counter->lock);
+  g_free(f);
+  return NULL;
+}
+
+void
+mg_media_engine_free(MgMediaEngine *engine)
+{
+  if (!engine)
+    return;
+  /* Rooms are freed on their workers; wait for them all, so that no worker
+   * still uses the certificate or calls back into the engine. */
+  MgSyncCounter counter = { 0 };
+  g_mutex_init(&counter.lock);
+  g_cond_init(&counter.cond);
+  GHashTableIter it;
+  gpointer value;
+  g_hash_table_iter_init(&it, engine->rooms);
+  while (g_hash_table_iter_next(&it, NULL, &value)) {
+    MgEngineRoom *er = value;
+    MgSyncFree *f = g_new0(MgSyncFree, 1);
+    f->counter = &counter;
+    f->room = er->room;
+    g_mutex_lock(&counter.lock);
+    counter.pending++;
+    g_mutex_unlock(&counter.lock);
+    mg_worker_post(er->worker, room_free_sync_job, f, NULL, NULL);
+    mg_worker_unpin(er->worker);
+    g_free(er->id);
+    g_free(er);
+  }
+  g_mutex_lock(&counter.lock);
+  while (counter.pending)
+    g_cond_wait(&counter.cond, &counter.lock);
+  g_mutex_unlock(&counter.lock);
+  g_mutex_clear(&counter.lock);
+  g_cond_clear(&counter.cond);
+
+  g_hash_table_unref(engine->rooms);
+  g_hash_table_unref(engine->peers);
+  g_strfreev(engine->settings.ice_addresses);
+  g_free(engine->settings.ice_advertised);
+  g_free(engine->fingerprint);
+  mg_dtls_cert_unref(engine->cert);
+  g_main_context_unref(engine->control);
+  g_free(engine);
+}

@@ -1,0 +1,77 @@
+/* SPDX-License-Identifier: MIT
+ * The media engine: the control plane's handle on the SFU. Rooms live on
+ * media workers (a room is pinned to one worker); the engine's functions are
+ * called on the control loop and post work to the room's worker. Results and
+ * events come back on the control loop. */
+#pragma once
+
+#include <glib.h>
+
+#include "media/worker.h"
+
+G_BEGIN_DECLS
+
+typedef struct MgMediaEngine MgMediaEngine;
+
+typedef struct {
+  char **ice_addresses; /* NULL = every non-loopback address, or loopback on a loopback-only host */
+  char *ice_advertised; /* 1:1 NAT public address, or NULL */
+  guint16 port_min, port_max;
+  gboolean ice_tcp;
+  guint dtls_timeout_ms; /* 0 = 10 s */
+} MgMediaSettings;
+
+typedef enum {
+  MG_MEDIA_PUBLISH,   /* the client sends; it offers */
+  MG_MEDIA_SUBSCRIBE, /* the client receives the room's streams; it offers recvonly (WHEP) */
+} MgMediaDirection;
+
+typedef enum {
+  MG_MEDIA_EVENT_CONNECTED, /* ICE and DTLS are up */
+  MG_MEDIA_EVENT_FAILED,    /* ICE or DTLS failed, or the peer went silent */
+  MG_MEDIA_EVENT_CLOSED,
+  MG_MEDIA_EVENT_TRACK_ADDED, /* a publisher's track has media */
+  MG_MEDIA_EVENT_TRACK_REMOVED,
+} MgMediaEventType;
+
+typedef struct {
+  MgMediaEventType type;
+  const char *room;
+  const char *peer;
+  const char *track; /* for track events */
+  const char *kind;  /* "audio" | "video" */
+  const char *reason;
+} MgMediaEvent;
+
+typedef void (*MgMediaEventFunc)(const MgMediaEvent *event, gpointer user_data);
+/* answer is NULL and error set when the offer cannot be served. */
+typedef void (*MgMediaAnswerFunc)(const char *peer, const char *answer, const GError *error, gpointer user_data);
+
+#define MG_MEDIA_ERROR (mg_media_error_quark())
+GQuark mg_media_error_quark(void);
+typedef enum {
+  MG_MEDIA_ERROR_SDP,      /* the offer is malformed or asks what we cannot serve */
+  MG_MEDIA_ERROR_NO_PEER,  /* unknown peer id */
+  MG_MEDIA_ERROR_INTERNAL, /* ICE could not gather, etc. */
+} MgMediaError;
+
+/* (transfer full) */
+MgMediaEngine *mg_media_engine_new(MgWorkerPool *pool, const MgMediaSettings *settings, MgMediaEventFunc events,
+                                   gpointer user_data, GError **error);
+/* Closes every peer and room, waiting for the workers to finish with them. */
+void mg_media_engine_free(MgMediaEngine *engine);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(MgMediaEngine, mg_media_engine_free)
+
+/* Creates a peer in room (creating the room when it is new) from the client's
+ * offer, and answers it. The peer id comes with the answer. */
+void mg_media_engine_connect(MgMediaEngine *engine, const char *room, MgMediaDirection dir, const char *offer,
+                             MgMediaAnswerFunc done, gpointer user_data);
+/* Trickle: one candidate ("candidate:..."), or NULL for end-of-candidates. */
+gboolean mg_media_engine_add_candidate(MgMediaEngine *engine, const char *peer, const char *candidate);
+gboolean mg_media_engine_close_peer(MgMediaEngine *engine, const char *peer);
+gboolean mg_media_engine_has_peer(MgMediaEngine *engine, const char *peer);
+const char *mg_media_engine_peer_room(MgMediaEngine *engine, const char *peer);
+/* The SDP fingerprint of this process's DTLS certificate ("sha-256 AB:..."). */
+const char *mg_media_engine_fingerprint(MgMediaEngine *engine);
+
+G_END_DECLS

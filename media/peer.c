@@ -1,0 +1,367 @@
+/* SPDX-License-Identifier: MIT
+ * Peer connection: demultiplex STUN/DTLS/SRTP, run the DTLS handshake, key
+ * SRTP, protect and send. */
+#define G_LOG_DOMAIN "peer"
+#include "media/peer.h"
+
+#include <errno.h>
+#include <string.h>
+
+#include "media/dtls.h"
+#include "media/rtp.h"
+#include "media/srtp.h"
+
+struct MgPeer {
+  char *id;
+  GMainContext *ctx;
+  MgIce *ice;
+  MgDtlsCert *cert;
+  MgDtls *dtls;
+  gint64 dtls_timeout_us;
+  MgSrtp *srtp_in, *srtp_out;
+  MgSrtpProfile profile;
+  MgSdpSession *offer, *answer;
+  MgPeerCallbacks cb;
+  gpointer user_data;
+  MgPeerState state;
+  GSource *dtls_timer;
+  gint64 last_recv_us;
+  MgPeerStats stats;
+};
+
+static void
+set_state(MgPeer *peer, MgPeerState state, const char *reason)
+{
+  if (peer->state == state || peer->state == MG_PEER_CLOSED || peer->state == MG_PEER_FAILED)
+    return;
+  peer->state = state;
+  if (state == MG_PEER_FAILED)
+    g_info("peer %s failed: %s", peer->id, reason);
+  if (peer->cb.state)
+    peer->cb.state(peer, state, reason, peer->user_data);
+}
+
+/* ---- DTLS ---- */
+
+static void schedule_dtls_timer(MgPeer *peer);
+
+static gboolean
+on_dtls_timer(gpointer data)
+{
+  MgPeer *peer = data;
+  g_clear_pointer(&peer->dtls_timer, g_source_unref);
+  if (peer->dtls)
+    mg_dtls_handle_timeout(peer->dtls, g_get_monotonic_time());
+  schedule_dtls_timer(peer);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+schedule_dtls_timer(MgPeer *peer)
+{
+  if (peer->dtls_timer) {
+    g_source_destroy(peer->dtls_timer);
+    g_clear_pointer(&peer->dtls_timer, g_source_unref);
+  }
+  gint64 at = peer->dtls ? mg_dtls_next_timeout(peer->dtls) : -1;
+  if (at < 0 || peer->state >= MG_PEER_CONNECTED)
+    return;
+  gint64 wait_ms = MAX(0, (at - g_get_monotonic_time() + 999) / 1000);
+  peer->dtls_timer = g_timeout_source_new(wait_ms);
+  g_source_set_callback(peer->dtls_timer, on_dtls_timer, peer, NULL);
+  g_source_attach(peer->dtls_timer, peer->ctx);
+}
+
+static void
+dtls_send(const guint8 *data, gsize len, gpointer user_data)
+{
+  MgPeer *peer = user_data;
+  if (mg_ice_send(peer->ice, data, len) < 0)
+    peer->stats.send_errors++;
+}
+
+static void
+dtls_connected(const MgSrtpKeys *keys, gpointer user_data)
+{
+  MgPeer *peer = user_data;
+  g_autoptr(GError) error = NULL;
+  peer->profile = keys->profile;
+  peer->srtp_out = mg_srtp_new(keys->profile, keys->local, keys->key_len + keys->salt_len, MG_SRTP_OUTBOUND, &error);
+  if (peer->srtp_out)
+    peer->srtp_in = mg_srtp_new(keys->profile, keys->remote, keys->key_len + keys->salt_len, MG_SRTP_INBOUND, &error);
+  if (!peer->srtp_in) {
+    set_state(peer, MG_PEER_FAILED, error->message);
+    return;
+  }
+  g_info("peer %s connected (%s)", peer->id, mg_srtp_profile_name(keys->profile));
+  set_state(peer, MG_PEER_CONNECTED, NULL);
+}
+
+static void
+dtls_failed(const char *reason, gpointer user_data)
+{
+  MgPeer *peer = user_data;
+  set_state(peer, MG_PEER_FAILED, reason);
+}
+
+static void
+dtls_closed(gpointer user_data)
+{
+  MgPeer *peer = user_data;
+  set_state(peer, MG_PEER_CLOSED, "the client closed DTLS");
+}
+
+static const MgDtlsCallbacks dtls_callbacks = { dtls_send, dtls_connected, dtls_failed, dtls_closed };
+
+/* ---- ICE ---- */
+
+static void
+ice_recv(guint8 *data, gsize len, gpointer user_data)
+{
+  MgPeer *peer = user_data;
+  gint64 now = g_get_monotonic_time();
+  peer->last_recv_us = now;
+  peer->stats.packets_in++;
+  peer->stats.bytes_in += len;
+
+  switch (mg_rtp_demux_class(len ? data[0] : 0)) {
+  case MG_RTP_DEMUX_DTLS:
+    if (!peer->dtls || mg_dtls_feed(peer->dtls, data, len, now) < 0)
+      peer->stats.dtls_errors++;
+    schedule_dtls_timer(peer);
+    return;
+  case MG_RTP_DEMUX_RTP:
+    break;
+  default:
+    peer->stats.unknown_packets++;
+    return;
+  }
+  if (!peer->srtp_in) {
+    peer->stats.srtp_errors++;
+    return;
+  }
+  /* libnice hands us its receive buffer; decrypt in place into our own copy
+   * with headroom so the room may grow the packet (e.g. for RTX). */
+  guint8 buf[1500 + MG_PEER_HEADROOM];
+  if (len > 1500) {
+    peer->stats.unknown_packets++;
+    return;
+  }
+  memcpy(buf, data, len);
+  gsize n = len;
+  if (mg_rtp_is_rtcp(buf, n)) {
+    if (mg_srtp_unprotect_rtcp(peer->srtp_in, buf, &n) < 0) {
+      peer->stats.srtp_errors++;
+      return;
+    }
+    peer->cb.rtcp(peer, buf, n, peer->user_data);
+  } else {
+    if (mg_srtp_unprotect_rtp(peer->srtp_in, buf, &n) < 0) {
+      peer->stats.srtp_errors++;
+      return;
+    }
+    peer->cb.rtp(peer, buf, n, peer->user_data);
+  }
+}
+
+static void
+ice_state(MgIceState state, gpointer user_data)
+{
+  MgPeer *peer = user_data;
+  switch (state) {
+  case MG_ICE_CHECKING:
+    set_state(peer, MG_PEER_CONNECTING, NULL);
+    break;
+  case MG_ICE_CONNECTED:
+    /* A client sends its ClientHello now; a server arms its handshake timeout. */
+    if (peer->dtls && mg_dtls_get_state(peer->dtls) == MG_DTLS_STATE_NEW) {
+      mg_dtls_start(peer->dtls, g_get_monotonic_time());
+      schedule_dtls_timer(peer);
+    }
+    break;
+  case MG_ICE_FAILED:
+    set_state(peer, MG_PEER_FAILED, "ICE failed");
+    break;
+  default:
+    break;
+  }
+}
+
+static const MgIceCallbacks ice_callbacks = { ice_recv, ice_state };
+
+/* ---- public ---- */
+
+MgPeer *
+mg_peer_new(const char *id, GMainContext *ctx, const MgIceSettings *ice, MgDtlsCert *cert, guint dtls_timeout_ms,
+            const MgPeerCallbacks *cb, gpointer user_data, GError **error)
+{
+  g_autoptr(MgPeer) peer = g_new0(MgPeer, 1);
+  peer->id = g_strdup(id);
+  peer->ctx = g_main_context_ref(ctx);
+  peer->cb = *cb;
+  peer->user_data = user_data;
+  peer->last_recv_us = g_get_monotonic_time();
+  peer->ice = mg_ice_new(ctx, ice, &ice_callbacks, peer, error);
+  if (!peer->ice)
+    return NULL;
+  peer->cert = mg_dtls_cert_ref(cert);
+  peer->dtls_timeout_us = dtls_timeout_ms ? (gint64)dtls_timeout_ms * 1000 : MG_DTLS_HANDSHAKE_TIMEOUT_US;
+  return g_steal_pointer(&peer);
+}
+
+void
+mg_peer_free(MgPeer *peer)
+{
+  if (!peer)
+    return;
+  if (peer->dtls_timer) {
+    g_source_destroy(peer->dtls_timer);
+    g_source_unref(peer->dtls_timer);
+  }
+  g_clear_pointer(&peer->ice, mg_ice_free);
+  g_clear_pointer(&peer->dtls, mg_dtls_free);
+  g_clear_pointer(&peer->cert, mg_dtls_cert_unref);
+  g_clear_pointer(&peer->srtp_in, mg_srtp_free);
+  g_clear_pointer(&peer->srtp_out, mg_srtp_free);
+  g_clear_pointer(&peer->offer, mg_sdp_session_free);
+  g_clear_pointer(&peer->answer, mg_sdp_session_free);
+  g_main_context_unref(peer->ctx);
+  g_free(peer->id);
+  g_free(peer);
+}
+
+const char *
+mg_peer_get_id(MgPeer *peer)
+{
+  return peer->id;
+}
+
+MgPeerState
+mg_peer_get_state(MgPeer *peer)
+{
+  return peer->state;
+}
+
+const MgPeerStats *
+mg_peer_get_stats(MgPeer *peer)
+{
+  return &peer->stats;
+}
+
+const char *
+mg_peer_get_srtp_profile(MgPeer *peer)
+{
+  return peer->srtp_out ? mg_srtp_profile_name(peer->profile) : NULL;
+}
+
+const MgSdpSession *
+mg_peer_get_offer(MgPeer *peer)
+{
+  return peer->offer;
+}
+
+const MgSdpSession *
+mg_peer_get_answer(MgPeer *peer)
+{
+  return peer->answer;
+}
+
+char *
+mg_peer_answer(MgPeer *peer, MgSdpSession *offer, const MgSdpAnswerPlan *plan, GError **error)
+{
+  g_autoptr(GPtrArray) cands = mg_ice_get_local_candidates(peer->ice);
+  g_ptr_array_add(cands, NULL);
+  MgSdpLocal local = {
+    .ice_ufrag = mg_ice_get_ufrag(peer->ice),
+    .ice_pwd = mg_ice_get_pwd(peer->ice),
+    .fingerprint_hash = mg_dtls_cert_get_fingerprint_hash(peer->cert),
+    .fingerprint = mg_dtls_cert_get_fingerprint(peer->cert),
+    .setup = MG_SDP_SETUP_PASSIVE,
+    .candidates = (const char *const *)cands->pdata,
+    .session_id = g_random_int(),
+    .session_version = 1,
+  };
+
+  peer->offer = offer;
+  if (!mg_sdp_check_offer(offer, error))
+    return NULL;
+  peer->answer = mg_sdp_answer_new(offer, &local, plan, error);
+  if (!peer->answer)
+    return NULL;
+
+  /* Our answer's setup says who sends the ClientHello: active = we do. */
+  MgDtlsRole role = peer->answer->setup == MG_SDP_SETUP_ACTIVE ? MG_DTLS_ROLE_CLIENT : MG_DTLS_ROLE_SERVER;
+  peer->dtls = mg_dtls_new(peer->cert, role, &dtls_callbacks, peer);
+  mg_dtls_set_handshake_timeout(peer->dtls, peer->dtls_timeout_us);
+  if (!mg_dtls_set_remote_fingerprint(peer->dtls, offer->fingerprint_hash, offer->fingerprint, error))
+    return NULL;
+  mg_ice_set_remote_credentials(peer->ice, offer->ice_ufrag, offer->ice_pwd);
+  for (guint i = 0; offer->candidates && i < offer->candidates->len; i++) {
+    MgSdpCandidate *c = &g_array_index(offer->candidates, MgSdpCandidate, i);
+    g_autofree char *line = g_strconcat("candidate:", c->value, NULL);
+    if (!mg_ice_add_remote_candidate(peer->ice, line))
+      g_debug("peer %s: ignored candidate %s", peer->id, c->value);
+  }
+  return mg_sdp_to_text(peer->answer);
+}
+
+gboolean
+mg_peer_add_candidate(MgPeer *peer, const char *candidate)
+{
+  if (!candidate) {
+    mg_ice_end_of_candidates(peer->ice);
+    return TRUE;
+  }
+  return mg_ice_add_remote_candidate(peer->ice, candidate);
+}
+
+static int
+send_protected(MgPeer *peer, guint8 *buf, gsize len, gboolean rtcp)
+{
+  if (!peer->srtp_out || peer->state != MG_PEER_CONNECTED)
+    return -ENOTCONN;
+  gsize n = len;
+  int rc = rtcp ? mg_srtp_protect_rtcp(peer->srtp_out, buf, &n, len + MG_PEER_HEADROOM)
+                : mg_srtp_protect_rtp(peer->srtp_out, buf, &n, len + MG_PEER_HEADROOM);
+  if (rc < 0) {
+    peer->stats.srtp_errors++;
+    return rc;
+  }
+  rc = mg_ice_send(peer->ice, buf, n);
+  if (rc < 0) {
+    peer->stats.send_errors++;
+    return rc;
+  }
+  peer->stats.packets_out++;
+  peer->stats.bytes_out += n;
+  return 0;
+}
+
+int
+mg_peer_send_rtp(MgPeer *peer, guint8 *buf, gsize len)
+{
+  return send_protected(peer, buf, len, FALSE);
+}
+
+int
+mg_peer_send_rtcp(MgPeer *peer, guint8 *buf, gsize len)
+{
+  return send_protected(peer, buf, len, TRUE);
+}
+
+void
+mg_peer_tick(MgPeer *peer, gint64 now_us)
+{
+  if (peer->state >= MG_PEER_FAILED)
+    return;
+  if (now_us - peer->last_recv_us > MG_PEER_SILENCE_US)
+    set_state(peer, MG_PEER_FAILED, "no packets from the client for 30 s");
+}
+
+void
+mg_peer_close(MgPeer *peer, const char *reason)
+{
+  if (peer->dtls && peer->state == MG_PEER_CONNECTED)
+    mg_dtls_close(peer->dtls, g_get_monotonic_time());
+  set_state(peer, MG_PEER_CLOSED, reason);
+}

@@ -1,0 +1,442 @@
+/* SPDX-License-Identifier: MIT
+ * Rooms: peers join from an offer, publishers' m-lines become tracks,
+ * subscribers' m-lines follow tracks. Packet forwarding is in router.c. */
+#define G_LOG_DOMAIN "room"
+#include "media/room-private.h"
+
+#include <string.h>
+
+static void room_peer_free(MgRoomPeer *rp);
+
+static void
+emit(MgRoom *room, MgMediaEventType type, const char *peer, const MgTrack *track, const char *reason)
+{
+  const char *kind = track ? (track->kind == MG_SDP_KIND_AUDIO ? "audio" : "video") : NULL;
+  MgMediaEvent ev = { type, room->id, peer, track ? track->id : NULL, kind, reason };
+  if (room->cfg.events)
+    room->cfg.events(room, &ev, room->cfg.user_data);
+}
+
+static guint32
+random_ssrc(void)
+{
+  guint32 s;
+  do
+    s = g_random_int();
+  while (s == 0);
+  return s;
+}
+
+/* ---- tracks ---- */
+
+static MgTrack *
+track_new(MgRoomPeer *rp, const MgSdpMedia *offered, const MgSdpMedia *answered)
+{
+  const MgSdpCodec *codec = mg_sdp_media_get_codec(answered);
+  if (!codec)
+    return NULL;
+  MgTrack *t = g_new0(MgTrack, 1);
+  t->owner = rp;
+  t->mid = g_strdup(offered->mid ? offered->mid : "");
+  t->id = g_strdup_printf("%s-%s", mg_peer_get_id(rp->peer), t->mid);
+  t->kind = offered->kind;
+  t->codec = codec->id;
+  t->pt = codec->pt;
+  t->rtx_pt = codec->rtx_pt;
+  t->clock_rate = codec->clock_rate;
+  t->ext_mid = answered->ext_ids[MG_SDP_EXT_MID];
+  t->ext_rid = answered->ext_ids[MG_SDP_EXT_RID];
+  t->ext_rrid = answered->ext_ids[MG_SDP_EXT_REPAIRED_RID];
+  t->ext_level = answered->ext_ids[MG_SDP_EXT_AUDIO_LEVEL];
+  t->downs = g_ptr_array_new();
+
+  /* Simulcast layers by rid; otherwise one layer, SSRC from a=ssrc if given. */
+  guint n = 0;
+  for (guint i = 0; offered->rids && i < offered->rids->len && n < MG_MAX_LAYERS; i++) {
+    const MgSdpRid *rid = &g_array_index(offered->rids, MgSdpRid, i);
+    if (rid->direction == MG_SDP_DIRECTION_SENDONLY)
+      g_strlcpy(t->layers[n++].rid, rid->id, sizeof t->layers[0].rid);
+  }
+  if (n == 0) {
+    n = 1;
+    if (offered->ssrcs && offered->ssrcs->len) {
+      t->layers[0].ssrc = g_array_index(offered->ssrcs, MgSdpSsrc, 0).ssrc;
+      t->layers[0].rtx_ssrc = mg_sdp_media_get_rtx_ssrc(offered, t->layers[0].ssrc);
+    }
+  }
+  t->n_layers = n;
+  MgNackTrackerConfig nc = {
+    .window = 512, .max_tries = 5, .delay_us = 5000, .retry_us = 50000, .max_age_us = 1000000
+  };
+  for (guint i = 0; i < n; i++) {
+    t->layers[i].nack = mg_nack_buffer_new(MG_NACK_BUFFER);
+    t->layers[i].loss = mg_nack_tracker_new(&nc);
+  }
+  return t;
+}
+
+static void
+track_free(MgTrack *t)
+{
+  for (guint i = 0; i < t->n_layers; i++) {
+    mg_nack_buffer_free(t->layers[i].nack);
+    mg_nack_tracker_free(t->layers[i].loss);
+  }
+  g_ptr_array_unref(t->downs);
+  g_free(t->mid);
+  g_free(t->id);
+  g_free(t);
+}
+
+static gboolean
+codec_compatible(const MgDownTrack *down, const MgTrack *t)
+{
+  const MgSdpMedia *m = g_ptr_array_index(mg_peer_get_answer(down->sub->peer)->media, down->mline);
+  return t->kind == down->kind && mg_sdp_media_find_codec(m, down->pt) &&
+         mg_sdp_media_find_codec(m, down->pt)->id == t->codec;
+}
+
+void
+mg_room_bind(MgRoom *room, MgDownTrack *down, MgTrack *source, gint64 now_us)
+{
+  if (down->source == source)
+    return;
+  if (down->source)
+    g_ptr_array_remove(down->source->downs, down);
+  down->source = source;
+  down->mapped = FALSE;
+  if (!source)
+    return;
+  g_ptr_array_add(source->downs, down);
+  mg_rewrite_force_switch(down->rw);
+  down->layer = source->n_layers - 1; /* best first; automatic choice adjusts */
+  down->target_layer = -1;
+  down->need_keyframe = source->kind == MG_SDP_KIND_VIDEO;
+  if (down->need_keyframe)
+    mg_router_request_keyframe(source, now_us, TRUE);
+  g_debug("room %s: %s m-line %u follows %s", room->id, mg_peer_get_id(down->sub->peer), down->mline, source->id);
+}
+
+/* Gives every subscriber m-line without a source one of this kind. */
+static void
+bind_free_downs(MgRoom *room, gint64 now_us)
+{
+  GHashTableIter it;
+  gpointer value;
+  g_hash_table_iter_init(&it, room->peers);
+  while (g_hash_table_iter_next(&it, NULL, &value)) {
+    MgRoomPeer *rp = value;
+    for (guint i = 0; rp->downs && i < rp->downs->len; i++) {
+      MgDownTrack *down = g_ptr_array_index(rp->downs, i);
+      for (guint j = 0; !down->source && j < room->tracks->len; j++) {
+        MgTrack *t = g_ptr_array_index(room->tracks, j);
+        if (t->owner->peer != rp->peer && t->announced && codec_compatible(down, t))
+          mg_room_bind(room, down, t, now_us);
+      }
+    }
+  }
+}
+
+void
+mg_room_track_started(MgRoom *room, MgTrack *track)
+{
+  if (track->announced)
+    return;
+  track->announced = TRUE;
+  emit(room, MG_MEDIA_EVENT_TRACK_ADDED, mg_peer_get_id(track->owner->peer), track, NULL);
+  bind_free_downs(room, g_get_monotonic_time());
+}
+
+static void
+unpublish(MgRoom *room, MgRoomPeer *rp)
+{
+  for (guint i = 0; rp->tracks && i < rp->tracks->len; i++) {
+    MgTrack *t = g_ptr_array_index(rp->tracks, i);
+    while (t->downs->len)
+      mg_room_bind(room, g_ptr_array_index(t->downs, 0), NULL, 0);
+    g_ptr_array_remove(room->tracks, t);
+    if (t->announced)
+      emit(room, MG_MEDIA_EVENT_TRACK_REMOVED, mg_peer_get_id(rp->peer), t, NULL);
+  }
+  bind_free_downs(room, g_get_monotonic_time());
+}
+
+/* ---- peers ---- */
+
+static void
+on_peer_state(MgPeer *peer, MgPeerState state, const char *reason, gpointer user_data)
+{
+  MgRoomPeer *rp = user_data;
+  if (state == MG_PEER_CONNECTED) {
+    emit(rp->room, MG_MEDIA_EVENT_CONNECTED, mg_peer_get_id(peer), NULL, NULL);
+    /* Subscribers bound before DTLS finished need their keyframe now. */
+    for (guint i = 0; rp->downs && i < rp->downs->len; i++) {
+      MgDownTrack *down = g_ptr_array_index(rp->downs, i);
+      if (down->source && down->need_keyframe)
+        mg_router_request_keyframe(down->source, g_get_monotonic_time(), TRUE);
+    }
+  } else if (state == MG_PEER_FAILED || state == MG_PEER_CLOSED) {
+    /* Not inside the peer's own callback: the tick removes closing peers. */
+    rp->closing = TRUE;
+    if (state == MG_PEER_FAILED)
+      emit(rp->room, MG_MEDIA_EVENT_FAILED, mg_peer_get_id(peer), NULL, reason);
+  }
+}
+
+static const MgPeerCallbacks peer_callbacks = { mg_router_on_rtp, mg_router_on_rtcp, on_peer_state };
+
+static MgSdpAnswerPlan *
+plan_for(MgRoom *room, MgMediaDirection dir, const MgSdpSession *offer)
+{
+  guint n = offer->media->len;
+  MgSdpMlinePlan *plans = g_new0(MgSdpMlinePlan, n);
+  MgSdpAnswerPlan *plan = g_new0(MgSdpAnswerPlan, 1);
+  plan->mlines = plans;
+  plan->n_mlines = n;
+  for (guint i = 0; i < n; i++) {
+    const MgSdpMedia *m = g_ptr_array_index(offer->media, i);
+    MgSdpMlinePlan *p = &plans[i];
+    if (m->rejected || (m->kind != MG_SDP_KIND_AUDIO && m->kind != MG_SDP_KIND_VIDEO)) {
+      p->role = MG_SDP_ROLE_REJECT;
+      continue;
+    }
+    if (dir == MG_MEDIA_PUBLISH) {
+      p->role = MG_SDP_ROLE_RECV;
+      continue;
+    }
+    p->role = MG_SDP_ROLE_SEND;
+    p->ssrc = random_ssrc();
+    p->rtx_ssrc = m->kind == MG_SDP_KIND_VIDEO ? random_ssrc() : 0;
+    p->cname = "meetgate";
+    p->msid = g_strdup_printf("%s %s-%u", room->id, m->kind == MG_SDP_KIND_AUDIO ? "audio" : "video", i);
+    /* Offer the codec the room's first track of this kind uses, if any. */
+    for (guint j = 0; j < room->tracks->len; j++) {
+      MgTrack *t = g_ptr_array_index(room->tracks, j);
+      if (t->kind == m->kind) {
+        p->codec = t->codec;
+        break;
+      }
+    }
+  }
+  return plan;
+}
+
+static void
+plan_free(MgSdpAnswerPlan *plan)
+{
+  for (guint i = 0; i < plan->n_mlines; i++)
+    g_free((char *)plan->mlines[i].msid);
+  g_free((MgSdpMlinePlan *)plan->mlines);
+  g_free(plan);
+}
+
+static void
+setup_publisher(MgRoomPeer *rp)
+{
+  const MgSdpSession *offer = mg_peer_get_offer(rp->peer), *answer = mg_peer_get_answer(rp->peer);
+  rp->tracks = g_ptr_array_new();
+  for (guint i = 0; i < answer->media->len; i++) {
+    const MgSdpMedia *a = g_ptr_array_index(answer->media, i);
+    if (a->rejected)
+      continue;
+    MgTrack *t = track_new(rp, g_ptr_array_index(offer->media, i), a);
+    if (!t)
+      continue;
+    g_ptr_array_add(rp->tracks, t);
+    g_ptr_array_add(rp->room->tracks, t);
+  }
+}
+
+static void
+setup_subscriber(MgRoomPeer *rp, const MgSdpAnswerPlan *plan)
+{
+  const MgSdpSession *answer = mg_peer_get_answer(rp->peer);
+  rp->downs = g_ptr_array_new();
+  for (guint i = 0; i < answer->media->len; i++) {
+    const MgSdpMedia *a = g_ptr_array_index(answer->media, i);
+    const MgSdpCodec *codec = a->rejected ? NULL : mg_sdp_media_get_codec(a);
+    if (!codec)
+      continue;
+    MgDownTrack *down = g_new0(MgDownTrack, 1);
+    down->sub = rp;
+    down->mline = i;
+    down->kind = a->kind;
+    down->pt = codec->pt;
+    down->rtx_pt = codec->rtx_pt;
+    down->ssrc = plan->mlines[i].ssrc;
+    down->rtx_ssrc = down->rtx_pt >= 0 ? plan->mlines[i].rtx_ssrc : 0;
+    down->target_layer = down->want_layer = -1;
+    down->rw = mg_rewrite_new(down->ssrc, codec->clock_rate,
+                              codec->id == MG_SDP_CODEC_VP8 ? MG_REWRITE_CODEC_VP8 : MG_REWRITE_CODEC_OTHER);
+    g_ptr_array_add(rp->downs, down);
+  }
+}
+
+char *
+mg_room_connect(MgRoom *room, const char *peer_id, MgMediaDirection dir, const char *offer_text, GError **error)
+{
+  g_autoptr(GError) local = NULL;
+  MgSdpSession *offer = mg_sdp_parse(offer_text, &local);
+  if (!offer) {
+    g_set_error(error, MG_MEDIA_ERROR, MG_MEDIA_ERROR_SDP, "%s", local->message);
+    return NULL;
+  }
+  MgRoomPeer *rp = g_new0(MgRoomPeer, 1);
+  rp->room = room;
+  rp->dir = dir;
+  rp->rtcp_ssrc = random_ssrc();
+  rp->peer = mg_peer_new(peer_id, room->cfg.ctx, &room->cfg.ice, room->cfg.cert, room->cfg.dtls_timeout_ms,
+                         &peer_callbacks, rp, &local);
+  if (!rp->peer) {
+    g_set_error(error, MG_MEDIA_ERROR, MG_MEDIA_ERROR_INTERNAL, "%s", local->message);
+    mg_sdp_session_free(offer);
+    g_free(rp);
+    return NULL;
+  }
+  MgSdpAnswerPlan *plan = plan_for(room, dir, offer);
+  char *answer = mg_peer_answer(rp->peer, offer, plan, &local);
+  if (!answer) {
+    g_set_error(error, MG_MEDIA_ERROR, MG_MEDIA_ERROR_SDP, "%s", local->message);
+    plan_free(plan);
+    room_peer_free(rp);
+    return NULL;
+  }
+  if (dir == MG_MEDIA_PUBLISH)
+    setup_publisher(rp);
+  else
+    setup_subscriber(rp, plan);
+  plan_free(plan);
+  g_hash_table_insert(room->peers, g_strdup(peer_id), rp);
+  if (dir == MG_MEDIA_SUBSCRIBE)
+    bind_free_downs(room, g_get_monotonic_time());
+  g_info("room %s: %s %s joined", room->id, dir == MG_MEDIA_PUBLISH ? "publisher" : "subscriber", peer_id);
+  return answer;
+}
+
+gboolean
+mg_room_add_candidate(MgRoom *room, const char *peer_id, const char *candidate)
+{
+  MgRoomPeer *rp = g_hash_table_lookup(room->peers, peer_id);
+  return rp && mg_peer_add_candidate(rp->peer, candidate);
+}
+
+static void
+room_peer_free(MgRoomPeer *rp)
+{
+  for (guint i = 0; rp->tracks && i < rp->tracks->len; i++)
+    track_free(g_ptr_array_index(rp->tracks, i));
+  for (guint i = 0; rp->downs && i < rp->downs->len; i++) {
+    MgDownTrack *down = g_ptr_array_index(rp->downs, i);
+    mg_rewrite_free(down->rw);
+    g_free(down);
+  }
+  g_clear_pointer(&rp->tracks, g_ptr_array_unref);
+  g_clear_pointer(&rp->downs, g_ptr_array_unref);
+  mg_peer_free(rp->peer);
+  g_free(rp);
+}
+
+/* Detaches rp from the room's forwarding, then frees it. */
+static void
+remove_peer(MgRoom *room, MgRoomPeer *rp, const char *reason, gboolean notify)
+{
+  g_autofree char *id = g_strdup(mg_peer_get_id(rp->peer));
+  g_hash_table_remove(room->peers, id); /* first, so no rebinding picks rp again */
+  for (guint i = 0; rp->downs && i < rp->downs->len; i++)
+    mg_room_bind(room, g_ptr_array_index(rp->downs, i), NULL, 0);
+  unpublish(room, rp);
+  mg_peer_close(rp->peer, reason);
+  room_peer_free(rp);
+  g_info("room %s: %s left (%s)", room->id, id, reason);
+  if (notify)
+    emit(room, MG_MEDIA_EVENT_CLOSED, id, NULL, reason);
+}
+
+void
+mg_room_remove_peer(MgRoom *room, const char *peer_id, const char *reason)
+{
+  MgRoomPeer *rp = g_hash_table_lookup(room->peers, peer_id);
+  if (rp)
+    remove_peer(room, rp, reason, TRUE);
+  else /* never answered, or already gone: the engine still waits for the word */
+    emit(room, MG_MEDIA_EVENT_CLOSED, peer_id, NULL, reason);
+}
+
+/* ---- the room's clock ---- */
+
+static gboolean
+on_tick(gpointer data)
+{
+  MgRoom *room = data;
+  gint64 now = g_get_monotonic_time();
+  GPtrArray *gone = g_ptr_array_new();
+  GHashTableIter it;
+  gpointer value;
+
+  g_hash_table_iter_init(&it, room->peers);
+  while (g_hash_table_iter_next(&it, NULL, &value)) {
+    MgRoomPeer *rp = value;
+    mg_peer_tick(rp->peer, now);
+    if (rp->closing) {
+      g_ptr_array_add(gone, rp);
+      continue;
+    }
+    if (now - rp->last_rtcp_us >= MG_RTCP_INTERVAL_US) {
+      rp->last_rtcp_us = now;
+      mg_router_send_reports(room, rp, now);
+    }
+  }
+  for (guint i = 0; i < gone->len; i++)
+    remove_peer(room, g_ptr_array_index(gone, i), "connection lost", TRUE);
+  g_ptr_array_unref(gone);
+  mg_router_update_layers(room, now);
+  return G_SOURCE_CONTINUE;
+}
+
+MgRoom *
+mg_room_new(const char *id, const MgRoomConfig *config)
+{
+  MgRoom *room = g_new0(MgRoom, 1);
+  room->id = g_strdup(id);
+  room->cfg = *config;
+  room->peers = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+  room->tracks = g_ptr_array_new();
+  room->tick = g_timeout_source_new(100);
+  g_source_set_callback(room->tick, on_tick, room, NULL);
+  g_source_attach(room->tick, config->ctx);
+  return room;
+}
+
+void
+mg_room_free(MgRoom *room)
+{
+  if (!room)
+    return;
+  g_source_destroy(room->tick);
+  g_source_unref(room->tick);
+  GHashTableIter it;
+  gpointer value;
+  g_hash_table_iter_init(&it, room->peers);
+  while (g_hash_table_iter_next(&it, NULL, &value)) {
+    MgRoomPeer *rp = value;
+    mg_peer_close(rp->peer, "room closed");
+    g_hash_table_iter_remove(&it);
+    room_peer_free(rp);
+  }
+  g_hash_table_unref(room->peers);
+  g_ptr_array_unref(room->tracks);
+  g_free(room->id);
+  g_free(room);
+}
+
+const char *
+mg_room_get_id(MgRoom *room)
+{
+  return room->id;
+}
+
+guint
+mg_room_get_peer_count(MgRoom *room)
+{
+  return g_hash_table_size(room->peers);
+}

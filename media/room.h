@@ -1,0 +1,40 @@
+/* SPDX-License-Identifier: MIT
+ * A room on its media worker: its peers, the tracks they publish, and the
+ * forwarding from each track to the subscribers that follow it. Everything
+ * here runs on the room's worker loop. */
+#pragma once
+
+#include <glib.h>
+
+#include "media/engine.h"
+#include "media/ice.h"
+
+G_BEGIN_DECLS
+
+typedef struct MgRoom MgRoom;
+typedef struct MgDtlsCert MgDtlsCert;
+
+/* Called on the worker; the engine carries the event to the control loop. */
+typedef void (*MgRoomEventFunc)(MgRoom *room, const MgMediaEvent *event, gpointer user_data);
+
+typedef struct {
+  GMainContext *ctx; /* the worker's context */
+  MgIceSettings ice; /* borrowed for the room's life */
+  MgDtlsCert *cert;  /* borrowed */
+  guint dtls_timeout_ms;
+  MgRoomEventFunc events;
+  gpointer user_data;
+} MgRoomConfig;
+
+/* (transfer full) */
+MgRoom *mg_room_new(const char *id, const MgRoomConfig *config);
+void mg_room_free(MgRoom *room);
+const char *mg_room_get_id(MgRoom *room);
+guint mg_room_get_peer_count(MgRoom *room);
+
+/* Creates peer_id from the client's offer and returns the answer (transfer full). */
+char *mg_room_connect(MgRoom *room, const char *peer_id, MgMediaDirection dir, const char *offer, GError **error);
+gboolean mg_room_add_candidate(MgRoom *room, const char *peer_id, const char *candidate);
+void mg_room_remove_peer(MgRoom *room, const char *peer_id, const char *reason);
+
+G_END_DECLS
