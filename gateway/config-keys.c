@@ -41,6 +41,7 @@ const MgConfigKey mg_config_keys[] = {
   BOOL("server", "production", "false", "refuse to start with a generated, default or short secret"),
   SECRET("server", "secret",
          "signing secret for join tokens (>= 32 chars); generated and stored in data_dir when unset"),
+  SECRET("admin", "keys", "admin API keys: name:role:key,... with role viewer or operator, key >= 16 chars"),
   ENUM("log", "format", "auto", "auto|text|json", "auto: text on a terminal, JSON lines otherwise"),
   ENUM("log", "level", "info", "error|warning|info|debug", "default level for every module"),
   STR("log", "modules", NULL, "per-module levels, e.g. http=debug,store=warning"),

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "gateway/admin.h"
 #include "gateway/http.h"
 #include "gateway/log.h"
 #include "gateway/web.h"
@@ -30,6 +31,7 @@ struct MgDaemon {
   MgWorkerPool *workers;
   MgMediaEngine *media;
   MgWhip *whip;
+  MgAdmin *admin;
   MgHttpServer *http;
   MgWebState web;
   MgSessionStats session_stats;
@@ -227,6 +229,9 @@ start_http(MgDaemon *d, GError **error)
 
   mg_web_add_health(d->http, &d->web);
   d->whip = mg_whip_new(d->http, d->media, mg_config_get_string(cfg, "server", "secret"));
+  d->admin = mg_admin_new(d->http, d->media, mg_config_get_string(cfg, "admin", "keys"), error);
+  if (!d->admin)
+    return FALSE;
   mg_http_server_add_websocket(d->http, "/ws", &signaling_ws, d);
   mg_web_add_static(d->http); /* last: it answers every other GET */
 
@@ -305,6 +310,7 @@ mg_daemon_free(MgDaemon *d)
     g_source_remove(d->sig_term);
   g_clear_pointer(&d->http, mg_http_server_free);
   g_clear_pointer(&d->whip, mg_whip_free);
+  g_clear_pointer(&d->admin, mg_admin_free);
   g_clear_pointer(&d->media, mg_media_engine_free);
   g_clear_pointer(&d->workers, mg_worker_pool_free);
   g_clear_pointer(&d->store, mg_store_close);

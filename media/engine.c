@@ -25,6 +25,7 @@ struct MgMediaEngine {
   char *fingerprint;
   GHashTable *rooms; /* id -> MgEngineRoom* */
   GHashTable *peers; /* peer id -> MgEngineRoom* */
+  GHashTable *stats; /* room id -> json_t* snapshot */
   MgMediaEventFunc events;
   gpointer user_data;
   GMainContext *control;
@@ -78,6 +79,63 @@ on_room_event(MgRoom *room, const MgMediaEvent *ev, gpointer data)
   g_main_context_invoke_full(er->engine->control, G_PRIORITY_DEFAULT, deliver_event, m, (GDestroyNotify)event_msg_free);
 }
 
+/* ---- stats: worker -> control ---- */
+
+typedef struct {
+  MgMediaEngine *engine;
+  char *room;
+  json_t *snapshot;
+} MgStatsMsg;
+
+static void
+stats_msg_free(MgStatsMsg *m)
+{
+  g_free(m->room);
+  json_decref(m->snapshot);
+  g_free(m);
+}
+
+static gboolean
+deliver_stats(gpointer p)
+{
+  MgStatsMsg *m = p;
+  if (g_hash_table_contains(m->engine->rooms, m->room))
+    g_hash_table_replace(m->engine->stats, g_strdup(m->room), json_incref(m->snapshot));
+  return G_SOURCE_REMOVE;
+}
+
+static void
+on_room_stats(MgRoom *room, json_t *snapshot, gpointer data)
+{
+  MgEngineRoom *er = data;
+  MgStatsMsg *m = g_new0(MgStatsMsg, 1);
+  m->engine = er->engine;
+  m->room = g_strdup(mg_room_get_id(room));
+  m->snapshot = snapshot;
+  json_object_set_new(snapshot, "worker", json_integer(mg_worker_get_index(er->worker)));
+  g_main_context_invoke_full(er->engine->control, G_PRIORITY_DEFAULT, deliver_stats, m,
+                             (GDestroyNotify)stats_msg_free);
+}
+
+json_t *
+mg_media_engine_get_room_stats(MgMediaEngine *engine, const char *room)
+{
+  json_t *j = g_hash_table_lookup(engine->stats, room);
+  return j ? json_incref(j) : NULL;
+}
+
+json_t *
+mg_media_engine_get_stats(MgMediaEngine *engine)
+{
+  json_t *all = json_array();
+  GHashTableIter it;
+  gpointer value;
+  g_hash_table_iter_init(&it, engine->stats);
+  while (g_hash_table_iter_next(&it, NULL, &value))
+    json_array_append(all, value);
+  return all;
+}
+
 /* ---- rooms ---- */
 
 static MgEngineRoom *
@@ -103,6 +161,7 @@ room_get(MgMediaEngine *engine, const char *id)
     .cert = engine->cert,
     .dtls_timeout_ms = engine->settings.dtls_timeout_ms,
     .events = on_room_event,
+    .stats = on_room_stats,
     .user_data = er,
   };
   /* Built here, then only touched on its worker. */
@@ -123,6 +182,7 @@ static void
 room_release(MgMediaEngine *engine, MgEngineRoom *er)
 {
   g_hash_table_steal(engine->rooms, er->id);
+  g_hash_table_remove(engine->stats, er->id);
   mg_worker_post(er->worker, room_free_job, er->room, NULL, NULL);
   mg_worker_unpin(er->worker);
   g_free(er->id);
@@ -228,6 +288,16 @@ candidate_job(MgWorker *w, gpointer data)
 }
 
 static gpointer
+layer_job(MgWorker *w, gpointer data)
+{
+  MgPeerCall *c = data;
+  g_auto(GStrv) args = g_strsplit(c->arg, " ", 2);
+  mg_room_set_layer(c->room, c->peer, g_ascii_strtoull(args[0], NULL, 10), g_ascii_strtoll(args[1], NULL, 10));
+  peer_call_free(c);
+  return NULL;
+}
+
+static gpointer
 close_job(MgWorker *w, gpointer data)
 {
   MgPeerCall *c = data;
@@ -256,6 +326,13 @@ mg_media_engine_add_candidate(MgMediaEngine *engine, const char *peer, const cha
   if (candidate && !g_str_has_prefix(candidate, "candidate:"))
     return FALSE;
   return post_peer_call(engine, peer, candidate, candidate_job);
+}
+
+gboolean
+mg_media_engine_set_layer(MgMediaEngine *engine, const char *peer, guint mline, gint layer)
+{
+  g_autofree char *arg = g_strdup_printf("%u %d", mline, layer);
+  return post_peer_call(engine, peer, arg, layer_job);
 }
 
 gboolean
@@ -302,6 +379,7 @@ mg_media_engine_new(MgWorkerPool *pool, const MgMediaSettings *settings, MgMedia
   engine->fingerprint = g_strdup_printf("sha-256 %s", mg_dtls_cert_get_fingerprint(cert));
   engine->rooms = g_hash_table_new(g_str_hash, g_str_equal);
   engine->peers = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+  engine->stats = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, (GDestroyNotify)json_decref);
   engine->events = events;
   engine->user_data = user_data;
   engine->control = g_main_context_ref_thread_default();
@@ -367,6 +445,7 @@ mg_media_engine_free(MgMediaEngine *engine)
 
   g_hash_table_unref(engine->rooms);
   g_hash_table_unref(engine->peers);
+  g_hash_table_unref(engine->stats);
   g_strfreev(engine->settings.ice_addresses);
   g_free(engine->settings.ice_advertised);
   g_free(engine->fingerprint);

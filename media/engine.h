@@ -6,6 +6,7 @@
 #pragma once
 
 #include <glib.h>
+#include <jansson.h>
 
 #include "media/worker.h"
 
@@ -32,6 +33,7 @@ typedef enum {
   MG_MEDIA_EVENT_CLOSED,
   MG_MEDIA_EVENT_TRACK_ADDED, /* a publisher's track has media */
   MG_MEDIA_EVENT_TRACK_REMOVED,
+  MG_MEDIA_EVENT_ACTIVE_SPEAKER, /* peer/track: the loudest audio track now */
 } MgMediaEventType;
 
 typedef struct {
@@ -71,6 +73,14 @@ gboolean mg_media_engine_add_candidate(MgMediaEngine *engine, const char *peer, 
 gboolean mg_media_engine_close_peer(MgMediaEngine *engine, const char *peer);
 gboolean mg_media_engine_has_peer(MgMediaEngine *engine, const char *peer);
 const char *mg_media_engine_peer_room(MgMediaEngine *engine, const char *peer);
+/* Chooses the simulcast layer (0 = lowest) a subscriber's m-line receives;
+ * -1 returns to automatic choice from its bandwidth estimate. */
+gboolean mg_media_engine_set_layer(MgMediaEngine *engine, const char *peer, guint mline, gint layer);
+/* The latest stats snapshot of a room (published by its worker once a
+ * second), or NULL. (transfer full: json_decref it) */
+json_t *mg_media_engine_get_room_stats(MgMediaEngine *engine, const char *room);
+/* Snapshots of every room, as a JSON array. (transfer full) */
+json_t *mg_media_engine_get_stats(MgMediaEngine *engine);
 /* The SDP fingerprint of this process's DTLS certificate ("sha-256 AB:..."). */
 const char *mg_media_engine_fingerprint(MgMediaEngine *engine);
 

@@ -56,6 +56,7 @@ struct MgTrack {
   gboolean announced;
   guint8 level; /* last audio level, -dBov */
   gboolean voice;
+  gdouble loudness; /* smoothed, 0 silence .. 127 loudest */
 };
 
 /* One sendonly m-line of a subscriber. */
@@ -81,6 +82,16 @@ struct MgDownTrack {
   guint32 remb; /* the subscriber's bandwidth estimate, bit/s */
   guint32 rr_jitter;
   guint8 rr_fraction_lost;
+  gint32 rr_cumulative_lost;
+  /* Our last sender reports (middle 32 bits of NTP, when sent) for RTT. */
+  guint32 sr_lsr[4];
+  gint64 sr_sent_us[4];
+  guint sr_next;
+  gint64 rtt_us;
+  /* Bitrate over the last second. */
+  guint64 window_bytes;
+  gint64 window_start_us;
+  guint32 bitrate;
 };
 
 struct MgRoomPeer {
@@ -100,6 +111,10 @@ struct MgRoom {
   GHashTable *peers; /* id -> MgRoomPeer* */
   GPtrArray *tracks; /* every MgTrack, in order of publication */
   GSource *tick;
+  gint64 last_stats_us;
+  MgTrack *speaker;          /* active speaker's audio track */
+  MgTrack *speaker_candidate;
+  gint64 candidate_since_us;
   guint8 buf[1500 + MG_PEER_HEADROOM]; /* scratch for forwarding, one at a time */
 };
 
@@ -109,6 +124,9 @@ void mg_router_on_rtcp(MgPeer *peer, guint8 *buf, gsize len, gpointer user_data)
 void mg_router_request_keyframe(MgTrack *track, gint64 now_us, gboolean force);
 void mg_router_send_reports(MgRoom *room, MgRoomPeer *rp, gint64 now_us);
 void mg_router_update_layers(MgRoom *room, gint64 now_us);
+/* room-stats.c */
+void mg_room_update_speaker(MgRoom *room, gint64 now_us);
+void mg_room_emit(MgRoom *room, MgMediaEventType type, const char *peer, const MgTrack *track, const char *reason);
 /* room.c */
 void mg_room_bind(MgRoom *room, MgDownTrack *down, MgTrack *source, gint64 now_us);
 void mg_room_track_started(MgRoom *room, MgTrack *track);

@@ -8,8 +8,8 @@
 
 static void room_peer_free(MgRoomPeer *rp);
 
-static void
-emit(MgRoom *room, MgMediaEventType type, const char *peer, const MgTrack *track, const char *reason)
+void
+mg_room_emit(MgRoom *room, MgMediaEventType type, const char *peer, const MgTrack *track, const char *reason)
 {
   const char *kind = track ? (track->kind == MG_SDP_KIND_AUDIO ? "audio" : "video") : NULL;
   MgMediaEvent ev = { type, room->id, peer, track ? track->id : NULL, kind, reason };
@@ -143,7 +143,7 @@ mg_room_track_started(MgRoom *room, MgTrack *track)
   if (track->announced)
     return;
   track->announced = TRUE;
-  emit(room, MG_MEDIA_EVENT_TRACK_ADDED, mg_peer_get_id(track->owner->peer), track, NULL);
+  mg_room_emit(room, MG_MEDIA_EVENT_TRACK_ADDED, mg_peer_get_id(track->owner->peer), track, NULL);
   bind_free_downs(room, g_get_monotonic_time());
 }
 
@@ -155,8 +155,12 @@ unpublish(MgRoom *room, MgRoomPeer *rp)
     while (t->downs->len)
       mg_room_bind(room, g_ptr_array_index(t->downs, 0), NULL, 0);
     g_ptr_array_remove(room->tracks, t);
+    if (room->speaker == t)
+      room->speaker = NULL;
+    if (room->speaker_candidate == t)
+      room->speaker_candidate = NULL;
     if (t->announced)
-      emit(room, MG_MEDIA_EVENT_TRACK_REMOVED, mg_peer_get_id(rp->peer), t, NULL);
+      mg_room_emit(room, MG_MEDIA_EVENT_TRACK_REMOVED, mg_peer_get_id(rp->peer), t, NULL);
   }
   bind_free_downs(room, g_get_monotonic_time());
 }
@@ -168,7 +172,7 @@ on_peer_state(MgPeer *peer, MgPeerState state, const char *reason, gpointer user
 {
   MgRoomPeer *rp = user_data;
   if (state == MG_PEER_CONNECTED) {
-    emit(rp->room, MG_MEDIA_EVENT_CONNECTED, mg_peer_get_id(peer), NULL, NULL);
+    mg_room_emit(rp->room, MG_MEDIA_EVENT_CONNECTED, mg_peer_get_id(peer), NULL, NULL);
     /* Subscribers bound before DTLS finished need their keyframe now. */
     for (guint i = 0; rp->downs && i < rp->downs->len; i++) {
       MgDownTrack *down = g_ptr_array_index(rp->downs, i);
@@ -179,7 +183,7 @@ on_peer_state(MgPeer *peer, MgPeerState state, const char *reason, gpointer user
     /* Not inside the peer's own callback: the tick removes closing peers. */
     rp->closing = TRUE;
     if (state == MG_PEER_FAILED)
-      emit(rp->room, MG_MEDIA_EVENT_FAILED, mg_peer_get_id(peer), NULL, reason);
+      mg_room_emit(rp->room, MG_MEDIA_EVENT_FAILED, mg_peer_get_id(peer), NULL, reason);
   }
 }
 
@@ -314,6 +318,20 @@ mg_room_connect(MgRoom *room, const char *peer_id, MgMediaDirection dir, const c
 }
 
 gboolean
+mg_room_set_layer(MgRoom *room, const char *peer_id, guint mline, gint layer)
+{
+  MgRoomPeer *rp = g_hash_table_lookup(room->peers, peer_id);
+  for (guint i = 0; rp && rp->downs && i < rp->downs->len; i++) {
+    MgDownTrack *down = g_ptr_array_index(rp->downs, i);
+    if (down->mline == mline) {
+      down->want_layer = layer < 0 ? -1 : MIN(layer, MG_MAX_LAYERS - 1);
+      return TRUE;
+    }
+  }
+  return FALSE;
+}
+
+gboolean
 mg_room_add_candidate(MgRoom *room, const char *peer_id, const char *candidate)
 {
   MgRoomPeer *rp = g_hash_table_lookup(room->peers, peer_id);
@@ -349,7 +367,7 @@ remove_peer(MgRoom *room, MgRoomPeer *rp, const char *reason, gboolean notify)
   room_peer_free(rp);
   g_info("room %s: %s left (%s)", room->id, id, reason);
   if (notify)
-    emit(room, MG_MEDIA_EVENT_CLOSED, id, NULL, reason);
+    mg_room_emit(room, MG_MEDIA_EVENT_CLOSED, id, NULL, reason);
 }
 
 void
@@ -359,7 +377,7 @@ mg_room_remove_peer(MgRoom *room, const char *peer_id, const char *reason)
   if (rp)
     remove_peer(room, rp, reason, TRUE);
   else /* never answered, or already gone: the engine still waits for the word */
-    emit(room, MG_MEDIA_EVENT_CLOSED, peer_id, NULL, reason);
+    mg_room_emit(room, MG_MEDIA_EVENT_CLOSED, peer_id, NULL, reason);
 }
 
 /* ---- the room's clock ---- */
@@ -390,6 +408,11 @@ on_tick(gpointer data)
     remove_peer(room, g_ptr_array_index(gone, i), "connection lost", TRUE);
   g_ptr_array_unref(gone);
   mg_router_update_layers(room, now);
+  mg_room_update_speaker(room, now);
+  if (room->cfg.stats && now - room->last_stats_us >= G_USEC_PER_SEC) {
+    room->last_stats_us = now;
+    room->cfg.stats(room, mg_room_get_stats(room, now), room->cfg.user_data);
+  }
   return G_SOURCE_CONTINUE;
 }
 

@@ -16,6 +16,8 @@ typedef struct MgDtlsCert MgDtlsCert;
 
 /* Called on the worker; the engine carries the event to the control loop. */
 typedef void (*MgRoomEventFunc)(MgRoom *room, const MgMediaEvent *event, gpointer user_data);
+/* A stats snapshot, once a second; the callee owns it. */
+typedef void (*MgRoomStatsFunc)(MgRoom *room, json_t *snapshot, gpointer user_data);
 
 typedef struct {
   GMainContext *ctx; /* the worker's context */
@@ -23,6 +25,7 @@ typedef struct {
   MgDtlsCert *cert;  /* borrowed */
   guint dtls_timeout_ms;
   MgRoomEventFunc events;
+  MgRoomStatsFunc stats;
   gpointer user_data;
 } MgRoomConfig;
 
@@ -36,5 +39,8 @@ guint mg_room_get_peer_count(MgRoom *room);
 char *mg_room_connect(MgRoom *room, const char *peer_id, MgMediaDirection dir, const char *offer, GError **error);
 gboolean mg_room_add_candidate(MgRoom *room, const char *peer_id, const char *candidate);
 void mg_room_remove_peer(MgRoom *room, const char *peer_id, const char *reason);
+gboolean mg_room_set_layer(MgRoom *room, const char *peer_id, guint mline, gint layer);
+/* The room's state as JSON: peers, tracks, streams and their counters. (transfer full) */
+json_t *mg_room_get_stats(MgRoom *room, gint64 now_us);
 
 G_END_DECLS

@@ -168,6 +168,7 @@ forward(MgRoom *room, MgTrack *t, guint l, const guint8 *buf, gsize len, const M
     if (mg_peer_send_rtp(down->sub->peer, out, len) == 0) {
       down->packets++;
       down->bytes += len;
+      down->window_bytes += len;
     }
   }
 }
@@ -316,15 +317,20 @@ on_feedback(MgRoom *room, MgRoomPeer *rp, const MgRtcpPacket *pkt, gint64 now)
 }
 
 static void
-on_report_blocks(MgRoomPeer *rp, const MgRtcpPacket *pkt)
+on_report_blocks(MgRoomPeer *rp, const MgRtcpPacket *pkt, gint64 now)
 {
   MgRtcpReportBlock rb;
   for (guint i = 0; mg_rtcp_get_report_block(pkt, i, &rb) == 0; i++) {
     MgDownTrack *down = find_down(rp, rb.ssrc);
-    if (down) {
-      down->rr_fraction_lost = rb.fraction_lost;
-      down->rr_jitter = rb.jitter;
-    }
+    if (!down)
+      continue;
+    down->rr_fraction_lost = rb.fraction_lost;
+    down->rr_cumulative_lost = rb.cumulative_lost;
+    down->rr_jitter = rb.jitter;
+    /* RTT (RFC 3550 6.4.1) from when we sent the SR it names; DLSR is in 1/65536 s. */
+    for (guint k = 0; rb.lsr && k < G_N_ELEMENTS(down->sr_lsr); k++)
+      if (down->sr_lsr[k] == rb.lsr)
+        down->rtt_us = MAX(0, now - down->sr_sent_us[k] - (gint64)rb.dlsr * G_USEC_PER_SEC / 65536);
   }
 }
 
@@ -357,10 +363,10 @@ mg_router_on_rtcp(MgPeer *peer, guint8 *buf, gsize len, gpointer user_data)
     switch (pkt.type) {
     case MG_RTCP_TYPE_SR:
       on_sender_report(rp, &pkt, now);
-      on_report_blocks(rp, &pkt);
+      on_report_blocks(rp, &pkt, now);
       break;
     case MG_RTCP_TYPE_RR:
-      on_report_blocks(rp, &pkt);
+      on_report_blocks(rp, &pkt, now);
       break;
     case MG_RTCP_TYPE_NACK:
     case MG_RTCP_TYPE_PLI:
@@ -441,8 +447,11 @@ mg_router_send_reports(MgRoom *room, MgRoomPeer *rp, gint64 now)
       .octet_count = (guint32)down->bytes,
     };
     int len = mg_rtcp_build_sr(pkt, 512, &sr, NULL, 0);
-    if (len > 0)
-      mg_peer_send_rtcp(rp->peer, pkt, len);
+    if (len > 0 && mg_peer_send_rtcp(rp->peer, pkt, len) == 0) {
+      down->sr_lsr[down->sr_next] = (guint32)(sr.ntp >> 16);
+      down->sr_sent_us[down->sr_next] = now;
+      down->sr_next = (down->sr_next + 1) % G_N_ELEMENTS(down->sr_lsr);
+    }
   }
 }
 
@@ -461,6 +470,15 @@ mg_router_update_layers(MgRoom *room, gint64 now)
         layer->bitrate = layer->window_bytes * 8 * G_USEC_PER_SEC / (now - layer->window_start_us);
       layer->window_start_us = now;
       layer->window_bytes = 0;
+    }
+    for (guint d = 0; d < t->downs->len; d++) {
+      MgDownTrack *down = g_ptr_array_index(t->downs, d);
+      if (now - down->window_start_us < G_USEC_PER_SEC)
+        continue;
+      if (down->window_start_us)
+        down->bitrate = down->window_bytes * 8 * G_USEC_PER_SEC / (now - down->window_start_us);
+      down->window_start_us = now;
+      down->window_bytes = 0;
     }
     if (t->n_layers < 2)
       continue;

@@ -3,6 +3,7 @@
 """WHIP and WHEP against the real meetgate with real WebRTC clients (aiortc,
 GStreamer webrtcbin), in a loopback-only network namespace."""
 import asyncio
+import json
 import os
 import subprocess
 import sys
@@ -19,6 +20,7 @@ from rtcpeers import AiortcClient, http, make_token  # noqa: E402
 
 BINARY = sys.argv.pop(1) if len(sys.argv) > 1 else "build/meetgate"
 SECRET = "whip-test-secret-0123456789abcdef0123456789"
+ADMIN_KEY = "viewer-key-0123456789abcdef"
 
 
 def run(coro, timeout=60):
@@ -28,7 +30,8 @@ def run(coro, timeout=60):
 class Whip(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
-        cls.d = Daemon(BINARY, ["-o", "server.secret=" + SECRET, "-o", "media.addresses=127.0.0.1"])
+        cls.d = Daemon(BINARY, ["-o", "server.secret=" + SECRET, "-o", "media.addresses=127.0.0.1",
+                                "-o", "admin.keys=watch:viewer:" + ADMIN_KEY])
         cls.base = cls.d.url
 
     @classmethod
@@ -39,6 +42,12 @@ class Whip(unittest.TestCase):
 
     def tearDown(self):
         self.assertNotIn(SECRET, self.d.log_text())
+        self.assertNotIn(ADMIN_KEY, self.d.log_text())
+
+    def room_stats(self, room):
+        status, _, body = http("GET", self.base + "/api/v1/admin/rooms/" + room,
+                               headers={"Authorization": "Bearer " + ADMIN_KEY})
+        return json.loads(body) if status == 200 else None
 
     def token(self, room, **kw):
         return make_token(SECRET, room, **kw)
@@ -103,6 +112,8 @@ class Whip(unittest.TestCase):
             ok = await sub.wait_frames(count=20, timeout=20)
             first_video = sub.first_frame_at.get("video", 0) - t0
             frames = dict(sub.frames)
+            await asyncio.sleep(1.5)  # one stats snapshot later
+            stats = self.room_stats(room)
             # DELETE ends the session; the resource is gone afterwards.
             status, _, _ = http("DELETE", self.base + sub.location)
             self.assertEqual(status, 200)
@@ -111,14 +122,36 @@ class Whip(unittest.TestCase):
             status, _, _ = http("DELETE", self.base + sub.location)
             self.assertEqual(status, 404)
             await pub.close()
-            return ok, frames, first_video
+            return ok, frames, first_video, stats
 
-        ok, frames, first_video = run(go())
+        ok, frames, first_video, stats = run(go())
         print("aiortc -> aiortc: frames %s, first video frame %.2f s after the WHEP request" % (frames, first_video))
         self.assertTrue(ok, frames)
         # aiortc sends a keyframe only every ~100 s unless asked: a late
         # subscriber decoding at all proves meetgate asked (PLI).
         self.assertGreater(first_video, 0)
+        # The admin view shows both peers with their counters moving.
+        peers = {p["direction"]: p for p in stats["peers"]}
+        self.assertEqual(set(peers), {"publish", "subscribe"})
+        self.assertGreater(peers["publish"]["packets_in"], 100)
+        kinds = {t["kind"]: t for t in peers["publish"]["tracks"]}
+        self.assertEqual(set(kinds), {"audio", "video"})
+        self.assertGreater(kinds["video"]["layers"][0]["packets"], 0)
+        self.assertEqual(kinds["video"]["subscribers"], 1)
+        for stream in peers["subscribe"]["streams"]:
+            self.assertGreater(stream["packets"], 0, stream)
+            self.assertEqual(stream["source"], kinds[stream["kind"]]["id"])
+        print("SRTP profile with aiortc:", peers["publish"]["srtp_profile"])
+
+    def test_admin_api_needs_a_key(self):
+        for headers in [{}, {"Authorization": "Bearer wrong-key-0123456789"}, {"Authorization": "Basic abc"}]:
+            status, _, body = http("GET", self.base + "/api/v1/admin/rooms", headers=headers)
+            self.assertEqual(status, 401)
+            self.assertEqual(json.loads(body)["error"]["code"], "unauthorized")
+        status, _, body = http("GET", self.base + "/api/v1/admin/rooms",
+                               headers={"Authorization": "Bearer " + ADMIN_KEY})
+        self.assertEqual(status, 200)
+        self.assertIsInstance(json.loads(body)["rooms"], list)
 
 
 if __name__ == "__main__":
