@@ -164,7 +164,7 @@ forward(MgRoom *room, MgTrack *t, guint l, const guint8 *buf, gsize len, const M
       down->epoch_seq = out_seq;
     }
     down->seq_delta = out_seq - hdr->seq;
-    down->ts_delta = (guint32)(out[4] << 24 | out[5] << 16 | out[6] << 8 | out[7]) - hdr->ts;
+    down->ts_delta = ((guint32)out[4] << 24 | (guint32)out[5] << 16 | (guint32)out[6] << 8 | out[7]) - hdr->ts;
     if (mg_peer_send_rtp(down->sub->peer, out, len) == 0) {
       down->packets++;
       down->bytes += len;

@@ -36,9 +36,13 @@ class Whip(unittest.TestCase):
 
     @classmethod
     def tearDownClass(cls):
-        if cls.d.proc.poll() is not None or os.environ.get("MG_SHOW_LOG"):
+        crashed = cls.d.proc.poll() is not None
+        rc = None if crashed else cls.d.stop()
+        if crashed or rc != 0 or os.environ.get("MG_SHOW_LOG"):
             print(cls.d.log_text()[-6000:])
         cls.d.cleanup()
+        # A clean exit also means no leak report under LeakSanitizer.
+        assert not crashed and rc == 0, "meetgate crashed or exited with %s" % rc
 
     def tearDown(self):
         self.assertNotIn(SECRET, self.d.log_text())
