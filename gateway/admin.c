@@ -102,8 +102,7 @@ parse_keys(MgAdmin *admin, const char *spec, GError **error)
                   i + 1, f[0] && *f[0] ? f[0] : "unnamed", MIN_KEY_LEN);
       return FALSE;
     }
-    MgAdminKey k = { g_strdup(f[0]), strcmp(f[1], "operator") ? MG_ADMIN_VIEWER : MG_ADMIN_OPERATOR,
-                     g_strdup(f[2]) };
+    MgAdminKey k = { g_strdup(f[0]), strcmp(f[1], "operator") ? MG_ADMIN_VIEWER : MG_ADMIN_OPERATOR, g_strdup(f[2]) };
     mg_log_add_secret(k.key);
     g_array_append_val(admin->keys, k);
   }

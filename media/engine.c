@@ -113,8 +113,7 @@ on_room_stats(MgRoom *room, json_t *snapshot, gpointer data)
   m->room = g_strdup(mg_room_get_id(room));
   m->snapshot = snapshot;
   json_object_set_new(snapshot, "worker", json_integer(mg_worker_get_index(er->worker)));
-  g_main_context_invoke_full(er->engine->control, G_PRIORITY_DEFAULT, deliver_stats, m,
-                             (GDestroyNotify)stats_msg_free);
+  g_main_context_invoke_full(er->engine->control, G_PRIORITY_DEFAULT, deliver_stats, m, (GDestroyNotify)stats_msg_free);
 }
 
 json_t *

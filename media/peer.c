@@ -27,6 +27,8 @@ struct MgPeer {
   GSource *dtls_timer;
   gint64 last_recv_us;
   MgPeerStats stats;
+  MgPeerSendFunc test_send;
+  gpointer test_send_data;
 };
 
 static void
@@ -40,6 +42,8 @@ set_state(MgPeer *peer, MgPeerState state, const char *reason)
   if (peer->cb.state)
     peer->cb.state(peer, state, reason, peer->user_data);
 }
+
+static int transport_send(MgPeer *peer, const guint8 *data, gsize len);
 
 /* ---- DTLS ---- */
 
@@ -76,8 +80,22 @@ static void
 dtls_send(const guint8 *data, gsize len, gpointer user_data)
 {
   MgPeer *peer = user_data;
-  if (mg_ice_send(peer->ice, data, len) < 0)
+  if (transport_send(peer, data, len) < 0)
     peer->stats.send_errors++;
+}
+
+gboolean
+mg_peer_set_keys(MgPeer *peer, const MgSrtpKeys *keys, GError **error)
+{
+  peer->profile = keys->profile;
+  peer->srtp_out = mg_srtp_new(keys->profile, keys->local, keys->key_len + keys->salt_len, MG_SRTP_OUTBOUND, error);
+  if (peer->srtp_out)
+    peer->srtp_in = mg_srtp_new(keys->profile, keys->remote, keys->key_len + keys->salt_len, MG_SRTP_INBOUND, error);
+  if (!peer->srtp_in)
+    return FALSE;
+  g_info("peer %s connected (%s)", peer->id, mg_srtp_profile_name(keys->profile));
+  set_state(peer, MG_PEER_CONNECTED, NULL);
+  return TRUE;
 }
 
 static void
@@ -85,16 +103,8 @@ dtls_connected(const MgSrtpKeys *keys, gpointer user_data)
 {
   MgPeer *peer = user_data;
   g_autoptr(GError) error = NULL;
-  peer->profile = keys->profile;
-  peer->srtp_out = mg_srtp_new(keys->profile, keys->local, keys->key_len + keys->salt_len, MG_SRTP_OUTBOUND, &error);
-  if (peer->srtp_out)
-    peer->srtp_in = mg_srtp_new(keys->profile, keys->remote, keys->key_len + keys->salt_len, MG_SRTP_INBOUND, &error);
-  if (!peer->srtp_in) {
+  if (!mg_peer_set_keys(peer, keys, &error))
     set_state(peer, MG_PEER_FAILED, error->message);
-    return;
-  }
-  g_info("peer %s connected (%s)", peer->id, mg_srtp_profile_name(keys->profile));
-  set_state(peer, MG_PEER_CONNECTED, NULL);
 }
 
 static void
@@ -188,6 +198,27 @@ ice_state(MgIceState state, gpointer user_data)
 }
 
 static const MgIceCallbacks ice_callbacks = { ice_recv, ice_state };
+
+void
+mg_peer_set_transport(MgPeer *peer, MgPeerSendFunc send, gpointer user_data)
+{
+  peer->test_send = send;
+  peer->test_send_data = user_data;
+}
+
+void
+mg_peer_receive(MgPeer *peer, guint8 *data, gsize len)
+{
+  ice_recv(data, len, peer);
+}
+
+static int
+transport_send(MgPeer *peer, const guint8 *data, gsize len)
+{
+  if (G_UNLIKELY(peer->test_send))
+    return peer->test_send(data, len, peer->test_send_data);
+  return mg_ice_send(peer->ice, data, len);
+}
 
 /* ---- public ---- */
 
@@ -327,7 +358,7 @@ send_protected(MgPeer *peer, guint8 *buf, gsize len, gboolean rtcp)
     peer->stats.srtp_errors++;
     return rc;
   }
-  rc = mg_ice_send(peer->ice, buf, n);
+  rc = transport_send(peer, buf, n);
   if (rc < 0) {
     peer->stats.send_errors++;
     return rc;

@@ -8,6 +8,7 @@
 
 #include "media/ice.h"
 #include "media/sdp.h"
+#include "media/srtp.h"
 
 G_BEGIN_DECLS
 
@@ -65,5 +66,14 @@ int mg_peer_send_rtcp(MgPeer *peer, guint8 *buf, gsize len);
 /* Periodic check (consent, DTLS timers); time injected. */
 void mg_peer_tick(MgPeer *peer, gint64 now_us);
 void mg_peer_close(MgPeer *peer, const char *reason);
+
+/* For tests and benchmarks: key SRTP directly (no DTLS; the peer becomes
+ * connected), send through send instead of ICE, and receive a datagram as if
+ * ICE had delivered it. */
+typedef int (*MgPeerSendFunc)(const guint8 *data, gsize len, gpointer user_data);
+
+gboolean mg_peer_set_keys(MgPeer *peer, const MgSrtpKeys *keys, GError **error);
+void mg_peer_set_transport(MgPeer *peer, MgPeerSendFunc send, gpointer user_data);
+void mg_peer_receive(MgPeer *peer, guint8 *data, gsize len);
 
 G_END_DECLS

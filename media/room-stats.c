@@ -33,8 +33,8 @@ static json_t *
 layer_json(const MgLayer *l)
 {
   return json_pack("{s:s, s:I, s:I, s:I, s:I, s:I, s:I}", "rid", l->rid, "ssrc", (json_int_t)l->ssrc, "packets",
-                   (json_int_t)l->packets, "bytes", (json_int_t)l->bytes, "bitrate", (json_int_t)l->bitrate,
-                   "missing", (json_int_t)mg_nack_tracker_get_missing(l->loss), "lost",
+                   (json_int_t)l->packets, "bytes", (json_int_t)l->bytes, "bitrate", (json_int_t)l->bitrate, "missing",
+                   (json_int_t)mg_nack_tracker_get_missing(l->loss), "lost",
                    (json_int_t)mg_nack_tracker_get_given_up(l->loss));
 }
 
@@ -47,9 +47,9 @@ track_json(const MgTrack *t, gint64 now)
     json_array_append_new(layers, layer_json(&t->layers[i]));
     last = MAX(last, t->layers[i].last_us);
   }
-  json_t *j = json_pack("{s:s, s:s, s:s, s:s, s:o, s:i, s:b}", "id", t->id, "mid", t->mid, "kind",
-                        kind_name(t->kind), "codec", codec_name(t->codec), "layers", layers, "subscribers",
-                        (int)t->downs->len, "stalled", last && now - last > G_USEC_PER_SEC);
+  json_t *j = json_pack("{s:s, s:s, s:s, s:s, s:o, s:i, s:b}", "id", t->id, "mid", t->mid, "kind", kind_name(t->kind),
+                        "codec", codec_name(t->codec), "layers", layers, "subscribers", (int)t->downs->len, "stalled",
+                        last && now - last > G_USEC_PER_SEC);
   if (t->kind == MG_SDP_KIND_AUDIO && t->ext_level)
     json_object_set_new(j, "audio_level", json_integer(-(json_int_t)t->level));
   return j;
@@ -58,12 +58,11 @@ track_json(const MgTrack *t, gint64 now)
 static json_t *
 down_json(const MgDownTrack *d)
 {
-  json_t *j = json_pack("{s:i, s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:f, s:I, s:i}", "mline", (int)d->mline,
-                        "kind", kind_name(d->kind), "ssrc", (json_int_t)d->ssrc, "packets", (json_int_t)d->packets,
-                        "bytes", (json_int_t)d->bytes, "bitrate", (json_int_t)d->bitrate, "nacks",
-                        (json_int_t)d->nacks, "plis", (json_int_t)d->plis, "retransmits",
-                        (json_int_t)d->retransmits, "loss", d->rr_fraction_lost / 256.0, "jitter",
-                        (json_int_t)d->rr_jitter, "layer", (int)d->layer);
+  json_t *j = json_pack("{s:i, s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I, s:f, s:I, s:i}", "mline", (int)d->mline, "kind",
+                        kind_name(d->kind), "ssrc", (json_int_t)d->ssrc, "packets", (json_int_t)d->packets, "bytes",
+                        (json_int_t)d->bytes, "bitrate", (json_int_t)d->bitrate, "nacks", (json_int_t)d->nacks, "plis",
+                        (json_int_t)d->plis, "retransmits", (json_int_t)d->retransmits, "loss",
+                        d->rr_fraction_lost / 256.0, "jitter", (json_int_t)d->rr_jitter, "layer", (int)d->layer);
   json_object_set_new(j, "source", d->source ? json_string(d->source->id) : json_null());
   json_object_set_new(j, "rtt_ms", d->rtt_us >= 0 && d->sr_sent_us[0] ? json_real(d->rtt_us / 1000.0) : json_null());
   json_object_set_new(j, "remb", json_integer(d->remb));
@@ -77,11 +76,10 @@ peer_json(const MgRoomPeer *rp, gint64 now)
   const char *srtp = mg_peer_get_srtp_profile(rp->peer);
   json_t *j = json_pack("{s:s, s:s, s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "id", mg_peer_get_id(rp->peer),
                         "direction", rp->dir == MG_MEDIA_PUBLISH ? "publish" : "subscribe", "state",
-                        state_name(mg_peer_get_state(rp->peer)), "packets_in", (json_int_t)st->packets_in,
-                        "bytes_in", (json_int_t)st->bytes_in, "packets_out", (json_int_t)st->packets_out,
-                        "bytes_out", (json_int_t)st->bytes_out, "srtp_errors", (json_int_t)st->srtp_errors,
-                        "dtls_errors", (json_int_t)st->dtls_errors, "unknown_packets",
-                        (json_int_t)st->unknown_packets);
+                        state_name(mg_peer_get_state(rp->peer)), "packets_in", (json_int_t)st->packets_in, "bytes_in",
+                        (json_int_t)st->bytes_in, "packets_out", (json_int_t)st->packets_out, "bytes_out",
+                        (json_int_t)st->bytes_out, "srtp_errors", (json_int_t)st->srtp_errors, "dtls_errors",
+                        (json_int_t)st->dtls_errors, "unknown_packets", (json_int_t)st->unknown_packets);
   json_object_set_new(j, "srtp_profile", srtp ? json_string(srtp) : json_null());
   json_t *list = json_array();
   for (guint i = 0; rp->tracks && i < rp->tracks->len; i++)

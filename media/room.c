@@ -317,6 +317,13 @@ mg_room_connect(MgRoom *room, const char *peer_id, MgMediaDirection dir, const c
   return answer;
 }
 
+MgPeer *
+mg_room_get_peer(MgRoom *room, const char *peer_id)
+{
+  MgRoomPeer *rp = g_hash_table_lookup(room->peers, peer_id);
+  return rp ? rp->peer : NULL;
+}
+
 gboolean
 mg_room_set_layer(MgRoom *room, const char *peer_id, guint mline, gint layer)
 {

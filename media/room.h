@@ -13,6 +13,7 @@ G_BEGIN_DECLS
 
 typedef struct MgRoom MgRoom;
 typedef struct MgDtlsCert MgDtlsCert;
+typedef struct MgPeer MgPeer;
 
 /* Called on the worker; the engine carries the event to the control loop. */
 typedef void (*MgRoomEventFunc)(MgRoom *room, const MgMediaEvent *event, gpointer user_data);
@@ -39,6 +40,8 @@ guint mg_room_get_peer_count(MgRoom *room);
 char *mg_room_connect(MgRoom *room, const char *peer_id, MgMediaDirection dir, const char *offer, GError **error);
 gboolean mg_room_add_candidate(MgRoom *room, const char *peer_id, const char *candidate);
 void mg_room_remove_peer(MgRoom *room, const char *peer_id, const char *reason);
+/* The peer's connection, or NULL (tests and benchmarks). */
+MgPeer *mg_room_get_peer(MgRoom *room, const char *peer_id);
 gboolean mg_room_set_layer(MgRoom *room, const char *peer_id, guint mline, gint layer);
 /* The room's state as JSON: peers, tracks, streams and their counters. (transfer full) */
 json_t *mg_room_get_stats(MgRoom *room, gint64 now_us);
