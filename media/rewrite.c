@@ -270,3 +270,18 @@ mg_rewrite_vp9_is_keyframe(const guint8 *payload, size_t len)
   }
   return !inter && begin && sid == 0;
 }
+
+int
+mg_rewrite_vp8_retransmit(MgRewriter *rw, guint8 *payload, size_t len)
+{
+  MgVp8Descriptor d;
+  int rc = mg_rewrite_vp8_parse(payload, len, &d);
+  if (rc < 0)
+    return rc;
+  if (d.has_picture_id)
+    mg_rewrite_vp8_set_picture_id(payload, &d,
+                                  (d.picture_id + rw->picture_id_offset) & (d.picture_id_bits == 15 ? 0x7fff : 0x7f));
+  if (d.has_tl0picidx)
+    mg_rewrite_vp8_set_tl0picidx(payload, &d, d.tl0picidx + rw->tl0picidx_offset);
+  return 0;
+}

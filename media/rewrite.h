@@ -56,6 +56,9 @@ int mg_rewrite_packet(MgRewriter *rw, guint8 *buf, const MgRtpHeader *hdr, gint6
 /* Makes the next packet start a new segment even if its SSRC is unchanged
  * (the publisher restarted, or a new publisher reuses the SSRC). */
 void mg_rewrite_force_switch(MgRewriter *rw);
+/* Renumbers a retransmitted VP8 payload (PictureID, TL0PICIDX) with the
+ * current segment's offsets, without touching the rewriter's state. */
+int mg_rewrite_vp8_retransmit(MgRewriter *rw, guint8 *payload, size_t len);
 guint32 mg_rewrite_get_ssrc(MgRewriter *rw);
 
 /* Parses the VP8 payload descriptor of an RTP payload. Returns 0, or -EINVAL

@@ -260,6 +260,10 @@ retransmit(MgRoom *room, MgDownTrack *down, guint16 out_seq)
   mg_rtp_set_ts(out, hdr.ts + down->ts_delta);
   if (hdr.ext_len)
     memset(out + hdr.ext_offset, 0, hdr.ext_len);
+  if (down->source->codec == MG_SDP_CODEC_VP8) {
+    gsize at = hdr.payload_offset + (n - len); /* past the OSN for RTX */
+    mg_rewrite_vp8_retransmit(down->rw, out + at, hdr.payload_len);
+  }
   if (mg_peer_send_rtp(down->sub->peer, out, n) == 0)
     down->retransmits++;
 }

@@ -100,6 +100,25 @@ test_two_switches_vp8(void)
   forward(rw, &p, b_now + 83333, 0, 7, 24404 + 1800 + 3000, 8, 8);
 }
 
+/* A retransmission of a packet already forwarded gets the same numbers. */
+static void
+test_vp8_retransmit(void)
+{
+  g_autoptr(MgRewriter) rw = mg_rewrite_new(OUT_SSRC, 90000, MG_REWRITE_CODEC_VP8);
+  Pkt p, again;
+  MgVp8Descriptor d;
+  make_vp8(&p, 0xa, 100, 9000, 500, 15, 7, TRUE);
+  forward(rw, &p, 1000000, 1, 100, 9000, 500, 7);
+  make_vp8(&p, 0xb, 7, 1000, 20, 15, 3, TRUE); /* switch: B's 20 becomes 501 */
+  forward(rw, &p, 1033334, 1, 101, 9000 + 3000, 501, 8);
+  make_vp8(&again, 0xb, 7, 1000, 20, 15, 3, TRUE); /* B's packet, as stored for NACK */
+  g_assert_cmpint(mg_rewrite_vp8_retransmit(rw, again.buf + again.hdr.payload_offset, again.hdr.payload_len), ==, 0);
+  g_assert_cmpint(mg_rewrite_vp8_parse(again.buf + again.hdr.payload_offset, again.hdr.payload_len, &d), ==, 0);
+  g_assert_cmpuint(d.picture_id, ==, 501);
+  g_assert_cmpuint(d.tl0picidx, ==, 8);
+  g_assert_cmpint(mg_rewrite_vp8_retransmit(rw, again.buf, 1), ==, -EINVAL);
+}
+
 static void
 test_pid_width_wrap(void)
 {
@@ -269,6 +288,7 @@ main(int argc, char **argv)
   g_test_init(&argc, &argv, NULL);
   g_test_add_func("/rewrite/two-switches-vp8", test_two_switches_vp8);
   g_test_add_func("/rewrite/picture-id-width", test_pid_width_wrap);
+  g_test_add_func("/rewrite/vp8-retransmit", test_vp8_retransmit);
   g_test_add_func("/rewrite/audio-force-switch", test_audio_force_switch);
   g_test_add_func("/rewrite/vp8-parse", test_vp8_parse);
   g_test_add_func("/rewrite/h264-keyframe", test_h264_keyframe);
