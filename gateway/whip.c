@@ -158,6 +158,23 @@ resource_peer(MgWhip *whip, MgHttpRequest *req)
 }
 
 static void
+on_restarted(const char *peer, const char *frag, const GError *error, gpointer data)
+{
+  MgWhipPending *p = data;
+  if (!frag) {
+    mg_http_request_respond_error(p->req, error && error->code == MG_MEDIA_ERROR_NO_PEER ? 404 : 400, "bad_restart",
+                                  "%s", error ? error->message : "ICE restart failed");
+  } else {
+    g_autofree char *etag = g_strdup_printf("\"%s-%08x\"", peer, g_random_int());
+    g_autoptr(GBytes) body = g_bytes_new(frag, strlen(frag));
+    mg_http_request_add_header(p->req, "etag", etag);
+    mg_http_request_respond(p->req, 200, "application/trickle-ice-sdpfrag", body);
+  }
+  mg_http_request_unref(p->req);
+  g_free(p);
+}
+
+static void
 on_patch(MgHttpRequest *req, gpointer data)
 {
   MgWhip *whip = data;
@@ -166,27 +183,44 @@ on_patch(MgHttpRequest *req, gpointer data)
   if (!peer || !content_type_is(req, "application/trickle-ice-sdpfrag"))
     return;
 
-  /* RFC 9725 4.3.2: If-Match: * asks for an ICE restart. */
-  if (!g_strcmp0(mg_http_request_get_header(req, "if-match"), "*")) {
-    mg_http_request_respond_error(req, 501, "not_implemented", "ICE restart over WHIP is not supported yet");
-    return;
-  }
   g_autoptr(GBytes) body = mg_http_request_get_body(req);
   g_autofree char *frag = g_strndup(g_bytes_get_data(body, NULL), g_bytes_get_size(body));
   g_auto(GStrv) lines = g_strsplit(frag, "\n", -1);
-  guint added = 0;
+  g_autoptr(GPtrArray) cands = g_ptr_array_new();
+  const char *ufrag = NULL, *pwd = NULL;
+  gboolean end = FALSE;
   for (char **l = lines; *l; l++) {
     g_strstrip(*l);
-    if (g_str_has_prefix(*l, "a=candidate:")) {
-      if (!mg_media_engine_add_candidate(whip->engine, peer, *l + 2)) {
-        mg_http_request_respond_error(req, 400, "bad_candidate", "cannot use candidate: %.80s", *l + 2);
-        return;
-      }
-      added++;
-    } else if (g_str_has_prefix(*l, "a=end-of-candidates")) {
-      mg_media_engine_add_candidate(whip->engine, peer, NULL);
-    }
+    if (g_str_has_prefix(*l, "a=candidate:"))
+      g_ptr_array_add(cands, *l + 2);
+    else if (g_str_has_prefix(*l, "a=ice-ufrag:"))
+      ufrag = *l + 12;
+    else if (g_str_has_prefix(*l, "a=ice-pwd:"))
+      pwd = *l + 10;
+    else if (g_str_has_prefix(*l, "a=end-of-candidates"))
+      end = TRUE;
   }
+
+  /* RFC 9725 4.3.2: If-Match: * asks for an ICE restart. */
+  if (!g_strcmp0(mg_http_request_get_header(req, "if-match"), "*")) {
+    g_ptr_array_add(cands, NULL);
+    MgWhipPending *p = g_new0(MgWhipPending, 1);
+    p->req = mg_http_request_ref(req);
+    p->whip = whip;
+    mg_media_engine_restart_ice(whip->engine, peer, ufrag, pwd, (char **)cands->pdata, on_restarted, p);
+    return;
+  }
+  guint added = 0;
+  for (guint i = 0; i < cands->len; i++) {
+    const char *c = g_ptr_array_index(cands, i);
+    if (!mg_media_engine_add_candidate(whip->engine, peer, c)) {
+      mg_http_request_respond_error(req, 400, "bad_candidate", "cannot use candidate: %.80s", c);
+      return;
+    }
+    added++;
+  }
+  if (end)
+    mg_media_engine_add_candidate(whip->engine, peer, NULL);
   g_debug("%u candidates for %s", added, peer);
   mg_http_request_respond(req, 204, "text/plain", NULL);
 }

@@ -261,6 +261,63 @@ mg_media_engine_connect(MgMediaEngine *engine, const char *room, MgMediaDirectio
   mg_worker_post(job->er->worker, connect_job, job, connect_done, NULL);
 }
 
+/* ---- ICE restart ---- */
+
+typedef struct {
+  MgEngineRoom *er;
+  char *peer, *ufrag, *pwd;
+  char **candidates;
+  char *answer;
+  GError *error;
+  MgMediaAnswerFunc done;
+  gpointer user_data;
+} MgRestartJob;
+
+static gpointer
+restart_job(MgWorker *w, gpointer data)
+{
+  MgRestartJob *job = data;
+  job->answer = mg_room_restart_ice(job->er->room, job->peer, job->ufrag, job->pwd, &job->error);
+  for (char **c = job->candidates; job->answer && c && *c; c++)
+    mg_room_add_candidate(job->er->room, job->peer, *c);
+  return job;
+}
+
+static void
+restart_done(gpointer result, gpointer data)
+{
+  MgRestartJob *job = result;
+  job->done(job->peer, job->answer, job->error, job->user_data);
+  g_clear_error(&job->error);
+  g_free(job->peer);
+  g_free(job->ufrag);
+  g_free(job->pwd);
+  g_strfreev(job->candidates);
+  g_free(job->answer);
+  g_free(job);
+}
+
+void
+mg_media_engine_restart_ice(MgMediaEngine *engine, const char *peer, const char *ufrag, const char *pwd,
+                            char **candidates, MgMediaAnswerFunc done, gpointer user_data)
+{
+  MgEngineRoom *er = g_hash_table_lookup(engine->peers, peer);
+  if (!er) {
+    g_autoptr(GError) error = g_error_new(MG_MEDIA_ERROR, MG_MEDIA_ERROR_NO_PEER, "no such peer");
+    done(peer, NULL, error, user_data);
+    return;
+  }
+  MgRestartJob *job = g_new0(MgRestartJob, 1);
+  job->er = er;
+  job->peer = g_strdup(peer);
+  job->ufrag = g_strdup(ufrag);
+  job->pwd = g_strdup(pwd);
+  job->candidates = g_strdupv(candidates);
+  job->done = done;
+  job->user_data = user_data;
+  mg_worker_post(er->worker, restart_job, job, restart_done, NULL);
+}
+
 /* ---- per-peer calls ---- */
 
 typedef struct {

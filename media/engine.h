@@ -70,6 +70,10 @@ void mg_media_engine_connect(MgMediaEngine *engine, const char *room, MgMediaDir
                              MgMediaAnswerFunc done, gpointer user_data);
 /* Trickle: one candidate ("candidate:..."), or NULL for end-of-candidates. */
 gboolean mg_media_engine_add_candidate(MgMediaEngine *engine, const char *peer, const char *candidate);
+/* ICE restart with the client's new credentials and candidates (NULL-terminated
+ * "candidate:..." strings); done gets our sdpfrag as the answer. */
+void mg_media_engine_restart_ice(MgMediaEngine *engine, const char *peer, const char *ufrag, const char *pwd,
+                                 char **candidates, MgMediaAnswerFunc done, gpointer user_data);
 gboolean mg_media_engine_close_peer(MgMediaEngine *engine, const char *peer);
 gboolean mg_media_engine_has_peer(MgMediaEngine *engine, const char *peer);
 const char *mg_media_engine_peer_room(MgMediaEngine *engine, const char *peer);

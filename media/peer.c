@@ -336,6 +336,38 @@ mg_peer_answer(MgPeer *peer, MgSdpSession *offer, const MgSdpAnswerPlan *plan, G
   return mg_sdp_to_text(peer->answer);
 }
 
+char *
+mg_peer_restart_ice(MgPeer *peer, const char *ufrag, const char *pwd, GError **error)
+{
+  if (!peer->answer || !ufrag || !pwd || strlen(ufrag) < 4 || strlen(pwd) < 22) {
+    g_set_error(error, MG_SDP_ERROR, MG_SDP_ERROR_NO_ICE, "an ICE restart needs the new ice-ufrag and ice-pwd");
+    return NULL;
+  }
+  if (!mg_ice_restart(peer->ice) || !mg_ice_set_remote_credentials(peer->ice, ufrag, pwd)) {
+    g_set_error(error, MG_SDP_ERROR, MG_SDP_ERROR_NO_ICE, "the ICE agent refused the restart");
+    return NULL;
+  }
+  /* RFC 8840 fragment: session-level ICE lines, then the first bundled m-line's mid and candidates. */
+  const MgSdpMedia *first = NULL;
+  for (guint i = 0; i < peer->answer->media->len && !first; i++) {
+    const MgSdpMedia *m = g_ptr_array_index(peer->answer->media, i);
+    if (!m->rejected)
+      first = m;
+  }
+  GString *frag = g_string_new("a=ice-lite\r\n");
+  g_string_append_printf(frag, "a=ice-ufrag:%s\r\na=ice-pwd:%s\r\n", mg_ice_get_ufrag(peer->ice),
+                         mg_ice_get_pwd(peer->ice));
+  if (first)
+    g_string_append_printf(frag, "m=%s 9 %s 0\r\na=mid:%s\r\n", first->media, first->proto,
+                           first->mid ? first->mid : "0");
+  g_autoptr(GPtrArray) cands = mg_ice_get_local_candidates(peer->ice);
+  for (guint i = 0; i < cands->len; i++)
+    g_string_append_printf(frag, "a=%s\r\n", (char *)g_ptr_array_index(cands, i));
+  g_string_append(frag, "a=end-of-candidates\r\n");
+  g_info("peer %s: ICE restarted", peer->id);
+  return g_string_free(frag, FALSE);
+}
+
 gboolean
 mg_peer_add_candidate(MgPeer *peer, const char *candidate)
 {

@@ -59,6 +59,9 @@ char *mg_peer_answer(MgPeer *peer, MgSdpSession *offer, const MgSdpAnswerPlan *p
 const MgSdpSession *mg_peer_get_offer(MgPeer *peer);
 const MgSdpSession *mg_peer_get_answer(MgPeer *peer);
 gboolean mg_peer_add_candidate(MgPeer *peer, const char *candidate);
+/* ICE restart: new local credentials, the client's new ones. DTLS and SRTP
+ * carry on. Returns our part as a trickle-ice-sdpfrag (transfer full). */
+char *mg_peer_restart_ice(MgPeer *peer, const char *ufrag, const char *pwd, GError **error);
 
 /* Protects in place and sends; buf needs MG_PEER_HEADROOM spare bytes. 0 or -errno. */
 int mg_peer_send_rtp(MgPeer *peer, guint8 *buf, gsize len);

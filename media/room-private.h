@@ -112,7 +112,7 @@ struct MgRoom {
   GPtrArray *tracks; /* every MgTrack, in order of publication */
   GSource *tick;
   gint64 last_stats_us;
-  MgTrack *speaker;          /* active speaker's audio track */
+  MgTrack *speaker; /* active speaker's audio track */
   MgTrack *speaker_candidate;
   gint64 candidate_since_us;
   guint8 buf[1500 + MG_PEER_HEADROOM]; /* scratch for forwarding, one at a time */

@@ -317,6 +317,21 @@ mg_room_connect(MgRoom *room, const char *peer_id, MgMediaDirection dir, const c
   return answer;
 }
 
+char *
+mg_room_restart_ice(MgRoom *room, const char *peer_id, const char *ufrag, const char *pwd, GError **error)
+{
+  MgRoomPeer *rp = g_hash_table_lookup(room->peers, peer_id);
+  if (!rp) {
+    g_set_error(error, MG_MEDIA_ERROR, MG_MEDIA_ERROR_NO_PEER, "no such peer");
+    return NULL;
+  }
+  g_autoptr(GError) local = NULL;
+  char *frag = mg_peer_restart_ice(rp->peer, ufrag, pwd, &local);
+  if (!frag)
+    g_set_error(error, MG_MEDIA_ERROR, MG_MEDIA_ERROR_SDP, "%s", local->message);
+  return frag;
+}
+
 MgPeer *
 mg_room_get_peer(MgRoom *room, const char *peer_id)
 {

@@ -38,6 +38,8 @@ guint mg_room_get_peer_count(MgRoom *room);
 
 /* Creates peer_id from the client's offer and returns the answer (transfer full). */
 char *mg_room_connect(MgRoom *room, const char *peer_id, MgMediaDirection dir, const char *offer, GError **error);
+/* ICE restart for peer_id; our sdpfrag (transfer full) or NULL. */
+char *mg_room_restart_ice(MgRoom *room, const char *peer_id, const char *ufrag, const char *pwd, GError **error);
 gboolean mg_room_add_candidate(MgRoom *room, const char *peer_id, const char *candidate);
 void mg_room_remove_peer(MgRoom *room, const char *peer_id, const char *reason);
 /* The peer's connection, or NULL (tests and benchmarks). */

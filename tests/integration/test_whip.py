@@ -102,6 +102,44 @@ class Whip(unittest.TestCase):
         status, _, _ = http("GET", self.base + "/healthz")
         self.assertEqual(status, 200)
 
+    def test_trickle_and_ice_restart(self):
+        async def offer():
+            rtcpeers.patch_aioice_loopback()
+            from aiortc import RTCPeerConnection
+            from aiortc.mediastreams import AudioStreamTrack
+            pc = RTCPeerConnection()
+            pc.addTrack(AudioStreamTrack())
+            await pc.setLocalDescription(await pc.createOffer())
+            sdp = pc.localDescription.sdp
+            await pc.close()
+            return sdp
+        status, headers, answer = http("POST", self.base + "/whip/r3", run(offer()).encode(),
+                                       {"Authorization": "Bearer " + self.token("r3"),
+                                        "Content-Type": "application/sdp"})
+        self.assertEqual(status, 201)
+        url = self.base + headers["location"]
+        old_ufrag = [l for l in answer.decode().splitlines() if l.startswith("a=ice-ufrag:")][0]
+        frag = "a=ice-ufrag:abcd\r\na=ice-pwd:0123456789abcdef0123456789\r\nm=audio 9 UDP/TLS/RTP/SAVPF 0\r\n" \
+               "a=mid:0\r\na=candidate:1 1 udp 2130706431 127.0.0.1 9999 typ host\r\na=end-of-candidates\r\n"
+        sdpfrag = {"Content-Type": "application/trickle-ice-sdpfrag"}
+        status, _, _ = http("PATCH", url, frag.encode(), sdpfrag)
+        self.assertEqual(status, 204)
+        status, _, _ = http("PATCH", url, frag.encode(), {"Content-Type": "text/plain"})
+        self.assertEqual(status, 415)
+        status, headers, body = http("PATCH", url, frag.encode(), dict(sdpfrag, **{"If-Match": "*"}))
+        self.assertEqual(status, 200, body)
+        self.assertTrue(headers["content-type"].startswith("application/trickle-ice-sdpfrag"))
+        lines = body.decode().splitlines()
+        new_ufrag = [l for l in lines if l.startswith("a=ice-ufrag:")][0]
+        self.assertNotEqual(new_ufrag, old_ufrag)
+        self.assertTrue(any(l.startswith("a=candidate:") for l in lines), lines)
+        self.assertIn("a=end-of-candidates", lines)
+        # A restart without credentials is refused.
+        status, _, body = http("PATCH", url, b"a=end-of-candidates\r\n", dict(sdpfrag, **{"If-Match": "*"}))
+        self.assertEqual(status, 400, body)
+        status, _, _ = http("DELETE", url)
+        self.assertEqual(status, 200)
+
     def test_aiortc_to_aiortc(self):
         room = "aio"
 
