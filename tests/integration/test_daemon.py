@@ -180,6 +180,26 @@ class Lifecycle(unittest.TestCase):
         r = self.run_meetgate("--config", conf, "--print-config")
         self.assertEqual(r.returncode, 0, r.stderr)
 
+    def test_every_key_is_documented(self):
+        """conf/meetgate.conf and docs/configuration.md name every key the binary knows."""
+        import re
+        top = os.path.join(os.path.dirname(__file__), "..", "..")
+        conf = open(os.path.join(top, "conf", "meetgate.conf")).read()
+        documented = set(re.findall(r"`\[(\w+)\] (\w+)`", open(os.path.join(top, "docs", "configuration.md")).read()))
+        r = self.run_meetgate("--print-config")
+        section, keys = None, 0
+        for line in r.stdout.splitlines():
+            m = re.match(r"\[(\w+)\]$", line)
+            if m:
+                section = m.group(1)
+                self.assertRegex(conf, r"(?m)^\[%s\]$" % section)
+            m = re.match(r"(\w+) =", line)
+            if m:
+                keys += 1
+                self.assertRegex(conf, r"(?m)^#?%s =" % m.group(1), "[%s] %s not in conf/meetgate.conf" % (section, m.group(1)))
+                self.assertIn((section, m.group(1)), documented, "[%s] %s not in docs/configuration.md" % (section, m.group(1)))
+        self.assertGreater(keys, 20)
+
     def test_production_refuses_generated_secret(self):
         with tempfile.TemporaryDirectory() as tmp:
             r = self.run_meetgate("-o", "server.production=true", "-o", "server.data_dir=" + tmp,
