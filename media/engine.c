@@ -36,7 +36,7 @@ struct MgMediaEngine {
 typedef struct {
   MgMediaEngine *engine;
   MgMediaEventType type;
-  char *room, *peer, *track, *kind, *reason;
+  char *room, *peer, *track, *kind, *reason, *party;
 } MgEventMsg;
 
 static void
@@ -47,6 +47,7 @@ event_msg_free(MgEventMsg *m)
   g_free(m->track);
   g_free(m->kind);
   g_free(m->reason);
+  g_free(m->party);
   g_free(m);
 }
 
@@ -56,7 +57,7 @@ static gboolean
 deliver_event(gpointer p)
 {
   MgEventMsg *m = p;
-  MgMediaEvent ev = { m->type, m->room, m->peer, m->track, m->kind, m->reason };
+  MgMediaEvent ev = { m->type, m->room, m->peer, m->track, m->kind, m->reason, m->party };
   if (m->type == MG_MEDIA_EVENT_CLOSED && m->peer)
     forget_peer(m->engine, m->peer);
   if (m->engine->events)
@@ -76,6 +77,7 @@ on_room_event(MgRoom *room, const MgMediaEvent *ev, gpointer data)
   m->track = g_strdup(ev->track);
   m->kind = g_strdup(ev->kind);
   m->reason = g_strdup(ev->reason);
+  m->party = g_strdup(ev->party);
   g_main_context_invoke_full(er->engine->control, G_PRIORITY_DEFAULT, deliver_event, m, (GDestroyNotify)event_msg_free);
 }
 
@@ -204,6 +206,7 @@ forget_peer(MgMediaEngine *engine, const char *peer)
 typedef struct {
   MgEngineRoom *er;
   char *peer;
+  char *party;
   MgMediaDirection dir;
   char *offer;
   char *answer;
@@ -216,7 +219,7 @@ static gpointer
 connect_job(MgWorker *w, gpointer data)
 {
   MgConnectJob *job = data;
-  job->answer = mg_room_connect(job->er->room, job->peer, job->dir, job->offer, &job->error);
+  job->answer = mg_room_connect(job->er->room, job->peer, job->party, job->dir, job->offer, &job->error);
   return job;
 }
 
@@ -230,6 +233,7 @@ connect_done(gpointer result, gpointer data)
   job->done(job->peer, job->answer, job->error, job->user_data);
   g_clear_error(&job->error);
   g_free(job->peer);
+  g_free(job->party);
   g_free(job->offer);
   g_free(job->answer);
   g_free(job);
@@ -244,11 +248,12 @@ new_peer_id(void)
   return g_string_free(s, FALSE);
 }
 
-void
-mg_media_engine_connect(MgMediaEngine *engine, const char *room, MgMediaDirection dir, const char *offer,
-                        MgMediaAnswerFunc done, gpointer user_data)
+static void
+connect_peer(MgMediaEngine *engine, const char *room, const char *party, MgMediaDirection dir, const char *offer,
+             MgMediaAnswerFunc done, gpointer user_data)
 {
   MgConnectJob *job = g_new0(MgConnectJob, 1);
+  job->party = g_strdup(party);
   job->er = room_get(engine, room);
   job->peer = new_peer_id();
   job->dir = dir;
@@ -259,6 +264,127 @@ mg_media_engine_connect(MgMediaEngine *engine, const char *room, MgMediaDirectio
   g_hash_table_insert(engine->peers, g_strdup(job->peer), job->er);
   job->er->peers++;
   mg_worker_post(job->er->worker, connect_job, job, connect_done, NULL);
+}
+
+void
+mg_media_engine_connect(MgMediaEngine *engine, const char *room, MgMediaDirection dir, const char *offer,
+                        MgMediaAnswerFunc done, gpointer user_data)
+{
+  connect_peer(engine, room, NULL, dir, offer, done, user_data);
+}
+
+void
+mg_media_engine_publish(MgMediaEngine *engine, const char *room, const char *party, const char *offer,
+                        MgMediaAnswerFunc done, gpointer user_data)
+{
+  connect_peer(engine, room, party, MG_MEDIA_PUBLISH, offer, done, user_data);
+}
+
+/* ---- server-offered subscribers ---- */
+
+typedef struct {
+  MgEngineRoom *er;
+  char *peer, *party, *sdp;
+  gboolean created;
+  json_t *tracks;
+  char *result;
+  gboolean ok;
+  GError *error;
+  MgMediaOfferFunc offer_done;
+  MgMediaAnswerFunc answer_done;
+  gpointer user_data;
+} MgSubscribeJob;
+
+static void
+subscribe_job_free(MgSubscribeJob *job)
+{
+  g_clear_error(&job->error);
+  g_free(job->peer);
+  g_free(job->party);
+  g_free(job->sdp);
+  g_free(job->result);
+  json_decref(job->tracks);
+  g_free(job);
+}
+
+static gpointer
+subscribe_offer_job(MgWorker *w, gpointer data)
+{
+  MgSubscribeJob *job = data;
+  job->result = mg_room_subscribe_offer(job->er->room, job->peer, job->party, &job->tracks, &job->error);
+  return job;
+}
+
+static void
+subscribe_offer_done(gpointer result, gpointer data)
+{
+  MgSubscribeJob *job = result;
+  if (!job->result && job->created)
+    forget_peer(job->er->engine, job->peer);
+  job->offer_done(job->peer, job->result, job->tracks, job->error, job->user_data);
+  subscribe_job_free(job);
+}
+
+void
+mg_media_engine_subscribe_offer(MgMediaEngine *engine, const char *room, const char *peer, const char *party,
+                                MgMediaOfferFunc done, gpointer user_data)
+{
+  MgSubscribeJob *job = g_new0(MgSubscribeJob, 1);
+  job->party = g_strdup(party);
+  job->offer_done = done;
+  job->user_data = user_data;
+  if (peer) {
+    job->er = g_hash_table_lookup(engine->peers, peer);
+    job->peer = g_strdup(peer);
+    if (!job->er) {
+      job->error = g_error_new(MG_MEDIA_ERROR, MG_MEDIA_ERROR_NO_PEER, "no such peer");
+      done(peer, NULL, NULL, job->error, user_data);
+      subscribe_job_free(job);
+      return;
+    }
+  } else {
+    job->er = room_get(engine, room);
+    job->peer = new_peer_id();
+    job->created = TRUE;
+    g_hash_table_insert(engine->peers, g_strdup(job->peer), job->er);
+    job->er->peers++;
+  }
+  mg_worker_post(job->er->worker, subscribe_offer_job, job, subscribe_offer_done, NULL);
+}
+
+static gpointer
+subscribe_answer_job(MgWorker *w, gpointer data)
+{
+  MgSubscribeJob *job = data;
+  job->ok = mg_room_subscribe_answer(job->er->room, job->peer, job->sdp, &job->error);
+  return job;
+}
+
+static void
+subscribe_answer_done(gpointer result, gpointer data)
+{
+  MgSubscribeJob *job = result;
+  job->answer_done(job->peer, NULL, job->ok ? NULL : job->error, job->user_data);
+  subscribe_job_free(job);
+}
+
+void
+mg_media_engine_subscribe_answer(MgMediaEngine *engine, const char *peer, const char *answer, MgMediaAnswerFunc done,
+                                 gpointer user_data)
+{
+  MgSubscribeJob *job = g_new0(MgSubscribeJob, 1);
+  job->er = g_hash_table_lookup(engine->peers, peer);
+  job->peer = g_strdup(peer);
+  job->sdp = g_strdup(answer);
+  job->answer_done = done;
+  job->user_data = user_data;
+  if (!job->er) {
+    job->error = g_error_new(MG_MEDIA_ERROR, MG_MEDIA_ERROR_NO_PEER, "no such peer");
+    done(peer, NULL, job->error, user_data);
+    subscribe_job_free(job);
+    return;
+  }
+  mg_worker_post(job->er->worker, subscribe_answer_job, job, subscribe_answer_done, NULL);
 }
 
 /* ---- ICE restart ---- */

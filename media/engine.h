@@ -43,6 +43,7 @@ typedef struct {
   const char *track; /* for track events */
   const char *kind;  /* "audio" | "video" */
   const char *reason;
+  const char *party; /* the participant the peer belongs to (our signaling), or NULL */
 } MgMediaEvent;
 
 typedef void (*MgMediaEventFunc)(const MgMediaEvent *event, gpointer user_data);
@@ -68,6 +69,21 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(MgMediaEngine, mg_media_engine_free)
  * offer, and answers it. The peer id comes with the answer. */
 void mg_media_engine_connect(MgMediaEngine *engine, const char *room, MgMediaDirection dir, const char *offer,
                              MgMediaAnswerFunc done, gpointer user_data);
+/* The same for a participant of our signaling: party tags the peer so that
+ * its own tracks are not offered back to it. */
+void mg_media_engine_publish(MgMediaEngine *engine, const char *room, const char *party, const char *offer,
+                             MgMediaAnswerFunc done, gpointer user_data);
+
+/* tracks: [{mid, track, party, kind}] per live m-line of the offer (transfer none). */
+typedef void (*MgMediaOfferFunc)(const char *peer, const char *offer, json_t *tracks, const GError *error,
+                                 gpointer user_data);
+/* Our offer to a participant's subscribe connection: peer NULL creates it.
+ * Call again whenever tracks come and go (renegotiation). */
+void mg_media_engine_subscribe_offer(MgMediaEngine *engine, const char *room, const char *peer, const char *party,
+                                     MgMediaOfferFunc done, gpointer user_data);
+/* The client's answer to our latest offer; done gets answer NULL on success too, error on failure. */
+void mg_media_engine_subscribe_answer(MgMediaEngine *engine, const char *peer, const char *answer,
+                                      MgMediaAnswerFunc done, gpointer user_data);
 /* Trickle: one candidate ("candidate:..."), or NULL for end-of-candidates. */
 gboolean mg_media_engine_add_candidate(MgMediaEngine *engine, const char *peer, const char *candidate);
 /* ICE restart with the client's new credentials and candidates (NULL-terminated

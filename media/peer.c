@@ -21,6 +21,8 @@ struct MgPeer {
   MgSrtp *srtp_in, *srtp_out;
   MgSrtpProfile profile;
   MgSdpSession *offer, *answer;
+  gboolean server_offered; /* we offer (subscribers in our signaling) */
+  guint64 session_id, session_version;
   MgPeerCallbacks cb;
   gpointer user_data;
   MgPeerState state;
@@ -236,6 +238,7 @@ mg_peer_new(const char *id, GMainContext *ctx, const MgIceSettings *ice, MgDtlsC
   if (!peer->ice)
     return NULL;
   peer->cert = mg_dtls_cert_ref(cert);
+  peer->session_id = g_random_int() | (guint64)g_random_int() << 31;
   peer->dtls_timeout_us = dtls_timeout_ms ? (gint64)dtls_timeout_ms * 1000 : MG_DTLS_HANDSHAKE_TIMEOUT_US;
   return g_steal_pointer(&peer);
 }
@@ -297,21 +300,91 @@ mg_peer_get_answer(MgPeer *peer)
   return peer->answer;
 }
 
-char *
-mg_peer_answer(MgPeer *peer, MgSdpSession *offer, const MgSdpAnswerPlan *plan, GError **error)
+/* What we put in our SDP; cands keeps the candidate strings alive. */
+static void
+local_description(MgPeer *peer, MgSdpLocal *local, GPtrArray **cands)
 {
-  g_autoptr(GPtrArray) cands = mg_ice_get_local_candidates(peer->ice);
-  g_ptr_array_add(cands, NULL);
-  MgSdpLocal local = {
+  *cands = mg_ice_get_local_candidates(peer->ice);
+  g_ptr_array_add(*cands, NULL);
+  *local = (MgSdpLocal){
     .ice_ufrag = mg_ice_get_ufrag(peer->ice),
     .ice_pwd = mg_ice_get_pwd(peer->ice),
     .fingerprint_hash = mg_dtls_cert_get_fingerprint_hash(peer->cert),
     .fingerprint = mg_dtls_cert_get_fingerprint(peer->cert),
     .setup = MG_SDP_SETUP_PASSIVE,
-    .candidates = (const char *const *)cands->pdata,
-    .session_id = g_random_int(),
-    .session_version = 1,
+    .candidates = (const char *const *)(*cands)->pdata,
+    .session_id = peer->session_id,
+    .session_version = ++peer->session_version,
   };
+}
+
+/* The client's ICE credentials and candidates, and its certificate's fingerprint. */
+static gboolean
+take_remote_transport(MgPeer *peer, const MgSdpSession *remote, MgDtlsRole role, GError **error)
+{
+  peer->dtls = mg_dtls_new(peer->cert, role, &dtls_callbacks, peer);
+  mg_dtls_set_handshake_timeout(peer->dtls, peer->dtls_timeout_us);
+  if (!mg_dtls_set_remote_fingerprint(peer->dtls, remote->fingerprint_hash, remote->fingerprint, error))
+    return FALSE;
+  mg_ice_set_remote_credentials(peer->ice, remote->ice_ufrag, remote->ice_pwd);
+  for (guint i = 0; remote->candidates && i < remote->candidates->len; i++) {
+    MgSdpCandidate *c = &g_array_index(remote->candidates, MgSdpCandidate, i);
+    g_autofree char *line = g_strconcat("candidate:", c->value, NULL);
+    if (!mg_ice_add_remote_candidate(peer->ice, line))
+      g_debug("peer %s: ignored candidate %s", peer->id, c->value);
+  }
+  /* ICE may have connected before we knew the client's side. */
+  if (mg_ice_get_state(peer->ice) == MG_ICE_CONNECTED && mg_dtls_get_state(peer->dtls) == MG_DTLS_STATE_NEW) {
+    mg_dtls_start(peer->dtls, g_get_monotonic_time());
+    schedule_dtls_timer(peer);
+  }
+  return TRUE;
+}
+
+char *
+mg_peer_offer(MgPeer *peer, const MgSdpTrack *tracks, guint n, GError **error)
+{
+  g_autoptr(GPtrArray) cands = NULL;
+  MgSdpLocal local;
+  local_description(peer, &local, &cands);
+  MgSdpSession *offer = mg_sdp_offer_new(&local, tracks, n, error);
+  if (!offer)
+    return NULL;
+  g_clear_pointer(&peer->offer, mg_sdp_session_free);
+  peer->offer = offer;
+  peer->server_offered = TRUE;
+  return mg_sdp_to_text(offer);
+}
+
+gboolean
+mg_peer_apply_answer(MgPeer *peer, const char *text, GError **error)
+{
+  if (!peer->server_offered || !peer->offer) {
+    g_set_error(error, MG_SDP_ERROR, MG_SDP_ERROR_MISMATCH, "there is no offer of ours to answer");
+    return FALSE;
+  }
+  MgSdpSession *answer = mg_sdp_apply_answer(peer->offer, text, error);
+  if (!answer)
+    return FALSE;
+  gboolean first = peer->answer == NULL;
+  g_clear_pointer(&peer->answer, mg_sdp_session_free);
+  peer->answer = answer;
+  /* The transport is set up once; renegotiations only change m-lines. */
+  return !first || take_remote_transport(peer, answer, MG_DTLS_ROLE_SERVER, error);
+}
+
+const MgSdpSession *
+mg_peer_get_local(MgPeer *peer)
+{
+  return peer->server_offered ? peer->offer : peer->answer;
+}
+
+char *
+mg_peer_answer(MgPeer *peer, MgSdpSession *offer, const MgSdpAnswerPlan *plan, GError **error)
+{
+  g_autoptr(GPtrArray) cands = NULL;
+  MgSdpLocal local;
+  local_description(peer, &local, &cands);
 
   peer->offer = offer;
   if (!mg_sdp_check_offer(offer, error))
@@ -322,17 +395,8 @@ mg_peer_answer(MgPeer *peer, MgSdpSession *offer, const MgSdpAnswerPlan *plan, G
 
   /* Our answer's setup says who sends the ClientHello: active = we do. */
   MgDtlsRole role = peer->answer->setup == MG_SDP_SETUP_ACTIVE ? MG_DTLS_ROLE_CLIENT : MG_DTLS_ROLE_SERVER;
-  peer->dtls = mg_dtls_new(peer->cert, role, &dtls_callbacks, peer);
-  mg_dtls_set_handshake_timeout(peer->dtls, peer->dtls_timeout_us);
-  if (!mg_dtls_set_remote_fingerprint(peer->dtls, offer->fingerprint_hash, offer->fingerprint, error))
+  if (!take_remote_transport(peer, offer, role, error))
     return NULL;
-  mg_ice_set_remote_credentials(peer->ice, offer->ice_ufrag, offer->ice_pwd);
-  for (guint i = 0; offer->candidates && i < offer->candidates->len; i++) {
-    MgSdpCandidate *c = &g_array_index(offer->candidates, MgSdpCandidate, i);
-    g_autofree char *line = g_strconcat("candidate:", c->value, NULL);
-    if (!mg_ice_add_remote_candidate(peer->ice, line))
-      g_debug("peer %s: ignored candidate %s", peer->id, c->value);
-  }
   return mg_sdp_to_text(peer->answer);
 }
 

@@ -56,6 +56,13 @@ const char *mg_peer_get_srtp_profile(MgPeer *peer);
 /* Takes the client's offer (checked) and makes our answer following plan.
  * Returns the answer text (transfer full); the parsed answer stays readable. */
 char *mg_peer_answer(MgPeer *peer, MgSdpSession *offer, const MgSdpAnswerPlan *plan, GError **error);
+/* Server-offered connections (subscribers of our signaling): our offer for
+ * these tracks, then the client's answer. Renegotiation repeats both; the
+ * transport is set up by the first answer. */
+char *mg_peer_offer(MgPeer *peer, const MgSdpTrack *tracks, guint n, GError **error);
+gboolean mg_peer_apply_answer(MgPeer *peer, const char *answer, GError **error);
+/* Our side's description: our answer, or our offer when we offered. */
+const MgSdpSession *mg_peer_get_local(MgPeer *peer);
 const MgSdpSession *mg_peer_get_offer(MgPeer *peer);
 const MgSdpSession *mg_peer_get_answer(MgPeer *peer);
 gboolean mg_peer_add_candidate(MgPeer *peer, const char *candidate);

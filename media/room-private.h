@@ -63,6 +63,9 @@ struct MgTrack {
 struct MgDownTrack {
   MgRoomPeer *sub;
   guint mline;
+  char *track_id; /* server-offered: the one track this m-line carries */
+  gboolean ended; /* that track is gone; the m-line stays, inactive */
+  MgSdpCodecId codec;
   MgSdpKind kind;
   guint8 pt;
   gint rtx_pt;
@@ -98,6 +101,8 @@ struct MgRoomPeer {
   MgRoom *room;
   MgPeer *peer;
   MgMediaDirection dir;
+  char *party;       /* the participant this connection belongs to, or NULL */
+  gboolean offerer;  /* we offer: a subscriber of our signaling */
   GPtrArray *tracks; /* publisher: MgTrack* */
   GPtrArray *downs;  /* subscriber: MgDownTrack* */
   guint32 rtcp_ssrc; /* our sender SSRC in feedback to this peer */

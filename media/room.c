@@ -12,7 +12,9 @@ void
 mg_room_emit(MgRoom *room, MgMediaEventType type, const char *peer, const MgTrack *track, const char *reason)
 {
   const char *kind = track ? (track->kind == MG_SDP_KIND_AUDIO ? "audio" : "video") : NULL;
-  MgMediaEvent ev = { type, room->id, peer, track ? track->id : NULL, kind, reason };
+  MgRoomPeer *rp = peer ? g_hash_table_lookup(room->peers, peer) : NULL;
+  const char *party = track ? track->owner->party : rp ? rp->party : NULL;
+  MgMediaEvent ev = { type, room->id, peer, track ? track->id : NULL, kind, reason, party };
   if (room->cfg.events)
     room->cfg.events(room, &ev, room->cfg.user_data);
 }
@@ -91,7 +93,7 @@ track_free(MgTrack *t)
 static gboolean
 codec_compatible(const MgDownTrack *down, const MgTrack *t)
 {
-  const MgSdpMedia *m = g_ptr_array_index(mg_peer_get_answer(down->sub->peer)->media, down->mline);
+  const MgSdpMedia *m = g_ptr_array_index(mg_peer_get_local(down->sub->peer)->media, down->mline);
   return t->kind == down->kind && mg_sdp_media_find_codec(m, down->pt) &&
          mg_sdp_media_find_codec(m, down->pt)->id == t->codec;
 }
@@ -103,6 +105,8 @@ mg_room_bind(MgRoom *room, MgDownTrack *down, MgTrack *source, gint64 now_us)
     return;
   if (down->source)
     g_ptr_array_remove(down->source->downs, down);
+  if (!source && down->track_id)
+    down->ended = TRUE; /* its one track is gone */
   down->source = source;
   down->mapped = FALSE;
   if (!source)
@@ -128,6 +132,8 @@ bind_free_downs(MgRoom *room, gint64 now_us)
     MgRoomPeer *rp = value;
     for (guint i = 0; rp->downs && i < rp->downs->len; i++) {
       MgDownTrack *down = g_ptr_array_index(rp->downs, i);
+      if (down->track_id) /* server-offered m-lines carry one track */
+        continue;
       for (guint j = 0; !down->source && j < room->tracks->len; j++) {
         MgTrack *t = g_ptr_array_index(room->tracks, j);
         if (t->owner->peer != rp->peer && t->announced && codec_compatible(down, t))
@@ -166,6 +172,17 @@ unpublish(MgRoom *room, MgRoomPeer *rp)
 }
 
 /* ---- peers ---- */
+
+static MgRoomPeer *
+room_peer_new(MgRoom *room, MgMediaDirection dir, const char *party)
+{
+  MgRoomPeer *rp = g_new0(MgRoomPeer, 1);
+  rp->room = room;
+  rp->dir = dir;
+  rp->party = g_strdup(party);
+  rp->rtcp_ssrc = random_ssrc();
+  return rp;
+}
 
 static void
 on_peer_state(MgPeer *peer, MgPeerState state, const char *reason, gpointer user_data)
@@ -277,7 +294,8 @@ setup_subscriber(MgRoomPeer *rp, const MgSdpAnswerPlan *plan)
 }
 
 char *
-mg_room_connect(MgRoom *room, const char *peer_id, MgMediaDirection dir, const char *offer_text, GError **error)
+mg_room_connect(MgRoom *room, const char *peer_id, const char *party, MgMediaDirection dir, const char *offer_text,
+                GError **error)
 {
   g_autoptr(GError) local = NULL;
   MgSdpSession *offer = mg_sdp_parse(offer_text, &local);
@@ -285,16 +303,13 @@ mg_room_connect(MgRoom *room, const char *peer_id, MgMediaDirection dir, const c
     g_set_error(error, MG_MEDIA_ERROR, MG_MEDIA_ERROR_SDP, "%s", local->message);
     return NULL;
   }
-  MgRoomPeer *rp = g_new0(MgRoomPeer, 1);
-  rp->room = room;
-  rp->dir = dir;
-  rp->rtcp_ssrc = random_ssrc();
+  MgRoomPeer *rp = room_peer_new(room, dir, party);
   rp->peer = mg_peer_new(peer_id, room->cfg.ctx, &room->cfg.ice, room->cfg.cert, room->cfg.dtls_timeout_ms,
                          &peer_callbacks, rp, &local);
   if (!rp->peer) {
     g_set_error(error, MG_MEDIA_ERROR, MG_MEDIA_ERROR_INTERNAL, "%s", local->message);
     mg_sdp_session_free(offer);
-    g_free(rp);
+    room_peer_free(rp);
     return NULL;
   }
   MgSdpAnswerPlan *plan = plan_for(room, dir, offer);
@@ -339,6 +354,130 @@ mg_room_get_peer(MgRoom *room, const char *peer_id)
   return rp ? rp->peer : NULL;
 }
 
+/* ---- server-offered subscribers ---- */
+
+static gboolean
+has_down_for(MgRoomPeer *rp, const char *track_id)
+{
+  for (guint i = 0; i < rp->downs->len; i++)
+    if (!g_strcmp0(((MgDownTrack *)g_ptr_array_index(rp->downs, i))->track_id, track_id))
+      return TRUE;
+  return FALSE;
+}
+
+static MgDownTrack *
+down_for_track(MgRoomPeer *rp, const MgTrack *t)
+{
+  MgDownTrack *down = g_new0(MgDownTrack, 1);
+  down->sub = rp;
+  down->mline = rp->downs->len;
+  down->track_id = g_strdup(t->id);
+  down->kind = t->kind;
+  down->codec = t->codec;
+  down->ssrc = random_ssrc();
+  down->rtx_ssrc = t->kind == MG_SDP_KIND_VIDEO ? random_ssrc() : 0;
+  down->rtx_pt = -1;
+  down->target_layer = down->want_layer = -1;
+  down->rw = mg_rewrite_new(down->ssrc, t->clock_rate,
+                            t->codec == MG_SDP_CODEC_VP8 ? MG_REWRITE_CODEC_VP8 : MG_REWRITE_CODEC_OTHER);
+  return down;
+}
+
+static MgTrack *
+find_track(MgRoom *room, const char *id)
+{
+  for (guint i = 0; id && i < room->tracks->len; i++) {
+    MgTrack *t = g_ptr_array_index(room->tracks, i);
+    if (!strcmp(t->id, id))
+      return t;
+  }
+  return NULL;
+}
+
+char *
+mg_room_subscribe_offer(MgRoom *room, const char *peer_id, const char *party, json_t **tracks, GError **error)
+{
+  g_autoptr(GError) local = NULL;
+  MgRoomPeer *rp = g_hash_table_lookup(room->peers, peer_id);
+  if (!rp) {
+    rp = room_peer_new(room, MG_MEDIA_SUBSCRIBE, party);
+    rp->offerer = TRUE;
+    rp->downs = g_ptr_array_new();
+    rp->peer = mg_peer_new(peer_id, room->cfg.ctx, &room->cfg.ice, room->cfg.cert, room->cfg.dtls_timeout_ms,
+                           &peer_callbacks, rp, &local);
+    if (!rp->peer) {
+      g_set_error(error, MG_MEDIA_ERROR, MG_MEDIA_ERROR_INTERNAL, "%s", local->message);
+      room_peer_free(rp);
+      return NULL;
+    }
+    g_hash_table_insert(room->peers, g_strdup(peer_id), rp);
+  } else if (!rp->offerer) {
+    g_set_error(error, MG_MEDIA_ERROR, MG_MEDIA_ERROR_NO_PEER, "%s is not a subscribe connection", peer_id);
+    return NULL;
+  }
+  for (guint i = 0; i < room->tracks->len; i++) {
+    MgTrack *t = g_ptr_array_index(room->tracks, i);
+    if (t->announced && (!party || g_strcmp0(t->owner->party, party)) && !has_down_for(rp, t->id))
+      g_ptr_array_add(rp->downs, down_for_track(rp, t));
+  }
+
+  g_autofree MgSdpTrack *list = g_new0(MgSdpTrack, MAX(1, rp->downs->len));
+  g_autoptr(GPtrArray) msids = g_ptr_array_new_with_free_func(g_free);
+  json_t *map = json_array();
+  for (guint i = 0; i < rp->downs->len; i++) {
+    MgDownTrack *down = g_ptr_array_index(rp->downs, i);
+    MgTrack *t = find_track(room, down->track_id);
+    down->ended |= !t;
+    char *msid = g_strdup_printf("%s %s", t && t->owner->party ? t->owner->party : "meetgate", down->track_id);
+    g_ptr_array_add(msids, msid);
+    list[i] = (MgSdpTrack){ down->kind, down->codec, down->ssrc, down->rtx_ssrc, "meetgate", msid, down->ended };
+    char mid[16];
+    g_snprintf(mid, sizeof mid, "%u", i);
+    if (!down->ended)
+      json_array_append_new(map,
+                            json_pack("{s:s, s:s, s:s?, s:s}", "mid", mid, "track", down->track_id, "party",
+                                      t->owner->party, "kind", down->kind == MG_SDP_KIND_AUDIO ? "audio" : "video"));
+  }
+  char *offer = mg_peer_offer(rp->peer, list, rp->downs->len, &local);
+  if (!offer) {
+    json_decref(map);
+    g_set_error(error, MG_MEDIA_ERROR, MG_MEDIA_ERROR_SDP, "%s", local->message);
+    return NULL;
+  }
+  *tracks = map;
+  return offer;
+}
+
+gboolean
+mg_room_subscribe_answer(MgRoom *room, const char *peer_id, const char *answer, GError **error)
+{
+  g_autoptr(GError) local = NULL;
+  MgRoomPeer *rp = g_hash_table_lookup(room->peers, peer_id);
+  if (!rp || !rp->offerer) {
+    g_set_error(error, MG_MEDIA_ERROR, MG_MEDIA_ERROR_NO_PEER, "no subscribe connection %s", peer_id);
+    return FALSE;
+  }
+  if (!mg_peer_apply_answer(rp->peer, answer, &local)) {
+    g_set_error(error, MG_MEDIA_ERROR, MG_MEDIA_ERROR_SDP, "%s", local->message);
+    return FALSE;
+  }
+  const MgSdpSession *offer = mg_peer_get_offer(rp->peer);
+  gint64 now = g_get_monotonic_time();
+  for (guint i = 0; i < rp->downs->len; i++) {
+    MgDownTrack *down = g_ptr_array_index(rp->downs, i);
+    const MgSdpCodec *codec = i < offer->media->len ? mg_sdp_media_get_codec(offer->media->pdata[i]) : NULL;
+    if (down->ended || !codec)
+      continue;
+    down->pt = codec->pt;
+    down->rtx_pt = codec->rtx_pt;
+    if (down->rtx_pt < 0)
+      down->rtx_ssrc = 0;
+    if (!down->source)
+      mg_room_bind(room, down, find_track(room, down->track_id), now);
+  }
+  return TRUE;
+}
+
 gboolean
 mg_room_set_layer(MgRoom *room, const char *peer_id, guint mline, gint layer)
 {
@@ -368,11 +507,13 @@ room_peer_free(MgRoomPeer *rp)
   for (guint i = 0; rp->downs && i < rp->downs->len; i++) {
     MgDownTrack *down = g_ptr_array_index(rp->downs, i);
     mg_rewrite_free(down->rw);
+    g_free(down->track_id);
     g_free(down);
   }
+  g_free(rp->party);
   g_clear_pointer(&rp->tracks, g_ptr_array_unref);
   g_clear_pointer(&rp->downs, g_ptr_array_unref);
-  mg_peer_free(rp->peer);
+  g_clear_pointer(&rp->peer, mg_peer_free);
   g_free(rp);
 }
 

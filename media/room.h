@@ -37,7 +37,14 @@ const char *mg_room_get_id(MgRoom *room);
 guint mg_room_get_peer_count(MgRoom *room);
 
 /* Creates peer_id from the client's offer and returns the answer (transfer full). */
-char *mg_room_connect(MgRoom *room, const char *peer_id, MgMediaDirection dir, const char *offer, GError **error);
+char *mg_room_connect(MgRoom *room, const char *peer_id, const char *party, MgMediaDirection dir, const char *offer,
+                      GError **error);
+/* A subscriber of our signaling: our offer (creating peer_id on the first
+ * call) with one m-line per track of the room not published by party, m-lines
+ * of ended tracks kept inactive. *tracks (transfer full) lists, per live
+ * m-line, {mid, track, party, kind}. */
+char *mg_room_subscribe_offer(MgRoom *room, const char *peer_id, const char *party, json_t **tracks, GError **error);
+gboolean mg_room_subscribe_answer(MgRoom *room, const char *peer_id, const char *answer, GError **error);
 /* ICE restart for peer_id; our sdpfrag (transfer full) or NULL. */
 char *mg_room_restart_ice(MgRoom *room, const char *peer_id, const char *ufrag, const char *pwd, GError **error);
 gboolean mg_room_add_candidate(MgRoom *room, const char *peer_id, const char *candidate);

@@ -92,14 +92,14 @@ run(MgSrtpProfile profile, guint n_subs, guint n_packets)
   memcpy(client_keys.local, keys.remote, sizeof keys.remote);
   memcpy(client_keys.remote, keys.local, sizeof keys.local);
 
-  g_free(mg_room_connect(room, "pub", MG_MEDIA_PUBLISH, chrome_offer, &error));
+  g_free(mg_room_connect(room, "pub", NULL, MG_MEDIA_PUBLISH, chrome_offer, &error));
   g_assert_no_error(error);
   MgPeer *pub = mg_room_get_peer(room, "pub");
   mg_peer_set_transport(pub, sink_send, &sink);
   mg_peer_set_keys(pub, &keys, &error);
   for (guint i = 0; i < n_subs; i++) {
     g_autofree char *id = g_strdup_printf("sub%u", i);
-    g_free(mg_room_connect(room, id, MG_MEDIA_SUBSCRIBE, whep_offer, &error));
+    g_free(mg_room_connect(room, id, NULL, MG_MEDIA_SUBSCRIBE, whep_offer, &error));
     g_assert_no_error(error);
     MgPeer *sub = mg_room_get_peer(room, id);
     mg_peer_set_transport(sub, sink_send, &sink);
