@@ -1,7 +1,10 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: MIT
 # Writes the checked-in seed corpus of the fuzz targets: a handful of valid
-# and deliberately broken inputs each. Run from anywhere; rewrites corpus/.
+# and deliberately broken inputs each. Run from anywhere with /usr/bin/python3
+# (the srtp seeds need Debian's python3-pylibsrtp and python3-openssl; without
+# them corpus/srtp/ is left as it is). corpus/sdp/ holds captured offers and
+# is not written here.
 import os
 import shutil
 import struct
@@ -99,10 +102,63 @@ CORPUS = {
 }
 
 
+# fuzz-srtp.c: one byte choosing the profile (index into this list), then
+# datagrams each preceded by a 2-byte length; the key is fuzz-srtp.c's.
+SRTP_PROFILES = ["AES128_CM_SHA1_80", "AES128_CM_SHA1_32", "AEAD_AES_128_GCM", "AEAD_AES_256_GCM"]
+SRTP_KEY_LEN = {"AES128_CM_SHA1_80": 30, "AES128_CM_SHA1_32": 30, "AEAD_AES_128_GCM": 28, "AEAD_AES_256_GCM": 44}
+STUN_BINDING = struct.pack("!HHI12s", 1, 0, 0x2112A442, b"0123456789ab")
+
+
+def frames(*datagrams):
+    return b"".join(struct.pack("!H", len(d)) + d for d in datagrams)
+
+
+def client_hello():
+    from OpenSSL import SSL
+    ctx = SSL.Context(SSL.DTLS_METHOD)
+    ctx.set_tlsext_use_srtp(b"SRTP_AEAD_AES_128_GCM:SRTP_AES128_CM_SHA1_80")
+    conn = SSL.Connection(ctx, None)
+    conn.set_connect_state()
+    try:
+        conn.do_handshake()
+    except SSL.WantReadError:
+        pass
+    return conn.bio_read(4096)
+
+
+def srtp_corpus():
+    try:
+        import pylibsrtp
+        hello = client_hello()
+    except ImportError as e:
+        print("corpus/srtp left as it is: %s (run with /usr/bin/python3)" % e)
+        return None
+    seeds = {"dtls-client-hello": b"\x02" + frames(hello, hello[:40], hello)}
+    for index, name in enumerate(SRTP_PROFILES):
+        policy = pylibsrtp.Policy(key=bytes(range(SRTP_KEY_LEN[name])),
+                                  ssrc_type=pylibsrtp.Policy.SSRC_ANY_OUTBOUND,
+                                  srtp_profile=getattr(pylibsrtp.Policy, "SRTP_PROFILE_" + name))
+        session = pylibsrtp.Session(policy)
+        video = [session.protect(rtp(seq=s, ssrc=0x1234, ext=EXT if s % 2 else None,
+                                     payload=b"\x90\xe0\x80\x01\x05\x20\x10\x00" * 20)) for s in (1, 2, 3)]
+        video.append(video[1])  # a replay
+        audio = session.protect(rtp(seq=7, ssrc=0x5678, pt=111, payload=b"\xfc" * 60, pad=4))
+        sr = session.protect_rtcp(SR + SDES)
+        fb = session.protect_rtcp(RR + NACK + PLI)
+        seeds["media-" + name.lower()] = bytes([index]) + frames(
+            STUN_BINDING, hello, *video, audio, sr, fb, video[0][:20], b"\x00" * 1500)
+    seeds["garbage"] = b"\x00" + frames(b"\x80", b"\x81\xc8\x00\x01", b"\x3f" * 13, b"\x14\xfe" + b"\xff" * 11)
+    return seeds
+
+
 def main():
     root = os.path.join(HERE, "corpus")
-    shutil.rmtree(root, ignore_errors=True)
-    for target, files in CORPUS.items():
+    corpus = dict(CORPUS)
+    srtp = srtp_corpus()
+    if srtp:
+        corpus["srtp"] = srtp
+    for target, files in corpus.items():
+        shutil.rmtree(os.path.join(root, target), ignore_errors=True)
         os.makedirs(os.path.join(root, target))
         for name, data in files.items():
             with open(os.path.join(root, target, name), "wb") as f:

@@ -70,6 +70,8 @@ class Daemon:
         if self.proc.poll() is None:
             self.proc.kill()
             self.proc.wait()
+        if not self.log.closed:
+            self.log.close()
         shutil.rmtree(self.tmp, ignore_errors=True)
 
     def connect(self):

@@ -161,16 +161,27 @@ def on_gather(w, pspec):
     w.emit("set-remote-description", desc, None)
     print("published", flush=True)
 
+offered = []
+
 def on_offer(promise, _):
-    offer = promise.get_reply().get_value("offer")
+    reply = promise.get_reply()
+    offer = reply.get_value("offer") if reply else None
+    if offer is None:
+        # 1.22 answers the first create-offer with NULL when negotiation-needed
+        # fires before every pad is linked; the next signal brings a real one.
+        print("no offer yet: %s" % (reply.to_string() if reply else None), file=sys.stderr, flush=True)
+        return
+    offered.append(offer)
     w.emit("set-local-description", offer, None)
 
 def on_negotiation_needed(w):
-    w.emit("create-offer", None, Gst.Promise.new_with_change_func(on_offer, None))
+    if not offered:
+        w.emit("create-offer", None, Gst.Promise.new_with_change_func(on_offer, None))
 
 agent = w.get_property("ice-agent")
 agent_ref.append(agent)  # keep our own reference (1.22 returns it unowned)
-agent.emit("add-local-ip-address", "127.0.0.1")
+agent.emit("add-local-ip-address", "127.0.0.1")  # GstWebRTCICE action signal
+agent.set_property("ice-tcp", False)  # meetgate is UDP-only; TCP candidates are noise
 w.connect("on-negotiation-needed", on_negotiation_needed)
 w.connect("notify::ice-gathering-state", on_gather)
 pipe.set_state(Gst.State.PLAYING)
