@@ -132,7 +132,6 @@ ice_recv(guint8 *data, gsize len, gpointer user_data)
 {
   MgPeer *peer = user_data;
   gint64 now = g_get_monotonic_time();
-  peer->last_recv_us = now;
   peer->stats.packets_in++;
   peer->stats.bytes_in += len;
 
@@ -140,6 +139,8 @@ ice_recv(guint8 *data, gsize len, gpointer user_data)
   case MG_RTP_DEMUX_DTLS:
     if (!peer->dtls || mg_dtls_feed(peer->dtls, data, len, now) < 0)
       peer->stats.dtls_errors++;
+    else
+      peer->last_recv_us = now;
     schedule_dtls_timer(peer);
     return;
   case MG_RTP_DEMUX_RTP:
@@ -166,12 +167,14 @@ ice_recv(guint8 *data, gsize len, gpointer user_data)
       peer->stats.srtp_errors++;
       return;
     }
+    peer->last_recv_us = now; /* only what authenticates proves the client is there */
     peer->cb.rtcp(peer, buf, n, peer->user_data);
   } else {
     if (mg_srtp_unprotect_rtp(peer->srtp_in, buf, &n) < 0) {
       peer->stats.srtp_errors++;
       return;
     }
+    peer->last_recv_us = now;
     peer->cb.rtp(peer, buf, n, peer->user_data);
   }
 }

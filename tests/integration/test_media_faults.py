@@ -26,12 +26,6 @@ BINARY = sys.argv.pop(1) if len(sys.argv) > 1 else "build/meetgate"
 SECRET = "faults-test-secret-0123456789abcdef0123456789"
 SEED = int(os.environ.get("MG_FAULTS_SEED") or time.time())
 LOSS = 0.05
-# Sanitizer reports from meetgate that are known server bugs, by source
-# location: the check below skips, naming the bug, instead of passing.
-KNOWN_SANITIZER_BUGS = {
-    "media/router.c:167": "meetgate bug: forward() in media/router.c:167 builds the subscriber's ts_delta from "
-                          "out[4] << 24 in int, a signed overflow (UB) for every RTP timestamp >= 2^31",
-}
 SANITIZER_MARKS = ("runtime error:", "AddressSanitizer", "LeakSanitizer")
 
 
@@ -382,11 +376,7 @@ class MediaFaults(unittest.TestCase):
         meetgate's log from any test above. Only a -Db_sanitize build of
         meetgate writes any, so this bites in the CI ASan+UBSan suite."""
         reports = [line for line in self.d.log_text().splitlines() if any(m in line for m in SANITIZER_MARKS)]
-        unknown = [r for r in reports if not any(loc in r for loc in KNOWN_SANITIZER_BUGS)]
-        self.assertEqual(unknown, [], "sanitizer reports from meetgate:\n" + "\n".join(reports))
-        known = sorted(msg for loc, msg in KNOWN_SANITIZER_BUGS.items() if any(loc in r for r in reports))
-        if known:
-            self.skipTest("; ".join(known))
+        self.assertEqual(reports, [], "sanitizer reports from meetgate:\n" + "\n".join(reports))
 
 
 if __name__ == "__main__":
