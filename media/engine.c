@@ -280,6 +280,45 @@ mg_media_engine_publish(MgMediaEngine *engine, const char *room, const char *par
   connect_peer(engine, room, party, MG_MEDIA_PUBLISH, offer, done, user_data);
 }
 
+static gpointer
+republish_job(MgWorker *w, gpointer data)
+{
+  MgConnectJob *job = data;
+  job->answer = mg_room_renegotiate(job->er->room, job->peer, job->offer, &job->error);
+  return job;
+}
+
+static void
+republish_done(gpointer result, gpointer data)
+{
+  MgConnectJob *job = result;
+  job->done(job->peer, job->answer, job->error, job->user_data);
+  g_clear_error(&job->error);
+  g_free(job->peer);
+  g_free(job->offer);
+  g_free(job->answer);
+  g_free(job);
+}
+
+void
+mg_media_engine_republish(MgMediaEngine *engine, const char *peer, const char *offer, MgMediaAnswerFunc done,
+                          gpointer user_data)
+{
+  MgEngineRoom *er = g_hash_table_lookup(engine->peers, peer);
+  if (!er) {
+    g_autoptr(GError) error = g_error_new(MG_MEDIA_ERROR, MG_MEDIA_ERROR_NO_PEER, "no such peer");
+    done(peer, NULL, error, user_data);
+    return;
+  }
+  MgConnectJob *job = g_new0(MgConnectJob, 1);
+  job->er = er;
+  job->peer = g_strdup(peer);
+  job->offer = g_strdup(offer);
+  job->done = done;
+  job->user_data = user_data;
+  mg_worker_post(er->worker, republish_job, job, republish_done, NULL);
+}
+
 /* ---- server-offered subscribers ---- */
 
 typedef struct {

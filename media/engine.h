@@ -74,6 +74,10 @@ void mg_media_engine_connect(MgMediaEngine *engine, const char *room, MgMediaDir
 void mg_media_engine_publish(MgMediaEngine *engine, const char *room, const char *party, const char *offer,
                              MgMediaAnswerFunc done, gpointer user_data);
 
+/* A new offer on an existing publish connection (renegotiation). */
+void mg_media_engine_republish(MgMediaEngine *engine, const char *peer, const char *offer, MgMediaAnswerFunc done,
+                               gpointer user_data);
+
 /* tracks: [{mid, track, party, kind}] per live m-line of the offer (transfer none). */
 typedef void (*MgMediaOfferFunc)(const char *peer, const char *offer, json_t *tracks, const GError *error,
                                  gpointer user_data);

@@ -389,16 +389,25 @@ mg_peer_answer(MgPeer *peer, MgSdpSession *offer, const MgSdpAnswerPlan *plan, G
   MgSdpLocal local;
   local_description(peer, &local, &cands);
 
+  if (!mg_sdp_check_offer(offer, error)) {
+    mg_sdp_session_free(offer);
+    return NULL;
+  }
+  MgSdpSession *answer = mg_sdp_answer_new(offer, &local, plan, error);
+  if (!answer) {
+    mg_sdp_session_free(offer);
+    return NULL;
+  }
+  /* A renegotiation keeps the transport; only the m-lines change. */
+  gboolean first = !peer->dtls;
+  g_clear_pointer(&peer->offer, mg_sdp_session_free);
+  g_clear_pointer(&peer->answer, mg_sdp_session_free);
   peer->offer = offer;
-  if (!mg_sdp_check_offer(offer, error))
-    return NULL;
-  peer->answer = mg_sdp_answer_new(offer, &local, plan, error);
-  if (!peer->answer)
-    return NULL;
+  peer->answer = answer;
 
   /* Our answer's setup says who sends the ClientHello: active = we do. */
   MgDtlsRole role = peer->answer->setup == MG_SDP_SETUP_ACTIVE ? MG_DTLS_ROLE_CLIENT : MG_DTLS_ROLE_SERVER;
-  if (!take_remote_transport(peer, offer, role, error))
+  if (first && !take_remote_transport(peer, offer, role, error))
     return NULL;
   return mg_sdp_to_text(peer->answer);
 }

@@ -54,7 +54,8 @@ const MgPeerStats *mg_peer_get_stats(MgPeer *peer);
 const char *mg_peer_get_srtp_profile(MgPeer *peer);
 
 /* Takes the client's offer (checked) and makes our answer following plan.
- * Returns the answer text (transfer full); the parsed answer stays readable. */
+ * Returns the answer text (transfer full); the parsed answer stays readable.
+ * Called again with a new offer, it renegotiates on the same transport. */
 char *mg_peer_answer(MgPeer *peer, MgSdpSession *offer, const MgSdpAnswerPlan *plan, GError **error);
 /* Server-offered connections (subscribers of our signaling): our offer for
  * these tracks, then the client's answer. Renegotiation repeats both; the

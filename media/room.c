@@ -354,6 +354,71 @@ mg_room_get_peer(MgRoom *room, const char *peer_id)
   return rp ? rp->peer : NULL;
 }
 
+/* ---- publisher renegotiation ---- */
+
+static void
+remove_track(MgRoom *room, MgRoomPeer *rp, MgTrack *t)
+{
+  while (t->downs->len)
+    mg_room_bind(room, g_ptr_array_index(t->downs, 0), NULL, 0);
+  g_ptr_array_remove(room->tracks, t);
+  g_ptr_array_remove(rp->tracks, t);
+  if (room->speaker == t)
+    room->speaker = NULL;
+  if (room->speaker_candidate == t)
+    room->speaker_candidate = NULL;
+  if (t->announced)
+    mg_room_emit(room, MG_MEDIA_EVENT_TRACK_REMOVED, mg_peer_get_id(rp->peer), t, NULL);
+  track_free(t);
+}
+
+static MgTrack *
+track_by_mid(MgRoomPeer *rp, const char *mid)
+{
+  for (guint i = 0; i < rp->tracks->len; i++) {
+    MgTrack *t = g_ptr_array_index(rp->tracks, i);
+    if (!g_strcmp0(t->mid, mid))
+      return t;
+  }
+  return NULL;
+}
+
+char *
+mg_room_renegotiate(MgRoom *room, const char *peer_id, const char *offer_text, GError **error)
+{
+  g_autoptr(GError) local = NULL;
+  MgRoomPeer *rp = g_hash_table_lookup(room->peers, peer_id);
+  if (!rp || rp->dir != MG_MEDIA_PUBLISH) {
+    g_set_error(error, MG_MEDIA_ERROR, MG_MEDIA_ERROR_NO_PEER, "no publish connection %s", peer_id);
+    return NULL;
+  }
+  MgSdpSession *offer = mg_sdp_parse(offer_text, &local);
+  if (!offer) {
+    g_set_error(error, MG_MEDIA_ERROR, MG_MEDIA_ERROR_SDP, "%s", local->message);
+    return NULL;
+  }
+  MgSdpAnswerPlan *plan = plan_for(room, MG_MEDIA_PUBLISH, offer);
+  char *answer = mg_peer_answer(rp->peer, offer, plan, &local);
+  plan_free(plan);
+  if (!answer) {
+    g_set_error(error, MG_MEDIA_ERROR, MG_MEDIA_ERROR_SDP, "%s", local->message);
+    return NULL;
+  }
+  const MgSdpSession *o = mg_peer_get_offer(rp->peer), *a = mg_peer_get_answer(rp->peer);
+  for (guint i = 0; i < a->media->len; i++) {
+    const MgSdpMedia *am = g_ptr_array_index(a->media, i), *om = g_ptr_array_index(o->media, i);
+    gboolean live = !am->rejected && am->direction != MG_SDP_DIRECTION_INACTIVE;
+    MgTrack *t = track_by_mid(rp, om->mid);
+    if (live && !t && (t = track_new(rp, om, am))) {
+      g_ptr_array_add(rp->tracks, t);
+      g_ptr_array_add(room->tracks, t);
+    } else if (!live && t) {
+      remove_track(room, rp, t);
+    }
+  }
+  return answer;
+}
+
 /* ---- server-offered subscribers ---- */
 
 static gboolean

@@ -47,6 +47,9 @@ char *mg_room_subscribe_offer(MgRoom *room, const char *peer_id, const char *par
 gboolean mg_room_subscribe_answer(MgRoom *room, const char *peer_id, const char *answer, GError **error);
 /* ICE restart for peer_id; our sdpfrag (transfer full) or NULL. */
 char *mg_room_restart_ice(MgRoom *room, const char *peer_id, const char *ufrag, const char *pwd, GError **error);
+/* A publisher's new offer on its connection (a track added or stopped): our
+ * answer (transfer full); tracks follow the m-lines. */
+char *mg_room_renegotiate(MgRoom *room, const char *peer_id, const char *offer, GError **error);
 gboolean mg_room_add_candidate(MgRoom *room, const char *peer_id, const char *candidate);
 void mg_room_remove_peer(MgRoom *room, const char *peer_id, const char *reason);
 /* The peer's connection, or NULL (tests and benchmarks). */
