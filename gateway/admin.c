@@ -57,6 +57,15 @@ authenticate(MgAdmin *admin, MgHttpRequest *req, MgAdminRole need)
   return found;
 }
 
+gboolean
+mg_admin_authenticate(MgAdmin *admin, MgHttpRequest *req, MgAdminRole role, const char **name_out)
+{
+  const MgAdminKey *k = authenticate(admin, req, role);
+  if (k && name_out)
+    *name_out = k->name;
+  return k != NULL;
+}
+
 static void
 on_rooms(MgHttpRequest *req, gpointer data)
 {

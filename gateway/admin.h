@@ -16,6 +16,10 @@ typedef enum {
   MG_ADMIN_OPERATOR,
 } MgAdminRole;
 
+/* Checks the request's bearer admin key for at least role; answers 401/403
+ * itself and returns FALSE when it does not hold. name_out (borrowed) names the key. */
+gboolean mg_admin_authenticate(MgAdmin *admin, MgHttpRequest *req, MgAdminRole role, const char **name_out);
+
 /* Parses [admin] keys; a malformed entry is an error naming it (not its key). (transfer full) */
 MgAdmin *mg_admin_new(MgHttpServer *server, MgMediaEngine *engine, const char *keys, GError **error);
 void mg_admin_free(MgAdmin *admin);

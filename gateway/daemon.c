@@ -14,10 +14,12 @@
 #include "gateway/admin.h"
 #include "gateway/http.h"
 #include "gateway/log.h"
+#include "gateway/rooms-api.h"
 #include "gateway/web.h"
 #include "gateway/whip.h"
 #include "media/engine.h"
 #include "media/worker.h"
+#include "signaling/conference.h"
 #include "signaling/session.h"
 #include "signaling/store.h"
 
@@ -32,6 +34,8 @@ struct MgDaemon {
   MgMediaEngine *media;
   MgWhip *whip;
   MgAdmin *admin;
+  MgConference *conference;
+  MgRoomsApi *rooms_api;
   MgHttpServer *http;
   MgWebState web;
   MgSessionStats session_stats;
@@ -149,13 +153,13 @@ static gpointer
 ws_opened(MgWsConn *conn, gpointer data)
 {
   MgDaemon *d = data;
-  return mg_session_new(&ws_transport, conn, &d->session_stats);
+  return mg_session_new(&ws_transport, conn, &d->session_stats, d->conference);
 }
 
 static void
 ws_message(MgWsConn *conn, const char *text, gsize len, gpointer session)
 {
-  mg_session_handle(session, text, len, g_get_monotonic_time());
+  mg_session_handle(session, text, len, g_get_real_time());
 }
 
 static void
@@ -171,6 +175,9 @@ static const MgWsHandler signaling_ws = { ws_opened, ws_message, ws_closed };
 static void
 on_media_event(const MgMediaEvent *ev, gpointer data)
 {
+  MgDaemon *d = data;
+  if (d->conference)
+    mg_conference_on_media_event(d->conference, ev);
   static const char *const names[] = { "connected", "failed", "closed", "track added", "track removed" };
   g_info("room %s: peer %s %s%s%s%s%s", ev->room, ev->peer ? ev->peer : "-", names[ev->type], ev->track ? " " : "",
          ev->track ? ev->track : "", ev->reason ? ": " : "", ev->reason ? ev->reason : "");
@@ -232,15 +239,40 @@ start_http(MgDaemon *d, GError **error)
   d->admin = mg_admin_new(d->http, d->media, mg_config_get_string(cfg, "admin", "keys"), error);
   if (!d->admin)
     return FALSE;
-  mg_http_server_add_websocket(d->http, "/ws", &signaling_ws, d);
-  mg_web_add_static(d->http); /* last: it answers every other GET */
-
   const char *public_url = mg_config_get_string(cfg, "server", "public_url");
   gboolean v6 = strchr(host, ':') != NULL;
   d->public_url = public_url ? g_strdup(public_url)
                              : g_strdup_printf("%s://%s%s%s:%u", mg_http_server_is_tls(d->http) ? "https" : "http",
                                                v6 ? "[" : "", host, v6 ? "]" : "", mg_http_server_get_port(d->http));
+  MgConferenceConfig cc = { d->store, d->media, mg_config_get_string(cfg, "server", "secret"), 0 };
+  d->conference = mg_conference_new(&cc);
+  d->rooms_api =
+      mg_rooms_api_new(d->http, d->admin, d->store, d->public_url, mg_config_get_string(cfg, "server", "secret"));
+  mg_http_server_add_websocket(d->http, "/ws", &signaling_ws, d);
+  mg_web_add_static(d->http); /* last: it answers every other GET */
   return TRUE;
+}
+
+/* Outside production, a room to try at once: made on the first start, its
+ * links printed on every start. */
+static void
+announce_demo_room(MgDaemon *d, const char *data_dir)
+{
+  g_autofree char *path = g_build_filename(data_dir, "demo-room", NULL);
+  g_autofree char *id = NULL;
+  g_autoptr(MgRoomDef) room = NULL;
+  gint64 now = g_get_real_time() / G_USEC_PER_SEC;
+  if (g_file_get_contents(path, &id, NULL, NULL))
+    room = mg_rooms_find(d->store, g_strstrip(id));
+  if (!room) {
+    MgRoomDef def = { .title = "Demo room", .policy = MG_POLICY_OPEN };
+    room = mg_rooms_create(d->store, &def, now, NULL);
+    if (!room || !g_file_set_contents(path, room->id, -1, NULL))
+      return;
+  }
+  g_autofree char *host = mg_rooms_api_link(d->rooms_api, room, "host", "demo-host", "Host", now);
+  g_autofree char *guest = mg_rooms_api_link(d->rooms_api, room, "guest", NULL, NULL, now);
+  g_message("demo room %s: open %s as host, or invite someone with %s", room->code, host, guest);
 }
 
 static gboolean
@@ -282,6 +314,8 @@ mg_daemon_new(MgConfig *cfg, GError **error)
   d->sig_int = g_unix_signal_add(SIGINT, on_signal, d);
   d->sig_term = g_unix_signal_add(SIGTERM, on_signal, d);
   g_message("meetgate %s listening on %s/ (data in %s)", MG_VERSION, d->public_url, data_dir);
+  if (!mg_config_get_bool(cfg, "server", "production"))
+    announce_demo_room(d, data_dir);
   return g_steal_pointer(&d);
 }
 
@@ -309,6 +343,8 @@ mg_daemon_free(MgDaemon *d)
   if (d->sig_term)
     g_source_remove(d->sig_term);
   g_clear_pointer(&d->http, mg_http_server_free);
+  g_clear_pointer(&d->conference, mg_conference_free);
+  g_clear_pointer(&d->rooms_api, mg_rooms_api_free);
   g_clear_pointer(&d->whip, mg_whip_free);
   g_clear_pointer(&d->admin, mg_admin_free);
   g_clear_pointer(&d->media, mg_media_engine_free);

@@ -39,11 +39,7 @@ struct MgHttpRequest {
 
 /* Headers lws does not know by index that handlers read. */
 static const char *const custom_headers[] = {
-  "x-meetgate-timestamp:",
-  "x-meetgate-signature:",
-  "x-request-id:",
-  "if-match:",
-  "x-forwarded-for:",
+  "x-meetgate-timestamp:", "x-meetgate-signature:", "x-request-id:", "if-match:", "x-forwarded-for:",
 };
 
 #define MAX_CHUNK 16384
@@ -468,7 +464,7 @@ check_bindable(const char *host, guint16 port, GError **error)
     return FALSE;
   }
   g_autoptr(GSocket) sock =
-    g_socket_new(g_inet_address_get_family(addr), G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, error);
+      g_socket_new(g_inet_address_get_family(addr), G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, error);
   if (!sock)
     return FALSE;
   g_autoptr(GSocketAddress) sa = g_inet_socket_address_new(addr, port);
@@ -527,8 +523,7 @@ mg_http_server_new(GMainLoop *loop, const MgHttpSettings *settings, GError **err
   server->ctx = lws_create_context(&info);
   if (!server->ctx) {
     g_set_error(error, G_IO_ERROR, G_IO_ERROR_FAILED,
-                "cannot serve HTTP on %s:%u (check the TLS certificate and key files)", settings->host,
-                settings->port);
+                "cannot serve HTTP on %s:%u (check the TLS certificate and key files)", settings->host, settings->port);
     mg_http_server_free(server);
     return NULL;
   }

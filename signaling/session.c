@@ -3,68 +3,95 @@
 #define G_LOG_DOMAIN "session"
 #include "signaling/session.h"
 
+#include <stdarg.h>
 #include <string.h>
+
+#include "signaling/conference.h"
 
 struct MgSession {
   MgSessionTransport transport;
   gpointer transport_data;
   MgSessionStats *stats;
-  gint64 last_seen_us;
+  MgConference *conf;
+  MgParticipant *participant;
+  gboolean closed;
 };
 
-typedef void (*MgSessionHandler)(MgSession *s, json_t *msg, gint64 now_us);
-
-typedef struct {
-  const char *type;
-  MgSessionHandler handler;
-} MgSessionRoute;
-
-static void
-send_msg(MgSession *s, json_t *msg)
+void
+mg_session_send(MgSession *s, json_t *msg)
 {
-  s->transport.send(msg, s->transport_data);
+  if (!s->closed)
+    s->transport.send(msg, s->transport_data);
   json_decref(msg);
 }
 
-static void
-send_error(MgSession *s, json_t *in_reply_to, const char *code, const char *message)
+void
+mg_session_reply(MgSession *s, json_t *msg, json_t *reply)
 {
-  json_t *msg = json_pack("{s:s, s:s, s:s}", "type", "error", "code", code, "message", message);
-  json_t *id = in_reply_to ? json_object_get(in_reply_to, "id") : NULL;
+  json_t *id = msg ? json_object_get(msg, "id") : NULL;
   if (id)
-    json_object_set(msg, "id", id);
+    json_object_set(reply, "id", id);
+  mg_session_send(s, reply);
+}
+
+void
+mg_session_error(MgSession *s, json_t *msg, const char *code, const char *fmt, ...)
+{
+  va_list ap;
+  va_start(ap, fmt);
+  g_autofree char *message = g_strdup_vprintf(fmt, ap);
+  va_end(ap);
   s->stats->errors++;
-  send_msg(s, msg);
+  mg_session_reply(s, msg, json_pack("{s:s, s:s, s:s}", "type", "error", "code", code, "message", message));
 }
 
-static void
-on_ping(MgSession *s, json_t *msg, gint64 now_us)
+void
+mg_session_close(MgSession *s, guint16 code, const char *reason)
 {
-  json_t *pong = json_pack("{s:s}", "type", "pong");
-  json_t *id = json_object_get(msg, "id");
-  if (id)
-    json_object_set(pong, "id", id);
-  send_msg(s, pong);
+  if (s->closed)
+    return;
+  s->closed = TRUE;
+  s->transport.close(code, reason, s->transport_data);
 }
 
-static const MgSessionRoute routes[] = {
-  { "ping", on_ping },
-};
+MgParticipant *
+mg_session_get_participant(MgSession *s)
+{
+  return s->participant;
+}
+
+void
+mg_session_set_participant(MgSession *s, MgParticipant *p)
+{
+  s->participant = p;
+}
 
 MgSession *
-mg_session_new(const MgSessionTransport *transport, gpointer transport_data, MgSessionStats *stats)
+mg_session_new(const MgSessionTransport *transport, gpointer transport_data, MgSessionStats *stats, MgConference *conf)
 {
   MgSession *s = g_new0(MgSession, 1);
   s->transport = *transport;
   s->transport_data = transport_data;
   s->stats = stats;
+  s->conf = conf;
   return s;
 }
 
 void
-mg_session_free(MgSession *session)
+mg_session_free(MgSession *s)
 {
-  g_free(session);
+  if (!s)
+    return;
+  s->closed = TRUE;
+  if (s->participant && s->conf)
+    mg_conference_detach(s->conf, s->participant);
+  g_free(s);
+}
+
+static void
+on_ping(MgConference *conf, MgSession *s, json_t *msg, gint64 now_s)
+{
+  mg_session_reply(s, msg, json_pack("{s:s}", "type", "pong"));
 }
 
 void
@@ -72,30 +99,26 @@ mg_session_handle(MgSession *s, const char *text, gsize len, gint64 now_us)
 {
   json_error_t jerr;
   s->stats->messages++;
-  s->last_seen_us = now_us;
 
   json_t *msg = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
   if (!msg || !json_is_object(msg)) {
-    g_autofree char *why = msg ? g_strdup("a message must be a JSON object")
-                               : g_strdup_printf("not JSON: %s at offset %d", jerr.text, jerr.position);
-    send_error(s, NULL, "bad_message", why);
+    if (msg)
+      mg_session_error(s, NULL, "bad_message", "a message must be a JSON object");
+    else
+      mg_session_error(s, NULL, "bad_message", "not JSON: %s at offset %d", jerr.text, jerr.position);
     json_decref(msg);
     return;
   }
   const char *type = json_string_value(json_object_get(msg, "type"));
+  MgConferenceHandler handler = NULL;
   if (!type) {
-    send_error(s, msg, "bad_message", "a message needs a string \"type\"");
-    json_decref(msg);
-    return;
+    mg_session_error(s, msg, "bad_message", "a message needs a string \"type\"");
+  } else if (!strcmp(type, "ping")) {
+    on_ping(s->conf, s, msg, now_us / G_USEC_PER_SEC);
+  } else if (s->conf && (handler = mg_conference_find_handler(type))) {
+    handler(s->conf, s, msg, now_us / G_USEC_PER_SEC);
+  } else {
+    mg_session_error(s, msg, "unknown_type", "unknown message type \"%.64s\"", type);
   }
-  for (gsize i = 0; i < G_N_ELEMENTS(routes); i++) {
-    if (!strcmp(routes[i].type, type)) {
-      routes[i].handler(s, msg, now_us);
-      json_decref(msg);
-      return;
-    }
-  }
-  g_autofree char *why = g_strdup_printf("unknown message type \"%.64s\"", type);
-  send_error(s, msg, "unknown_type", why);
   json_decref(msg);
 }

@@ -10,6 +10,8 @@
 G_BEGIN_DECLS
 
 typedef struct MgSession MgSession;
+typedef struct MgConference MgConference;
+typedef struct MgParticipant MgParticipant;
 
 typedef struct {
   /* Sends one message (the session keeps ownership of msg). */
@@ -23,10 +25,21 @@ typedef struct {
   guint64 errors; /* malformed or unknown messages */
 } MgSessionStats;
 
-/* (transfer full) */
-MgSession *mg_session_new(const MgSessionTransport *transport, gpointer transport_data, MgSessionStats *stats);
+/* conf may be NULL (only ping works then). (transfer full) */
+MgSession *mg_session_new(const MgSessionTransport *transport, gpointer transport_data, MgSessionStats *stats,
+                          MgConference *conf);
+/* The transport is gone: detaches the participant (who may resume). */
 void mg_session_free(MgSession *session);
-/* Handles one text message; never fails: bad input gets an error message back. */
+/* Handles one text message; never fails: bad input gets an error message back. now_us: wall clock. */
 void mg_session_handle(MgSession *session, const char *text, gsize len, gint64 now_us);
+
+/* For the conference. */
+void mg_session_send(MgSession *session, json_t *msg); /* steals msg */
+/* The answer to msg (carries its id). Steals reply. */
+void mg_session_reply(MgSession *session, json_t *msg, json_t *reply);
+void mg_session_error(MgSession *session, json_t *msg, const char *code, const char *fmt, ...) G_GNUC_PRINTF(4, 5);
+void mg_session_close(MgSession *session, guint16 code, const char *reason);
+MgParticipant *mg_session_get_participant(MgSession *session);
+void mg_session_set_participant(MgSession *session, MgParticipant *p);
 
 G_END_DECLS

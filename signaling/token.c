@@ -9,7 +9,7 @@
 #include <openssl/hmac.h>
 #include <string.h>
 
-G_DEFINE_QUARK(mg-token-error-quark, mg_token_error)
+G_DEFINE_QUARK(mg - token - error - quark, mg_token_error)
 
 #define MAX_TOKEN_LEN 8192
 
@@ -138,8 +138,7 @@ read_claims(json_t *claims, MgToken *t)
 }
 
 MgToken *
-mg_token_verify(const char *jwt, const char *secret, const char *room, gint64 now_s, gint64 *nbf_out,
-                GError **error)
+mg_token_verify(const char *jwt, const char *secret, const char *room, gint64 now_s, gint64 *nbf_out, GError **error)
 {
   gsize len = jwt ? strlen(jwt) : 0;
   const char *dot1 = jwt ? memchr(jwt, '.', len) : NULL;

@@ -31,7 +31,7 @@ test_table(void)
 {
   Sink sink = { g_ptr_array_new_with_free_func((GDestroyNotify)json_decref) };
   MgSessionStats stats = { 0 };
-  MgSession *s = mg_session_new(&transport, &sink, &stats);
+  MgSession *s = mg_session_new(&transport, &sink, &stats, NULL);
   static const struct {
     const char *in;
     const char *type;

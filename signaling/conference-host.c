@@ -1,0 +1,135 @@
+/* SPDX-License-Identifier: MIT
+ * What hosts may do: mute others, remove them, decide on the lobby, lock the
+ * room, end the meeting for all. */
+#define G_LOG_DOMAIN "conference"
+#include "signaling/conference-private.h"
+
+#include <string.h>
+
+/* The host who sent msg and the participant it names, or FALSE after answering. */
+static gboolean
+host_and_target(MgSession *s, json_t *msg, MgParticipant **host, MgParticipant **target)
+{
+  if (!mg_conf_require_joined(s, msg, host))
+    return FALSE;
+  if (strcmp((*host)->role, "host")) {
+    mg_session_error(s, msg, "not_host", "only a host may do that");
+    return FALSE;
+  }
+  if (!target)
+    return TRUE;
+  *target = mg_conf_find((*host)->room, json_string_value(json_object_get(msg, "participant")));
+  if (!*target) {
+    mg_session_error(s, msg, "bad_request", "no such participant");
+    return FALSE;
+  }
+  return TRUE;
+}
+
+void
+mg_conf_on_host_mute(MgConference *conf, MgSession *s, json_t *msg, gint64 now_s)
+{
+  MgParticipant *host, *p;
+  if (!host_and_target(s, msg, &host, &p))
+    return;
+  const char *source = json_string_value(json_object_get(msg, "source"));
+  if (!source)
+    source = "microphone";
+  for (guint i = 0; i < p->tracks->len; i++) {
+    MgPubTrack *t = g_ptr_array_index(p->tracks, i);
+    if (!strcmp(t->source, source))
+      t->muted = TRUE;
+  }
+  mg_conf_broadcast(p->room,
+                    json_pack("{s:s, s:s, s:s, s:b, s:s}", "type", "muted", "participant", p->id, "source", source,
+                              "muted", TRUE, "by", host->id),
+                    NULL);
+}
+
+void
+mg_conf_on_remove(MgConference *conf, MgSession *s, json_t *msg, gint64 now_s)
+{
+  MgParticipant *host, *p;
+  if (!host_and_target(s, msg, &host, &p))
+    return;
+  if (p->user && *p->user)
+    g_hash_table_add(p->room->removed, g_strdup(p->user));
+  MgSession *gone = p->session;
+  mg_conf_send(p, json_pack("{s:s, s:s}", "type", "removed", "reason", "by_host"));
+  mg_conf_leave(conf, p, "removed", TRUE);
+  if (gone)
+    mg_session_close(gone, 4001, "removed by a host");
+}
+
+void
+mg_conf_on_admit(MgConference *conf, MgSession *s, json_t *msg, gint64 now_s)
+{
+  MgParticipant *host, *p;
+  if (!host_and_target(s, msg, &host, &p))
+    return;
+  if (!p->in_lobby) {
+    mg_session_error(s, msg, "bad_request", "%s is not waiting in the lobby", p->id);
+    return;
+  }
+  mg_conf_send(p, json_pack("{s:s}", "type", "admitted"));
+  mg_conf_admit(conf, p);
+}
+
+void
+mg_conf_on_deny(MgConference *conf, MgSession *s, json_t *msg, gint64 now_s)
+{
+  MgParticipant *host, *p;
+  if (!host_and_target(s, msg, &host, &p))
+    return;
+  if (!p->in_lobby) {
+    mg_session_error(s, msg, "bad_request", "%s is not waiting in the lobby", p->id);
+    return;
+  }
+  if (p->session)
+    mg_session_error(p->session, NULL, "not_admitted", "a host did not let you in");
+  mg_conf_leave(conf, p, "not admitted", FALSE);
+}
+
+void
+mg_conf_on_lock(MgConference *conf, MgSession *s, json_t *msg, gint64 now_s)
+{
+  MgParticipant *host;
+  if (!host_and_target(s, msg, &host, NULL))
+    return;
+  json_t *locked = json_object_get(msg, "locked");
+  if (!json_is_boolean(locked)) {
+    mg_session_error(s, msg, "bad_request", "lock needs a boolean \"locked\"");
+    return;
+  }
+  host->room->locked = json_is_true(locked);
+  mg_conf_broadcast(host->room, json_pack("{s:s, s:b}", "type", "room_locked", "locked", host->room->locked), NULL);
+}
+
+/* Tells everyone the room closes and disconnects them. */
+void
+mg_conf_close_room(MgConference *conf, MgLiveRoom *room, const char *reason)
+{
+  g_autoptr(GDateTime) now = g_date_time_new_now_utc();
+  g_autofree char *at = g_date_time_format(now, "%Y-%m-%dT%H:%M:%SZ");
+  g_info("room %s closes: %s", room->def->id, reason);
+  while (room->participants->len) {
+    MgParticipant *p = g_ptr_array_index(room->participants, room->participants->len - 1);
+    MgSession *s = p->session;
+    mg_conf_send(p, json_pack("{s:s, s:s, s:s}", "type", "room_closing", "reason", reason, "at", at));
+    gboolean last = room->participants->len == 1;
+    mg_conf_leave(conf, p, reason, FALSE);
+    if (s)
+      mg_session_close(s, 4000, "the meeting ended");
+    if (last) /* the room itself was freed with its last participant */
+      break;
+  }
+}
+
+void
+mg_conf_on_end(MgConference *conf, MgSession *s, json_t *msg, gint64 now_s)
+{
+  MgParticipant *host;
+  if (!host_and_target(s, msg, &host, NULL))
+    return;
+  mg_conf_close_room(conf, host->room, "ended_by_host");
+}

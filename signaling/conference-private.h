@@ -1,0 +1,82 @@
+/* SPDX-License-Identifier: MIT
+ * The conference's state, shared by conference.c (rooms, joining, leaving,
+ * events), conference-media.c (publish/subscribe) and conference-host.c. */
+#pragma once
+
+#include "signaling/conference.h"
+#include "signaling/rooms.h"
+#include "signaling/session.h"
+
+typedef struct MgLiveRoom MgLiveRoom;
+
+typedef struct {
+  char *id;     /* media track id */
+  char *mid;    /* in the publish connection */
+  char *kind;   /* audio | video */
+  char *source; /* microphone | camera | screen */
+  gboolean muted;
+  gboolean live; /* media flows (the engine said track added) */
+} MgPubTrack;
+
+struct MgParticipant {
+  char *id;
+  char *name;
+  char *role; /* host | attendee | guest | recorder */
+  char *user; /* the token's sub, may be empty */
+  MgLiveRoom *room;
+  MgSession *session; /* NULL while disconnected */
+  char *resume;
+  guint resume_timer;
+  gboolean in_lobby;
+  char *pub_peer, *sub_peer;
+  GPtrArray *tracks;           /* MgPubTrack* */
+  GHashTable *pending_sources; /* mid -> source from the latest publish */
+  gboolean offer_pending;      /* a subscribe_offer awaits its answer */
+  gboolean offer_again;        /* tracks changed meanwhile */
+  gboolean offer_requested;    /* first offer is being made */
+  json_t *sub_tracks;          /* the latest offer's m-line map */
+};
+
+struct MgLiveRoom {
+  MgConference *conf;
+  MgRoomDef *def;
+  GPtrArray *participants; /* MgParticipant*, joined and lobby */
+  gboolean locked;
+  GHashTable *removed; /* user ids (or participant ids) removed by a host */
+  char *active_speaker;
+};
+
+struct MgConference {
+  MgConferenceConfig cfg;
+  GHashTable *rooms;   /* room id -> MgLiveRoom* */
+  GHashTable *resumes; /* resume token -> MgParticipant* */
+  GHashTable *peers;   /* media peer id -> MgParticipant* */
+  guint64 next_id;
+};
+
+/* conference.c */
+void mg_conf_broadcast(MgLiveRoom *room, json_t *msg, MgParticipant *except); /* steals msg */
+void mg_conf_send(MgParticipant *p, json_t *msg);                             /* steals msg */
+json_t *mg_conf_participant_json(MgParticipant *p);
+json_t *mg_conf_track_json(MgPubTrack *t);
+MgParticipant *mg_conf_find(MgLiveRoom *room, const char *id);
+void mg_conf_leave(MgConference *conf, MgParticipant *p, const char *reason, gboolean tell_others);
+gboolean mg_conf_require_joined(MgSession *s, json_t *msg, MgParticipant **p);
+/* conference-media.c */
+void mg_conf_offer_subscription(MgConference *conf, MgParticipant *p);
+void mg_conf_close_media(MgConference *conf, MgParticipant *p);
+void mg_conf_on_publish(MgConference *conf, MgSession *s, json_t *msg, gint64 now_s);
+void mg_conf_on_subscribe_answer(MgConference *conf, MgSession *s, json_t *msg, gint64 now_s);
+void mg_conf_on_candidate(MgConference *conf, MgSession *s, json_t *msg, gint64 now_s);
+void mg_conf_on_mute(MgConference *conf, MgSession *s, json_t *msg, gint64 now_s);
+void mg_conf_on_layer(MgConference *conf, MgSession *s, json_t *msg, gint64 now_s);
+MgPubTrack *mg_conf_track_by_id(MgParticipant *p, const char *track_id);
+/* conference-host.c */
+void mg_conf_on_host_mute(MgConference *conf, MgSession *s, json_t *msg, gint64 now_s);
+void mg_conf_on_remove(MgConference *conf, MgSession *s, json_t *msg, gint64 now_s);
+void mg_conf_on_admit(MgConference *conf, MgSession *s, json_t *msg, gint64 now_s);
+void mg_conf_on_deny(MgConference *conf, MgSession *s, json_t *msg, gint64 now_s);
+void mg_conf_on_lock(MgConference *conf, MgSession *s, json_t *msg, gint64 now_s);
+void mg_conf_on_end(MgConference *conf, MgSession *s, json_t *msg, gint64 now_s);
+void mg_conf_admit(MgConference *conf, MgParticipant *p);
+void mg_conf_close_room(MgConference *conf, MgLiveRoom *room, const char *reason);
