@@ -8,6 +8,7 @@
 #include <glib-unix.h>
 #include <glib/gstdio.h>
 #include <signal.h>
+#include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -270,9 +271,16 @@ announce_demo_room(MgDaemon *d, const char *data_dir)
     if (!room || !g_file_set_contents(path, room->id, -1, NULL))
       return;
   }
+  /* Links carry tokens: they go to the person at the terminal, never into the log. */
+  if (!isatty(STDOUT_FILENO)) {
+    g_message("demo room %s ready; its links are printed when meetgate runs in a terminal", room->code);
+    return;
+  }
   g_autofree char *host = mg_rooms_api_link(d->rooms_api, room, "host", "demo-host", "Host", now);
   g_autofree char *guest = mg_rooms_api_link(d->rooms_api, room, "guest", NULL, NULL, now);
-  g_message("demo room %s: open %s as host, or invite someone with %s", room->code, host, guest);
+  printf("\nmeetgate is running. Try the demo room %s:\n  as host:   %s\n  as guest:  %s\n\n", room->code, host,
+         guest);
+  fflush(stdout);
 }
 
 static gboolean
