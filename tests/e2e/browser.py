@@ -3,9 +3,11 @@
 W3C WebDriver HTTP API (stdlib only: no selenium, no npm).
 
 One Browser is one chromedriver process on 127.0.0.1 and one session (one
-Chromium) with a fresh profile directory. Every process it starts carries a
-tag in its environment, so cleanup can find and end exactly those processes
-(and nothing else) even if chromedriver died before ending its Chromium."""
+Chromium) with a fresh profile directory. close() (also run at exit) ends the
+session, then finds every process that is still this browser's -- by process
+tree, by a tag in the environment, by its temp dir on the command line -- and
+ends exactly those, nothing else, and reaps them."""
+import atexit
 import base64
 import functools
 import http.server
@@ -48,20 +50,117 @@ def free_port():
         return s.getsockname()[1]
 
 
-def tagged_pids(tag):
-    """Processes whose environment carries our tag (ours, by construction)."""
-    pids = []
-    needle = ("%s=%s" % (TAG_VAR, tag)).encode()
-    for d in os.listdir("/proc"):
-        if not d.isdigit() or int(d) == os.getpid():
-            continue
-        try:
-            with open("/proc/%s/environ" % d, "rb") as f:
-                if needle in f.read().split(b"\0"):
-                    pids.append(int(d))
-        except OSError:
-            pass
-    return pids
+def _stat(pid):
+    """(ppid, start time, state) of pid, or None once it is gone."""
+    try:
+        with open("/proc/%d/stat" % pid) as f:
+            fields = f.read().rsplit(")", 1)[1].split()
+        return int(fields[1]), int(fields[19]), fields[0]
+    except (OSError, IndexError, ValueError):
+        return None
+
+
+def _all_pids():
+    return [int(d) for d in os.listdir("/proc") if d.isdigit()]
+
+
+def _read(path):
+    try:
+        with open(path, "rb") as f:
+            return f.read()
+    except OSError:
+        return b""
+
+
+def _on_sigterm(signum, frame):
+    raise KeyboardInterrupt("SIGTERM")  # unwinds through unittest; atexit then closes the browsers
+
+
+_setup_done = False
+
+
+def _setup_once():
+    global _setup_done
+    if _setup_done:
+        return
+    _setup_done = True
+    _become_subreaper()
+    if signal.getsignal(signal.SIGTERM) == signal.SIG_DFL:
+        signal.signal(signal.SIGTERM, _on_sigterm)
+
+
+def _become_subreaper():
+    """Orphaned descendants (Chromium's crashpad handler double-forks) are
+    re-parented to us rather than to pid 1, so we can end and reap them: in a
+    container pid 1 may never reap, and they would stay as zombies."""
+    try:
+        import ctypes
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(36, 1, 0, 0, 0)  # PR_SET_CHILD_SUBREAPER
+    except (OSError, AttributeError):
+        pass
+
+
+class _Owned:
+    """The processes that belong to one Browser: chromedriver's descendants,
+    anything carrying our environment tag (Chromium children overwrite their
+    environ with their title, so not all do) and anything naming our temp dir
+    on its command line. Remembered by (pid, start time) so a reused pid is
+    never taken for ours."""
+
+    def __init__(self, root, tag, tmp):
+        self.root, self.tmp = root, tmp.encode()
+        self.tag = ("%s=%s" % (TAG_VAR, tag)).encode()
+        self.known = {}
+
+    def scan(self):
+        procs = {}
+        for pid in _all_pids():
+            st = _stat(pid)
+            if st:
+                procs[pid] = st
+        for pid, (ppid, start, state) in procs.items():
+            if pid == os.getpid() or self.known.get(pid) == start:
+                continue
+            if (pid == self.root or self.tag in _read("/proc/%d/environ" % pid).split(b"\0")
+                    or self.tmp in _read("/proc/%d/cmdline" % pid)):
+                self.known[pid] = start
+        # descendants of anything known (fixed point over the ppid links)
+        grown = True
+        while grown:
+            grown = False
+            for pid, (ppid, start, state) in procs.items():
+                if pid not in self.known and ppid in self.known and pid != os.getpid():
+                    self.known[pid] = start
+                    grown = True
+        return self.alive()
+
+    def alive(self):
+        """Known pids still present (zombies included), with their state."""
+        out = {}
+        for pid, start in self.known.items():
+            st = _stat(pid)
+            if st and st[1] == start:
+                out[pid] = st[2]
+        return out
+
+    def kill_and_reap(self, timeout=5):
+        deadline = time.time() + timeout
+        while True:
+            left = self.scan()
+            for pid, state in left.items():
+                if state != "Z":
+                    try:
+                        os.kill(pid, signal.SIGKILL)
+                    except ProcessLookupError:
+                        pass
+                try:  # ours to reap when it is our child (directly or as subreaper)
+                    os.waitpid(pid, os.WNOHANG)
+                except ChildProcessError:
+                    pass
+            if not left or time.time() > deadline:
+                return left
+            time.sleep(0.05)
 
 
 class Browser:
@@ -69,8 +168,11 @@ class Browser:
 
     def __init__(self, name="browser", extra_args=(), timeout=30):
         self.name = name
+        _setup_once()
         self.tag = uuid.uuid4().hex
         self.tmp = tempfile.mkdtemp(prefix="mg-e2e-%s-" % name)
+        self.proc = None
+        self.owned = None
         self.profile = os.path.join(self.tmp, "profile")
         os.mkdir(self.profile)
         self.port = free_port()
@@ -82,10 +184,15 @@ class Browser:
         try:
             self.proc = subprocess.Popen(
                 [CHROMEDRIVER, "--port=%d" % self.port, "--allowed-ips=127.0.0.1", "--log-level=WARNING"],
-                stdout=self._log, stderr=subprocess.STDOUT, env=env, start_new_session=True)
+                stdout=self._log, stderr=subprocess.STDOUT, env=env)
+            self.owned = _Owned(self.proc.pid, self.tag, self.tmp)
+            _live.add(self)
             self._wait_ready(timeout)
             caps = {"capabilities": {"alwaysMatch": {
                 "browserName": "chrome",
+                # navigate returns at DOMContentLoaded: the pages start their
+                # work from inline scripts and report through window.session.
+                "pageLoadStrategy": "eager",
                 "goog:chromeOptions": {
                     "binary": CHROMIUM,
                     "args": CHROME_ARGS + ["--user-data-dir=" + self.profile] + list(extra_args),
@@ -181,35 +288,41 @@ class Browser:
             return []
 
     def close(self):
-        """Ends the session, chromedriver, any process still carrying our tag, and the temp dir."""
-        if self.session and self.proc.poll() is None:
+        """Ends the session (Chromium), chromedriver, then any process of ours
+        still there, reaps what is ours to reap, and removes the temp dir."""
+        if self.owned:
+            self.owned.scan()  # while the tree is whole
+        if self.session and self.proc and self.proc.poll() is None:
             try:
                 self._call("DELETE", self._s(""), timeout=15)
             except (OSError, WebDriverError):
                 pass
         self.session = None
-        if getattr(self, "proc", None) and self.proc.poll() is None:
+        if self.proc and self.proc.poll() is None:
             self.proc.terminate()
             try:
                 self.proc.wait(5)
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait()
-        for _ in range(50):
-            pids = tagged_pids(self.tag)
-            if not pids:
-                break
-            for pid in pids:
-                try:
-                    os.kill(pid, signal.SIGKILL)
-                except ProcessLookupError:
-                    pass
-            time.sleep(0.1)
+        if self.owned:
+            self.owned.kill_and_reap()
         self._log.close()
         shutil.rmtree(self.tmp, ignore_errors=True)
+        _live.discard(self)
 
     def leftovers(self):
-        return tagged_pids(self.tag)
+        """Processes of this browser still present after close(), zombies included: {pid: state}."""
+        return self.owned.alive() if self.owned else {}
+
+
+_live = set()
+
+
+@atexit.register
+def _close_all():
+    for b in list(_live):
+        b.close()
 
 
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):

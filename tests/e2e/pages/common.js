@@ -62,17 +62,26 @@ async function exchange(pc, kind) {
     return http;
   }
   http.answer = body;
-  await pc.setRemoteDescription({type: 'answer', sdp: body});
+  let sdp = body;
+  // Diagnosis switch: without transport-cc in the answer Chromium's
+  // bandwidth estimate follows meetgate's REMB instead of transport feedback.
+  if (params.get('answer_without_twcc') === '1')
+    sdp = sdp.split('\r\n').filter(l => !/transport-cc|transport-wide-cc/.test(l)).join('\r\n');
+  await pc.setRemoteDescription({type: 'answer', sdp});
   return http;
 }
 
-async function hangUp(pc, http) {
+// DELETEs the session's Location; returns the HTTP status (null without one).
+async function deleteSession(pc, http) {
+  let status = null;
   if (http && http.location) {
     const url = new URL(http.location, http.url).href;
     const res = await fetch(url, {method: 'DELETE'});
-    note('DELETE ' + res.status);
+    status = res.status;
+    note('DELETE ' + status);
   }
-  pc.close();
+  if (pc) pc.close();
+  return status;
 }
 
 const pick = (o, keys) => Object.fromEntries(keys.filter(k => o[k] !== undefined).map(k => [k, o[k]]));
