@@ -48,7 +48,7 @@ struct MgTrack {
   guint8 pt;
   gint rtx_pt;
   guint clock_rate;
-  guint8 ext_mid, ext_rid, ext_rrid, ext_level;
+  guint8 ext_mid, ext_rid, ext_rrid, ext_level, ext_abs;
   guint n_layers; /* 1 without simulcast */
   MgLayer layers[MG_MAX_LAYERS];
   GPtrArray *downs; /* MgDownTrack* that follow this track */
@@ -69,6 +69,7 @@ struct MgDownTrack {
   MgSdpKind kind;
   guint8 pt;
   gint rtx_pt;
+  guint8 ext_abs, ext_level; /* the subscriber's ids for what we pass on */
   guint32 ssrc, rtx_ssrc;
   guint16 rtx_seq;
   MgTrack *source;

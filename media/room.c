@@ -50,6 +50,7 @@ track_new(MgRoomPeer *rp, const MgSdpMedia *offered, const MgSdpMedia *answered)
   t->ext_rid = answered->ext_ids[MG_SDP_EXT_RID];
   t->ext_rrid = answered->ext_ids[MG_SDP_EXT_REPAIRED_RID];
   t->ext_level = answered->ext_ids[MG_SDP_EXT_AUDIO_LEVEL];
+  t->ext_abs = answered->ext_ids[MG_SDP_EXT_ABS_SEND_TIME];
   t->downs = g_ptr_array_new();
 
   /* Simulcast layers by rid; otherwise one layer, SSRC from a=ssrc if given. */
@@ -286,6 +287,8 @@ setup_subscriber(MgRoomPeer *rp, const MgSdpAnswerPlan *plan)
     down->rtx_pt = codec->rtx_pt;
     down->ssrc = plan->mlines[i].ssrc;
     down->rtx_ssrc = down->rtx_pt >= 0 ? plan->mlines[i].rtx_ssrc : 0;
+    down->ext_abs = a->ext_ids[MG_SDP_EXT_ABS_SEND_TIME];
+    down->ext_level = a->ext_ids[MG_SDP_EXT_AUDIO_LEVEL];
     down->target_layer = down->want_layer = -1;
     down->rw = mg_rewrite_new(down->ssrc, codec->clock_rate,
                               codec->id == MG_SDP_CODEC_VP8 ? MG_REWRITE_CODEC_VP8 : MG_REWRITE_CODEC_OTHER);
@@ -533,8 +536,11 @@ mg_room_subscribe_answer(MgRoom *room, const char *peer_id, const char *answer, 
     const MgSdpCodec *codec = i < offer->media->len ? mg_sdp_media_get_codec(offer->media->pdata[i]) : NULL;
     if (down->ended || !codec)
       continue;
+    const MgSdpMedia *om = offer->media->pdata[i];
     down->pt = codec->pt;
     down->rtx_pt = codec->rtx_pt;
+    down->ext_abs = om->ext_ids[MG_SDP_EXT_ABS_SEND_TIME];
+    down->ext_level = om->ext_ids[MG_SDP_EXT_AUDIO_LEVEL];
     if (down->rtx_pt < 0)
       down->rtx_ssrc = 0;
     if (!down->source)

@@ -8,6 +8,38 @@
 
 #include <string.h>
 
+/* ---- header extensions ---- */
+
+/* The publisher's extension ids mean nothing to the subscriber: keep
+ * abs-send-time and the audio level under the subscriber's ids, and zero the
+ * rest (zero bytes are padding in both extension forms). */
+static void
+map_extensions(guint8 *out, const MgRtpHeader *hdr, const MgTrack *t, const MgDownTrack *down)
+{
+  guint8 *p = out + hdr->ext_offset, *end = p + hdr->ext_len;
+  if (hdr->ext_profile != MG_RTP_EXT_ONE_BYTE || (!down->ext_abs && !down->ext_level)) {
+    memset(p, 0, hdr->ext_len);
+    return;
+  }
+  while (p < end) {
+    if (!*p) {
+      p++;
+      continue;
+    }
+    guint id = *p >> 4, len = (*p & 0x0f) + 1;
+    if (id == 15 || p + 1 + len > end) {
+      memset(p, 0, end - p);
+      return;
+    }
+    guint8 to = id == t->ext_abs ? down->ext_abs : id == t->ext_level ? down->ext_level : 0;
+    if (to)
+      *p = to << 4 | (*p & 0x0f);
+    else
+      memset(p, 0, 1 + len);
+    p += 1 + len;
+  }
+}
+
 /* ---- publisher side ---- */
 
 static MgLayer *
@@ -150,10 +182,8 @@ forward(MgRoom *room, MgTrack *t, guint l, const guint8 *buf, gsize len, const M
     }
     guint8 *out = room->buf;
     memcpy(out, buf, len);
-    /* The publisher's extension ids mean nothing to the subscriber: zeroed
-     * bytes are padding in both extension forms. */
     if (hdr->ext_len)
-      memset(out + hdr->ext_offset, 0, hdr->ext_len);
+      map_extensions(out, hdr, t, down);
     int rc = mg_rewrite_packet(down->rw, out, hdr, now);
     if (rc < 0)
       continue;
@@ -486,18 +516,31 @@ mg_router_update_layers(MgRoom *room, gint64 now)
     }
     if (t->n_layers < 2)
       continue;
+    /* The layers that flow now, by measured bitrate, lowest first: a sender
+     * may list its rids in any order and drops layers when it is short of
+     * bandwidth. */
+    guint order[MG_MAX_LAYERS], n = 0;
+    for (guint l = 0; l < t->n_layers; l++) {
+      if (!t->layers[l].ssrc || now - t->layers[l].last_us > G_USEC_PER_SEC / 2)
+        continue;
+      guint at = n++;
+      while (at > 0 && t->layers[order[at - 1]].bitrate > t->layers[l].bitrate) {
+        order[at] = order[at - 1];
+        at--;
+      }
+      order[at] = l;
+    }
+    if (!n)
+      continue;
     for (guint d = 0; d < t->downs->len; d++) {
       MgDownTrack *down = g_ptr_array_index(t->downs, d);
-      gint want = down->want_layer;
-      if (want < 0) {
-        /* The best layer that fits the estimate; without one, the best. */
-        want = t->n_layers - 1;
-        while (down->remb && want > 0 && t->layers[want].bitrate > down->remb)
-          want--;
-        while (want > 0 && !t->layers[want].ssrc) /* a layer that never came */
-          want--;
-      }
-      want = MIN(want, (gint)t->n_layers - 1);
+      guint rank = n - 1; /* the best, unless the estimate says less */
+      if (down->want_layer >= 0)
+        rank = MIN((guint)down->want_layer, n - 1);
+      else
+        while (down->remb && rank > 0 && t->layers[order[rank]].bitrate > down->remb)
+          rank--;
+      gint want = order[rank];
       if (want != (gint)down->layer && want != down->target_layer) {
         down->target_layer = want;
         mg_router_request_keyframe(t, now, TRUE);

@@ -230,7 +230,7 @@ answer_direction(MgSdpRole role, MgSdpDirection offered)
 static void
 answer_codecs(MgSdpMedia *am, const MgSdpMedia *om, const MgSdpCodec *c)
 {
-  mg_sdp_media_add_codec(am, c->pt, c->name, c->clock_rate, c->channels, c->fmtp, c->rtcp_fb);
+  mg_sdp_media_add_codec(am, c->pt, c->name, c->clock_rate, c->channels, c->fmtp, c->rtcp_fb & MG_SDP_FB_HONOURED);
   const MgSdpCodec *rtx = c->rtx_pt >= 0 ? mg_sdp_media_find_codec(om, c->rtx_pt) : NULL;
   if (rtx) {
     g_autofree char *apt = g_strdup_printf("apt=%u", c->pt);
@@ -244,7 +244,8 @@ answer_extmaps(MgSdpMedia *am, const MgSdpMedia *om, const gboolean conflict[256
 {
   for (guint e = 0; e < om->extmaps->len; e++) {
     const MgSdpExtmap *x = &g_array_index(om->extmaps, MgSdpExtmap, e);
-    if (is_supported_ext(x->uri) && !conflict[x->id])
+    /* transport-cc: see MG_SDP_FB_HONOURED. */
+    if (is_supported_ext(x->uri) && !conflict[x->id] && strcmp(x->uri, mg_sdp_ext_uri(MG_SDP_EXT_TRANSPORT_CC)))
       mg_sdp_media_add_extmap(am, x->id, x->uri);
   }
   mg_sdp_media_index_extmaps(am);

@@ -16,12 +16,11 @@ static const struct {
   const char *fmtp;
   guint rtcp_fb;
 } our_codecs[] = {
-  { MG_SDP_CODEC_OPUS, MG_SDP_KIND_AUDIO, 111, 0, "opus", 48000, 2, "minptime=10;useinbandfec=1",
-    MG_SDP_FB_TRANSPORT_CC },
-  { MG_SDP_CODEC_VP8, MG_SDP_KIND_VIDEO, 96, 97, "VP8", 90000, 0, NULL, MG_SDP_FB_ALL },
-  { MG_SDP_CODEC_VP9, MG_SDP_KIND_VIDEO, 98, 99, "VP9", 90000, 0, "profile-id=0", MG_SDP_FB_ALL },
+  { MG_SDP_CODEC_OPUS, MG_SDP_KIND_AUDIO, 111, 0, "opus", 48000, 2, "minptime=10;useinbandfec=1", 0 },
+  { MG_SDP_CODEC_VP8, MG_SDP_KIND_VIDEO, 96, 97, "VP8", 90000, 0, NULL, MG_SDP_FB_HONOURED },
+  { MG_SDP_CODEC_VP9, MG_SDP_KIND_VIDEO, 98, 99, "VP9", 90000, 0, "profile-id=0", MG_SDP_FB_HONOURED },
   { MG_SDP_CODEC_H264, MG_SDP_KIND_VIDEO, 102, 103, "H264", 90000, 0,
-    "level-asymmetry-allowed=1;packetization-mode=1;profile-level-id=42e01f", MG_SDP_FB_ALL },
+    "level-asymmetry-allowed=1;packetization-mode=1;profile-level-id=42e01f", MG_SDP_FB_HONOURED },
 };
 
 /* One id per extension for every m-line, as BUNDLE requires. */
@@ -32,7 +31,6 @@ static const struct {
 } our_extmaps[] = {
   { MG_SDP_EXT_AUDIO_LEVEL, 1, 1 << MG_SDP_KIND_AUDIO },
   { MG_SDP_EXT_ABS_SEND_TIME, 2, 1 << MG_SDP_KIND_VIDEO },
-  { MG_SDP_EXT_TRANSPORT_CC, 3, 1 << MG_SDP_KIND_AUDIO | 1 << MG_SDP_KIND_VIDEO },
   { MG_SDP_EXT_MID, 4, 1 << MG_SDP_KIND_AUDIO | 1 << MG_SDP_KIND_VIDEO },
 };
 

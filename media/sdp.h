@@ -66,6 +66,11 @@ typedef enum {
   MG_SDP_FB_TRANSPORT_CC = 1 << 4,
 } MgSdpFeedback;
 #define MG_SDP_FB_ALL 0x1f
+/* What the SFU acts on and sends, so what it negotiates. transport-cc is
+ * parsed but not negotiated: a browser told it may expect transport-wide
+ * feedback that never comes lowers its bitrate step by step; REMB is the
+ * congestion signal meetgate sends. */
+#define MG_SDP_FB_HONOURED (MG_SDP_FB_NACK | MG_SDP_FB_NACK_PLI | MG_SDP_FB_CCM_FIR | MG_SDP_FB_GOOG_REMB)
 
 /* The RTP header extensions we use; MgSdpMedia.ext_ids is indexed by these. */
 typedef enum {
