@@ -39,9 +39,10 @@ export function refusalIsRetryable(code) {
   return code === 'not_started' || code === 'room_full' || code === 'locked';
 }
 
-// Columns and rows of the tile grid: the shape that gives the largest 16:9 tiles in a
-// width x height area, with at most maxCols columns. Beyond maxCols x maxCols the grid scrolls.
-export function gridShape(n, width, height, maxCols = 4) {
+// Columns and rows of the tile grid: the shape that gives the largest tiles of the given
+// aspect ratio (width / height) in a width x height area, with at most maxCols columns.
+// Beyond maxCols x maxCols the grid scrolls. Video fills its tile (object-fit: cover).
+export function gridShape(n, width, height, maxCols = 4, aspect = 16 / 9) {
   if (n <= 1) return { cols: 1, rows: 1 };
   const w = Math.max(1, width);
   const h = Math.max(1, height);
@@ -50,9 +51,9 @@ export function gridShape(n, width, height, maxCols = 4) {
     const rows = Math.ceil(n / cols);
     const tw = w / cols;
     const th = h / rows;
-    // Size of a 16:9 tile fitted in tw x th.
-    const fitW = Math.min(tw, th * 16 / 9);
-    const size = fitW * fitW * 9 / 16;
+    // Area of a tile of that aspect fitted in tw x th.
+    const fitW = Math.min(tw, th * aspect);
+    const size = fitW * fitW / aspect;
     if (size > best.size + 1e-6) best = { cols, rows, size };
   }
   return { cols: best.cols, rows: best.rows };
@@ -79,7 +80,8 @@ export function initials(name) {
 export function avatarHue(key) {
   let h = 0;
   for (const ch of String(key || '')) h = (h * 31 + ch.codePointAt(0)) >>> 0;
-  return h % 360;
+  // Golden-angle steps: ids that differ in one character (p2, p3) get far-apart hues.
+  return Math.round((h * 137.508) % 360);
 }
 
 // Reconnect backoff: 0.5 s, 1 s, 2 s, 4 s, then every 5 s, with ±20 % jitter.

@@ -230,7 +230,9 @@ export class Stage {
       // Cameras go in a strip next to (or under) the shared screen.
       shape = narrow ? { cols: Math.min(this.count, 4), rows: 1 } : { cols: 1, rows: Math.max(1, this.count) };
     } else {
-      shape = gridShape(this.count, r.width, r.height, narrow ? 2 : 4);
+      // Phones in portrait: squarer tiles, two columns at most.
+      const portrait = r.height > r.width;
+      shape = gridShape(this.count, r.width, r.height, narrow ? 2 : 4, portrait ? 1 : 16 / 9);
     }
     this.grid.style.setProperty('--cols', shape.cols);
     this.grid.style.setProperty('--rows', shape.rows);

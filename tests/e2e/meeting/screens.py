@@ -144,7 +144,11 @@ class Driver:
                 '--disable-background-networking', '--disable-component-update', '--disable-sync',
                 '--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream', '--hide-scrollbars',
                 f'--user-data-dir={profile}', f'--window-size={size[0]},{size[1]}']
-        caps = {'capabilities': {'alwaysMatch': {'goog:chromeOptions': {'binary': CHROMIUM, 'args': args}}}}
+        opts = {'binary': CHROMIUM, 'args': args}
+        if size[0] < 500:
+            # Desktop windows are at least 500 px wide: emulate a phone's viewport instead.
+            opts['mobileEmulation'] = {'deviceMetrics': {'width': size[0], 'height': size[1], 'pixelRatio': 1, 'touch': True}}
+        caps = {'capabilities': {'alwaysMatch': {'goog:chromeOptions': opts}}}
         return self.call('POST', '/session', caps)['sessionId']
 
     def close(self):
