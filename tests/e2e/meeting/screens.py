@@ -143,6 +143,7 @@ class Driver:
         args = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
                 '--disable-background-networking', '--disable-component-update', '--disable-sync',
                 '--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream', '--hide-scrollbars',
+                '--allow-loopback-in-peer-connection',
                 f'--user-data-dir={profile}', f'--window-size={size[0]},{size[1]}']
         opts = {'binary': CHROMIUM, 'args': args}
         if size[0] < 500:
