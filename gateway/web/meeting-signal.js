@@ -93,6 +93,9 @@ export class Signal {
   }
 
   close(reason = 'leave') {
+    // Say so first: the server then tells the others at once instead of
+    // holding the seat for a resume.
+    if (reason === 'leave') this.send({ type: 'leave' }, false);
     this.closedByUs = true;
     const ws = this.ws;
     this.teardown();

@@ -316,7 +316,9 @@ function sendJoin() {
     S.joinId = S.signal.send({ type: 'join', resume: S.resume });
   } else {
     S.joinMode = 'fresh';
-    S.joinId = S.signal.send({ type: 'join', token: S.token, name: S.name });
+    const join = { type: 'join', token: S.token, name: S.name };
+    if (S.code) join.room = S.code; // a token for another room must not open it
+    S.joinId = S.signal.send(join);
   }
 }
 
