@@ -31,6 +31,7 @@ struct MgPeer {
   MgPeerStats stats;
   MgPeerSendFunc test_send;
   gpointer test_send_data;
+  gboolean no_silence_check;
 };
 
 static void
@@ -489,11 +490,17 @@ mg_peer_send_rtcp(MgPeer *peer, guint8 *buf, gsize len)
 }
 
 void
+mg_peer_set_silence_check(MgPeer *peer, gboolean on)
+{
+  peer->no_silence_check = !on;
+}
+
+void
 mg_peer_tick(MgPeer *peer, gint64 now_us)
 {
   if (peer->state >= MG_PEER_FAILED)
     return;
-  if (now_us - peer->last_recv_us > MG_PEER_SILENCE_US)
+  if (!peer->no_silence_check && now_us - peer->last_recv_us > MG_PEER_SILENCE_US)
     set_state(peer, MG_PEER_FAILED, "no packets from the client for 30 s");
 }
 

@@ -74,6 +74,11 @@ char *mg_peer_restart_ice(MgPeer *peer, const char *ufrag, const char *pwd, GErr
 /* Protects in place and sends; buf needs MG_PEER_HEADROOM spare bytes. 0 or -errno. */
 int mg_peer_send_rtp(MgPeer *peer, guint8 *buf, gsize len);
 int mg_peer_send_rtcp(MgPeer *peer, guint8 *buf, gsize len);
+/* Drop the peer after MG_PEER_SILENCE_US without an authenticated packet
+ * (default on). Peers of our signaling turn it off: their WebSocket tells
+ * when they are gone, and a participant with camera and microphone off
+ * sends nothing at all over media. */
+void mg_peer_set_silence_check(MgPeer *peer, gboolean on);
 /* Periodic check (consent, DTLS timers); time injected. */
 void mg_peer_tick(MgPeer *peer, gint64 now_us);
 void mg_peer_close(MgPeer *peer, const char *reason);

@@ -309,6 +309,8 @@ mg_room_connect(MgRoom *room, const char *peer_id, const char *party, MgMediaDir
   MgRoomPeer *rp = room_peer_new(room, dir, party);
   rp->peer = mg_peer_new(peer_id, room->cfg.ctx, &room->cfg.ice, room->cfg.cert, room->cfg.dtls_timeout_ms,
                          &peer_callbacks, rp, &local);
+  if (rp->peer && party)
+    mg_peer_set_silence_check(rp->peer, FALSE);
   if (!rp->peer) {
     g_set_error(error, MG_MEDIA_ERROR, MG_MEDIA_ERROR_INTERNAL, "%s", local->message);
     mg_sdp_session_free(offer);
@@ -473,6 +475,8 @@ mg_room_subscribe_offer(MgRoom *room, const char *peer_id, const char *party, js
     rp->downs = g_ptr_array_new();
     rp->peer = mg_peer_new(peer_id, room->cfg.ctx, &room->cfg.ice, room->cfg.cert, room->cfg.dtls_timeout_ms,
                            &peer_callbacks, rp, &local);
+    if (rp->peer && party)
+      mg_peer_set_silence_check(rp->peer, FALSE);
     if (!rp->peer) {
       g_set_error(error, MG_MEDIA_ERROR, MG_MEDIA_ERROR_INTERNAL, "%s", local->message);
       room_peer_free(rp);

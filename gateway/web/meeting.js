@@ -76,6 +76,7 @@ function timeText(d) {
 }
 
 export function showScreen(name, data = {}) {
+  S.screenName = name;
   const retry = (label = STRINGS.retryNow, primary = false) => ({ label, primary, onClick: () => retryJoin() });
   const M = {
     connecting: { spinner: true, title: STRINGS.connectingTitle, text: STRINGS.connectingText },
@@ -224,7 +225,9 @@ async function initPrejoin() {
     $('meter').setAttribute('aria-valuenow', String(Math.round(level * 100)));
   });
   setPreview();
-  await Promise.all([openMic(), S.cam.on ? openCam() : Promise.resolve()]);
+  // Joining waits for the devices, so a quick click still publishes them.
+  S.devicesReady = Promise.all([openMic(), S.cam.on ? openCam() : Promise.resolve()]);
+  await S.devicesReady;
   setPreview();
   await fillDeviceLists();
   if (navigator.mediaDevices && 'ondevicechange' in navigator.mediaDevices) {
@@ -288,12 +291,17 @@ function bindPrejoin() {
 
 // ---------------------------------------------------------------- connection and join
 
-function startJoin() {
+async function startJoin() {
   S.phase = 'connecting';
   S.attempt = 0;
   $('join-btn').disabled = true;
   $('join-btn').textContent = STRINGS.joiningButton;
   showScreen('connecting');
+  try {
+    await S.devicesReady;
+  } catch {
+    // joining without devices is allowed; the pre-join screen said why
+  }
   connect();
 }
 
@@ -713,8 +721,8 @@ function closeEverything(releaseDevices) {
 
 function leave() {
   S.phase = 'left';
+  if (S.signal) S.signal.close('leave'); // says leave first: others see us go at once
   closeEverything(true);
-  if (S.signal) S.signal.close('leave');
   showScreen('left');
 }
 
@@ -971,6 +979,35 @@ async function main() {
   }
   await initPrejoin();
 }
+
+// What the page shows and receives, for tests and for support ("what does your page say?").
+async function inboundSummary(pc) {
+  const out = { audio: { packetsReceived: 0 }, video: { framesDecoded: 0, packetsReceived: 0 } };
+  if (!pc) return out;
+  const report = await pc.getStats();
+  report.forEach((r) => {
+    if (r.type !== 'inbound-rtp' || !out[r.kind]) return;
+    out[r.kind].packetsReceived += r.packetsReceived || 0;
+    if (r.kind === 'video') out.video.framesDecoded += r.framesDecoded || 0;
+  });
+  return out;
+}
+
+window.__meetgate = {
+  async snapshot() {
+    return {
+      phase: S.phase,
+      screen: S.screenName || null,
+      me: S.me,
+      participants: [...S.participants.values()].map((p) => ({ id: p.id, name: p.name, role: p.role })),
+      lobby: [...S.lobby.values()].map((p) => ({ id: p.id, name: p.name })),
+      remote: S.remote.map((r) => ({ participant: r.participant, kind: r.kind, source: r.source })),
+      sharing: !!S.screen.track,
+      inbound: await inboundSummary(S.sub && S.sub.pc),
+      errors: window.__meetgateErrors.slice(),
+    };
+  },
+};
 
 // Errors are kept for tests (tests/e2e/meeting) that read them with the `ready` marker.
 window.__meetgateErrors = [];

@@ -1,0 +1,146 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: MIT
+"""Join by link in headless Chromium: the meeting page served by meetgate at
+/j/<code>, the signaling WebSocket and the SFU, in a loopback-only namespace.
+
+usage: test_meeting.py <meetgate binary> [<output dir for screenshots>]"""
+import atexit
+import json
+import os
+import sys
+import time
+import unittest
+import urllib.parse
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "..", "integration"))
+sys.path.insert(0, HERE)
+import rtcpeers  # noqa: E402
+
+rtcpeers.netns_reexec()
+
+from browser import Browser  # noqa: E402
+from mgtest import Daemon  # noqa: E402
+from rtcpeers import http  # noqa: E402
+
+BINARY = sys.argv.pop(1) if len(sys.argv) > 1 else "build/meetgate"
+OUT_DIR = sys.argv.pop(1) if len(sys.argv) > 1 else os.getcwd()
+SECRET = "meeting-e2e-secret-0123456789abcdef0123456789"
+OPS_KEY = "meeting-e2e-operator-key-0123"
+# getDisplayMedia without a picker in headless Chromium.
+SHARE_ARGS = ["--auto-select-desktop-capture-source=Entire screen", "--enable-usermedia-screen-capturing"]
+
+
+class Meeting(unittest.TestCase):
+    def setUp(self):
+        self.browsers = []
+        self.d = Daemon(BINARY, ["-o", "server.secret=" + SECRET, "-o", "media.addresses=127.0.0.1",
+                                 "-o", "admin.keys=ops:operator:" + OPS_KEY])
+        atexit.register(self.d.cleanup)
+
+    def tearDown(self):
+        for b in self.browsers:
+            b.close()
+        crashed = self.d.proc.poll() is not None
+        if crashed or os.environ.get("MG_SHOW_LOG"):
+            print(self.d.log_text()[-6000:])
+        self.assertNotIn(SECRET, self.d.log_text())
+        self.d.cleanup()
+        self.assertFalse(crashed, "meetgate exited")
+
+    def room(self, **body):
+        status, _, text = http("POST", self.d.url + "/api/v1/rooms", json.dumps(body).encode(),
+                               {"Authorization": "Bearer " + OPS_KEY})
+        self.assertEqual(status, 201, text)
+        return json.loads(text)
+
+    def browser(self, name, share=False):
+        b = Browser(name, ["--window-size=1280,800"] + (SHARE_ARGS if share else []))
+        self.browsers.append(b)
+        return b
+
+    def snapshot(self, b):
+        return b.call("window.__meetgate ? window.__meetgate.snapshot() : null")
+
+    def wait(self, b, pred, timeout=25, what="state"):
+        deadline, snap = time.time() + timeout, None
+        while time.time() < deadline:
+            try:
+                snap = self.snapshot(b)
+            except Exception:  # noqa: BLE001 - the page may still be loading
+                snap = None
+            if snap and pred(snap):
+                return snap
+            time.sleep(0.3)
+        self.fail("%s: no %s; last snapshot %s" % (b.name, what, json.dumps(snap)[:2000]))
+
+    def open_and_join(self, b, link, name):
+        b.navigate(link)
+        self.wait(b, lambda s: s["screen"] == "prejoin" or s["phase"] == "prejoin", what="pre-join screen")
+        b.execute("document.getElementById('name-input') && (document.getElementById('name-input').value = arguments[0]);"
+                  "document.getElementById('join-btn').click();", name)
+
+    def shot(self, b, name):
+        path = os.path.join(OUT_DIR, "meeting-%s.png" % name)
+        b.screenshot(path)
+        print("screenshot: %s" % path)
+
+    def test_two_people_meet_share_and_leave(self):
+        r = self.room(title="Weekly sync")
+        ada, bob = self.browser("ada", share=True), self.browser("bob")
+        ada.navigate(r["links"]["host"])
+        self.wait(ada, lambda s: s["phase"] == "prejoin", what="pre-join")
+        time.sleep(1.0)  # let the preview and the level meter run
+        self.shot(ada, "prejoin")
+        self.open_and_join(ada, r["links"]["host"], "Ada")
+        self.wait(ada, lambda s: s["phase"] == "meeting", what="meeting view")
+        self.open_and_join(bob, r["links"]["guest"], "Bob")
+        both = lambda s: s["phase"] == "meeting" and len(s["participants"]) >= 1  # noqa: E731
+        sa = self.wait(ada, lambda s: both(s) and s["inbound"]["video"]["framesDecoded"] > 10
+                       and s["inbound"]["audio"]["packetsReceived"] > 10, 40, "Bob's media")
+        sb = self.wait(bob, lambda s: both(s) and s["inbound"]["video"]["framesDecoded"] > 10
+                       and s["inbound"]["audio"]["packetsReceived"] > 10, 40, "Ada's media")
+        print("Ada decodes %s; Bob decodes %s" % (sa["inbound"], sb["inbound"]))
+        self.assertEqual({p["name"] for p in sb["participants"]}, {"Ada"})
+        self.shot(bob, "two-people")
+
+        # Ada shares her screen: Bob gets an extra video track from her, source "screen".
+        ada.call("(async () => { document.getElementById('ctl-share').click(); })()")
+        s = self.wait(ada, lambda s: s["sharing"], 20, "Ada sharing")
+        sb = self.wait(bob, lambda s: any(r["source"] == "screen" for r in s["remote"]), 30, "the screen track")
+        self.assertTrue(any(r["participant"] == sa["me"]["id"] and r["source"] == "screen" for r in sb["remote"]))
+        self.shot(bob, "screen-share")
+
+        # Bob leaves: Ada sees him go.
+        bob.execute("document.getElementById('ctl-leave').click();")
+        self.wait(ada, lambda s: not s["participants"], 20, "Bob gone")
+        self.assertEqual(self.snapshot(ada)["errors"], [])
+
+    def test_wrong_room_and_lobby(self):
+        a = self.room(title="A")
+        b = self.room(title="B", policy="lobby")
+        # A link whose token is for room A, opened at room B's address.
+        token_a = urllib.parse.parse_qs(urllib.parse.urlparse(a["links"]["guest"]).query)["t"][0]
+        wrong = "%s/j/%s?t=%s" % (self.d.url, b["room"]["code"], token_a)
+        host, guest, stranger = self.browser("host"), self.browser("guest"), self.browser("stranger")
+        self.open_and_join(stranger, wrong, "Eve")
+        self.wait(stranger, lambda s: s["screen"] == "wrong_room", what="the wrong-room screen")
+        self.shot(stranger, "wrong-room")
+        # Lobby: the guest waits until the host admits them.
+        self.open_and_join(host, b["links"]["host"], "Host")
+        self.wait(host, lambda s: s["phase"] == "meeting", what="host in")
+        self.open_and_join(guest, b["links"]["guest"], "Visitor")
+        self.wait(guest, lambda s: s["phase"] == "lobby", what="the lobby screen")
+        s = self.wait(host, lambda s: s["lobby"], what="lobby entry on the host's page")
+        # The host's panel lists the waiting guest with an Admit button.
+        host.execute("document.getElementById('ctl-people').click();")
+        time.sleep(0.5)
+        clicked = host.execute(
+            "const b = [...document.querySelectorAll('button')].find(b => /admit/i.test(b.textContent));"
+            "if (b) { b.click(); return true; } return false;")
+        self.assertTrue(clicked, "no Admit button on the host's page")
+        self.wait(guest, lambda s: s["phase"] == "meeting", what="the guest admitted")
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)
