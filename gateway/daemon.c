@@ -179,7 +179,12 @@ on_media_event(const MgMediaEvent *ev, gpointer data)
   MgDaemon *d = data;
   if (d->conference)
     mg_conference_on_media_event(d->conference, ev);
-  static const char *const names[] = { "connected", "failed", "closed", "track added", "track removed" };
+  static const char *const names[] = {
+    [MG_MEDIA_EVENT_CONNECTED] = "connected",         [MG_MEDIA_EVENT_FAILED] = "failed",
+    [MG_MEDIA_EVENT_CLOSED] = "closed",               [MG_MEDIA_EVENT_TRACK_ADDED] = "track added",
+    [MG_MEDIA_EVENT_TRACK_REMOVED] = "track removed", [MG_MEDIA_EVENT_ACTIVE_SPEAKER] = "active speaker",
+  };
+  G_STATIC_ASSERT(G_N_ELEMENTS(names) == MG_MEDIA_EVENT_ACTIVE_SPEAKER + 1);
   g_info("room %s: peer %s %s%s%s%s%s", ev->room, ev->peer ? ev->peer : "-", names[ev->type], ev->track ? " " : "",
          ev->track ? ev->track : "", ev->reason ? ": " : "", ev->reason ? ev->reason : "");
 }
