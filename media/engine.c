@@ -65,12 +65,15 @@ deliver_event(gpointer p)
   return G_SOURCE_REMOVE;
 }
 
+/* Room callbacks run on the room's worker and get the engine, never the
+ * MgEngineRoom: the control loop may release that while the room still
+ * ticks on its way to being freed. The engine outlives every room. */
 static void
 on_room_event(MgRoom *room, const MgMediaEvent *ev, gpointer data)
 {
-  MgEngineRoom *er = data;
+  MgMediaEngine *engine = data;
   MgEventMsg *m = g_new0(MgEventMsg, 1);
-  m->engine = er->engine;
+  m->engine = engine;
   m->type = ev->type;
   m->room = g_strdup(ev->room);
   m->peer = g_strdup(ev->peer);
@@ -78,7 +81,7 @@ on_room_event(MgRoom *room, const MgMediaEvent *ev, gpointer data)
   m->kind = g_strdup(ev->kind);
   m->reason = g_strdup(ev->reason);
   m->party = g_strdup(ev->party);
-  g_main_context_invoke_full(er->engine->control, G_PRIORITY_DEFAULT, deliver_event, m, (GDestroyNotify)event_msg_free);
+  g_main_context_invoke_full(engine->control, G_PRIORITY_DEFAULT, deliver_event, m, (GDestroyNotify)event_msg_free);
 }
 
 /* ---- stats: worker -> control ---- */
@@ -109,13 +112,15 @@ deliver_stats(gpointer p)
 static void
 on_room_stats(MgRoom *room, json_t *snapshot, gpointer data)
 {
-  MgEngineRoom *er = data;
+  MgMediaEngine *engine = data;
   MgStatsMsg *m = g_new0(MgStatsMsg, 1);
-  m->engine = er->engine;
+  MgWorker *self = mg_worker_self();
+  m->engine = engine;
   m->room = g_strdup(mg_room_get_id(room));
   m->snapshot = snapshot;
-  json_object_set_new(snapshot, "worker", json_integer(mg_worker_get_index(er->worker)));
-  g_main_context_invoke_full(er->engine->control, G_PRIORITY_DEFAULT, deliver_stats, m, (GDestroyNotify)stats_msg_free);
+  if (self)
+    json_object_set_new(snapshot, "worker", json_integer(mg_worker_get_index(self)));
+  g_main_context_invoke_full(engine->control, G_PRIORITY_DEFAULT, deliver_stats, m, (GDestroyNotify)stats_msg_free);
 }
 
 json_t *
@@ -163,7 +168,7 @@ room_get(MgMediaEngine *engine, const char *id)
     .dtls_timeout_ms = engine->settings.dtls_timeout_ms,
     .events = on_room_event,
     .stats = on_room_stats,
-    .user_data = er,
+    .user_data = engine,
   };
   /* Built here, then only touched on its worker. */
   er->room = mg_room_new(id, &cfg);
@@ -204,7 +209,8 @@ forget_peer(MgMediaEngine *engine, const char *peer)
 /* ---- connect ---- */
 
 typedef struct {
-  MgEngineRoom *er;
+  MgEngineRoom *er; /* control side; may be released before the job runs */
+  MgRoom *room;     /* worker side: freed only by a job posted after this one */
   char *peer;
   char *party;
   MgMediaDirection dir;
@@ -219,7 +225,7 @@ static gpointer
 connect_job(MgWorker *w, gpointer data)
 {
   MgConnectJob *job = data;
-  job->answer = mg_room_connect(job->er->room, job->peer, job->party, job->dir, job->offer, &job->error);
+  job->answer = mg_room_connect(job->room, job->peer, job->party, job->dir, job->offer, &job->error);
   return job;
 }
 
@@ -255,6 +261,7 @@ connect_peer(MgMediaEngine *engine, const char *room, const char *party, MgMedia
   MgConnectJob *job = g_new0(MgConnectJob, 1);
   job->party = g_strdup(party);
   job->er = room_get(engine, room);
+  job->room = job->er ? job->er->room : NULL;
   job->peer = new_peer_id();
   job->dir = dir;
   job->offer = g_strdup(offer);
@@ -284,7 +291,7 @@ static gpointer
 republish_job(MgWorker *w, gpointer data)
 {
   MgConnectJob *job = data;
-  job->answer = mg_room_renegotiate(job->er->room, job->peer, job->offer, &job->error);
+  job->answer = mg_room_renegotiate(job->room, job->peer, job->offer, &job->error);
   return job;
 }
 
@@ -312,6 +319,7 @@ mg_media_engine_republish(MgMediaEngine *engine, const char *peer, const char *o
   }
   MgConnectJob *job = g_new0(MgConnectJob, 1);
   job->er = er;
+  job->room = job->er ? job->er->room : NULL;
   job->peer = g_strdup(peer);
   job->offer = g_strdup(offer);
   job->done = done;
@@ -322,7 +330,8 @@ mg_media_engine_republish(MgMediaEngine *engine, const char *peer, const char *o
 /* ---- server-offered subscribers ---- */
 
 typedef struct {
-  MgEngineRoom *er;
+  MgEngineRoom *er; /* control side; may be released before the job runs */
+  MgRoom *room;     /* worker side: freed only by a job posted after this one */
   char *peer, *party, *sdp;
   gboolean created;
   json_t *tracks;
@@ -350,7 +359,7 @@ static gpointer
 subscribe_offer_job(MgWorker *w, gpointer data)
 {
   MgSubscribeJob *job = data;
-  job->result = mg_room_subscribe_offer(job->er->room, job->peer, job->party, &job->tracks, &job->error);
+  job->result = mg_room_subscribe_offer(job->room, job->peer, job->party, &job->tracks, &job->error);
   return job;
 }
 
@@ -374,6 +383,7 @@ mg_media_engine_subscribe_offer(MgMediaEngine *engine, const char *room, const c
   job->user_data = user_data;
   if (peer) {
     job->er = g_hash_table_lookup(engine->peers, peer);
+    job->room = job->er ? job->er->room : NULL;
     job->peer = g_strdup(peer);
     if (!job->er) {
       job->error = g_error_new(MG_MEDIA_ERROR, MG_MEDIA_ERROR_NO_PEER, "no such peer");
@@ -383,6 +393,7 @@ mg_media_engine_subscribe_offer(MgMediaEngine *engine, const char *room, const c
     }
   } else {
     job->er = room_get(engine, room);
+    job->room = job->er ? job->er->room : NULL;
     job->peer = new_peer_id();
     job->created = TRUE;
     g_hash_table_insert(engine->peers, g_strdup(job->peer), job->er);
@@ -395,7 +406,7 @@ static gpointer
 subscribe_answer_job(MgWorker *w, gpointer data)
 {
   MgSubscribeJob *job = data;
-  job->ok = mg_room_subscribe_answer(job->er->room, job->peer, job->sdp, &job->error);
+  job->ok = mg_room_subscribe_answer(job->room, job->peer, job->sdp, &job->error);
   return job;
 }
 
@@ -413,6 +424,7 @@ mg_media_engine_subscribe_answer(MgMediaEngine *engine, const char *peer, const 
 {
   MgSubscribeJob *job = g_new0(MgSubscribeJob, 1);
   job->er = g_hash_table_lookup(engine->peers, peer);
+  job->room = job->er ? job->er->room : NULL;
   job->peer = g_strdup(peer);
   job->sdp = g_strdup(answer);
   job->answer_done = done;
@@ -429,7 +441,8 @@ mg_media_engine_subscribe_answer(MgMediaEngine *engine, const char *peer, const 
 /* ---- ICE restart ---- */
 
 typedef struct {
-  MgEngineRoom *er;
+  MgEngineRoom *er; /* control side; may be released before the job runs */
+  MgRoom *room;     /* worker side: freed only by a job posted after this one */
   char *peer, *ufrag, *pwd;
   char **candidates;
   char *answer;
@@ -442,9 +455,9 @@ static gpointer
 restart_job(MgWorker *w, gpointer data)
 {
   MgRestartJob *job = data;
-  job->answer = mg_room_restart_ice(job->er->room, job->peer, job->ufrag, job->pwd, &job->error);
+  job->answer = mg_room_restart_ice(job->room, job->peer, job->ufrag, job->pwd, &job->error);
   for (char **c = job->candidates; job->answer && c && *c; c++)
-    mg_room_add_candidate(job->er->room, job->peer, *c);
+    mg_room_add_candidate(job->room, job->peer, *c);
   return job;
 }
 
@@ -474,6 +487,7 @@ mg_media_engine_restart_ice(MgMediaEngine *engine, const char *peer, const char 
   }
   MgRestartJob *job = g_new0(MgRestartJob, 1);
   job->er = er;
+  job->room = job->er ? job->er->room : NULL;
   job->peer = g_strdup(peer);
   job->ufrag = g_strdup(ufrag);
   job->pwd = g_strdup(pwd);

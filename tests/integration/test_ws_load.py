@@ -17,7 +17,7 @@ from mgtest import Daemon  # noqa: E402
 from rtcpeers import http  # noqa: E402
 
 BINARY = sys.argv.pop(1) if len(sys.argv) > 1 else "build/meetgate"
-SESSIONS, ROOMS, ROUNDS = 500, 10, 4
+SESSIONS, ROOMS, ROUNDS = 500, 10, int(os.environ.get("MG_LOAD_ROUNDS", "4"))
 OPS_KEY = "load-operator-key-0123456789"
 
 
@@ -31,7 +31,11 @@ def rss_kib(pid):
 
 class WsLoad(unittest.TestCase):
     def test_join_leave_rounds(self):
-        d = Daemon(BINARY, ["-o", "admin.keys=ops:operator:" + OPS_KEY, "-o", "log.modules=conference=warning,http=warning,session=warning,rooms=warning",
+        # Under ASan, freed memory waits in a quarantine (256 MB by default) and
+        # RSS grows by design; a small one lets the figure mean what it means.
+        asan = os.environ.get("ASAN_OPTIONS", "")
+        env = {"ASAN_OPTIONS": (asan + ":" if asan else "") + "quarantine_size_mb=1"}
+        d = Daemon(BINARY, env=env, args=["-o", "admin.keys=ops:operator:" + OPS_KEY, "-o", "log.modules=conference=warning,http=warning,session=warning,rooms=warning",
                             "-o", "server.max_ws_message=65536"])
         try:
             tokens = []
@@ -72,8 +76,8 @@ class WsLoad(unittest.TestCase):
             print("%d sessions x %d rounds: join answer p50 %.1f ms, p99 %.1f ms; RSS after each round %s KiB" % (
                 SESSIONS, ROUNDS, 1000 * times[len(times) // 2], 1000 * times[int(len(times) * 0.99)], rss))
             self.assertEqual(len(times), SESSIONS * ROUNDS)
-            # Memory: the later rounds end where the first ended (allocator slack aside).
-            self.assertLessEqual(rss[-1], rss[0] * 1.10 + 4096, rss)
+            # Memory: once warm (after two rounds) it stays where it was (allocator slack aside).
+            self.assertLessEqual(rss[-1], rss[1] * 1.10 + 4096, rss)
             self.assertEqual(d.stop(), 0)
         finally:
             d.cleanup()
