@@ -154,21 +154,28 @@ mg_room_track_started(MgRoom *room, MgTrack *track)
   bind_free_downs(room, g_get_monotonic_time());
 }
 
+/* Takes t out of the room: its subscribers lose it, the room forgets it. */
+static void
+remove_track(MgRoom *room, MgRoomPeer *rp, MgTrack *t)
+{
+  while (t->downs->len)
+    mg_room_bind(room, g_ptr_array_index(t->downs, 0), NULL, 0);
+  g_ptr_array_remove(room->tracks, t);
+  g_ptr_array_remove(rp->tracks, t);
+  if (room->speaker == t)
+    room->speaker = NULL;
+  if (room->speaker_candidate == t)
+    room->speaker_candidate = NULL;
+  if (t->announced)
+    mg_room_emit(room, MG_MEDIA_EVENT_TRACK_REMOVED, mg_peer_get_id(rp->peer), t, NULL);
+  track_free(t);
+}
+
 static void
 unpublish(MgRoom *room, MgRoomPeer *rp)
 {
-  for (guint i = 0; rp->tracks && i < rp->tracks->len; i++) {
-    MgTrack *t = g_ptr_array_index(rp->tracks, i);
-    while (t->downs->len)
-      mg_room_bind(room, g_ptr_array_index(t->downs, 0), NULL, 0);
-    g_ptr_array_remove(room->tracks, t);
-    if (room->speaker == t)
-      room->speaker = NULL;
-    if (room->speaker_candidate == t)
-      room->speaker_candidate = NULL;
-    if (t->announced)
-      mg_room_emit(room, MG_MEDIA_EVENT_TRACK_REMOVED, mg_peer_get_id(rp->peer), t, NULL);
-  }
+  while (rp->tracks && rp->tracks->len)
+    remove_track(room, rp, g_ptr_array_index(rp->tracks, 0));
   bind_free_downs(room, g_get_monotonic_time());
 }
 
@@ -361,21 +368,6 @@ mg_room_get_peer(MgRoom *room, const char *peer_id)
 
 /* ---- publisher renegotiation ---- */
 
-static void
-remove_track(MgRoom *room, MgRoomPeer *rp, MgTrack *t)
-{
-  while (t->downs->len)
-    mg_room_bind(room, g_ptr_array_index(t->downs, 0), NULL, 0);
-  g_ptr_array_remove(room->tracks, t);
-  g_ptr_array_remove(rp->tracks, t);
-  if (room->speaker == t)
-    room->speaker = NULL;
-  if (room->speaker_candidate == t)
-    room->speaker_candidate = NULL;
-  if (t->announced)
-    mg_room_emit(room, MG_MEDIA_EVENT_TRACK_REMOVED, mg_peer_get_id(rp->peer), t, NULL);
-  track_free(t);
-}
 
 static MgTrack *
 track_by_mid(MgRoomPeer *rp, const char *mid)

@@ -61,16 +61,26 @@ mg_conf_on_remove(MgConference *conf, MgSession *s, json_t *msg, gint64 now_s)
     mg_session_close(gone, 4001, "removed by a host");
 }
 
-void
-mg_conf_on_admit(MgConference *conf, MgSession *s, json_t *msg, gint64 now_s)
+/* A host's decision about someone who waits in the lobby. */
+static MgParticipant *
+lobby_target(MgSession *s, json_t *msg)
 {
   MgParticipant *host, *p;
   if (!host_and_target(s, msg, &host, &p))
-    return;
+    return NULL;
   if (!p->in_lobby) {
     mg_session_error(s, msg, "bad_request", "%s is not waiting in the lobby", p->id);
-    return;
+    return NULL;
   }
+  return p;
+}
+
+void
+mg_conf_on_admit(MgConference *conf, MgSession *s, json_t *msg, gint64 now_s)
+{
+  MgParticipant *p = lobby_target(s, msg);
+  if (!p)
+    return;
   mg_conf_send(p, json_pack("{s:s}", "type", "admitted"));
   mg_conf_admit(conf, p);
 }
@@ -78,13 +88,9 @@ mg_conf_on_admit(MgConference *conf, MgSession *s, json_t *msg, gint64 now_s)
 void
 mg_conf_on_deny(MgConference *conf, MgSession *s, json_t *msg, gint64 now_s)
 {
-  MgParticipant *host, *p;
-  if (!host_and_target(s, msg, &host, &p))
+  MgParticipant *p = lobby_target(s, msg);
+  if (!p)
     return;
-  if (!p->in_lobby) {
-    mg_session_error(s, msg, "bad_request", "%s is not waiting in the lobby", p->id);
-    return;
-  }
   if (p->session)
     mg_session_error(p->session, NULL, "not_admitted", "a host did not let you in");
   mg_conf_leave(conf, p, "not admitted", FALSE);

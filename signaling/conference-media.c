@@ -301,11 +301,7 @@ mg_conf_close_media(MgConference *conf, MgParticipant *p)
       mg_conf_broadcast(
           p->room,
           json_pack("{s:s, s:s, s:{s:s}}", "type", "track_removed", "participant", p->id, "track", "id", t->id), p);
-    g_free(t->id);
-    g_free(t->mid);
-    g_free(t->kind);
-    g_free(t->source);
-    g_free(t);
+    mg_conf_track_free(t);
   }
   g_ptr_array_set_size(p->tracks, 0);
   char *peers[] = { p->pub_peer, p->sub_peer };

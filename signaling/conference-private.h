@@ -55,6 +55,7 @@ struct MgConference {
 };
 
 /* conference.c */
+void mg_conf_track_free(MgPubTrack *t);
 void mg_conf_broadcast(MgLiveRoom *room, json_t *msg, MgParticipant *except); /* steals msg */
 void mg_conf_send(MgParticipant *p, json_t *msg);                             /* steals msg */
 json_t *mg_conf_participant_json(MgParticipant *p);

@@ -149,17 +149,21 @@ live_room_free(MgLiveRoom *room)
   g_free(room);
 }
 
+void
+mg_conf_track_free(MgPubTrack *t)
+{
+  g_free(t->id);
+  g_free(t->mid);
+  g_free(t->kind);
+  g_free(t->source);
+  g_free(t);
+}
+
 static void
 participant_free(MgParticipant *p)
 {
-  for (guint i = 0; i < p->tracks->len; i++) {
-    MgPubTrack *t = g_ptr_array_index(p->tracks, i);
-    g_free(t->id);
-    g_free(t->mid);
-    g_free(t->kind);
-    g_free(t->source);
-    g_free(t);
-  }
+  for (guint i = 0; i < p->tracks->len; i++)
+    mg_conf_track_free(g_ptr_array_index(p->tracks, i));
   g_ptr_array_unref(p->tracks);
   g_hash_table_unref(p->pending_sources);
   json_decref(p->sub_tracks);
@@ -476,11 +480,7 @@ track_removed(MgConference *conf, MgParticipant *p, const MgMediaEvent *ev)
   mg_conf_broadcast(
       p->room, json_pack("{s:s, s:s, s:{s:s}}", "type", "track_removed", "participant", p->id, "track", "id", t->id),
       p);
-  g_free(t->id);
-  g_free(t->mid);
-  g_free(t->kind);
-  g_free(t->source);
-  g_free(t);
+  mg_conf_track_free(t);
   renegotiate_others(conf, p);
 }
 
