@@ -10,7 +10,7 @@
 G_BEGIN_DECLS
 
 typedef struct {
-  char *id; /* the OA's user id (token sub), may be NULL */
+  char *id;         /* the OA's user id (token sub), may be NULL */
   char *name;
   char *email;
   char *department; /* organizer only */
@@ -27,15 +27,15 @@ typedef struct {
 
   char *title;
   char *description;
-  gint64 start, end; /* UTC seconds; for a series, the first occurrence */
-  char *timezone;    /* IANA name the series is defined in, or NULL (UTC) */
-  char *rrule;       /* RFC 5545 RRULE value, or NULL */
-  GArray *exdates;   /* gint64 UTC starts of excluded occurrences */
-  GArray *rdates;    /* gint64 UTC starts of extra occurrences */
+  gint64 start, end;   /* UTC seconds; for a series, the first occurrence */
+  char *timezone;      /* IANA name the series is defined in, or NULL (UTC) */
+  char *rrule;         /* RFC 5545 RRULE value, or NULL */
+  GArray *exdates;     /* gint64 UTC starts of excluded occurrences */
+  GArray *rdates;      /* gint64 UTC starts of extra occurrences */
   MgPerson organizer;
-  GArray *attendees; /* MgPerson */
-  char *chat;        /* chat binding key, or NULL */
-  char *policy;      /* "open" | "lobby" | "invite-only" */
+  GArray *attendees;   /* MgPerson */
+  char *chat;          /* chat binding key, or NULL */
+  char *policy;        /* "open" | "lobby" | "invite-only" */
   gint64 sequence;
   gboolean cancelled;
 } MgMeeting;
@@ -47,8 +47,8 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(MgMeeting, mg_meeting_free)
 
 /* One occurrence of a meeting in a window. */
 typedef struct {
-  gint64 start, end;         /* UTC seconds */
-  gint64 recurrence_id;      /* the occurrence's original start (its key), 0 for a single meeting */
+  gint64 start, end; /* UTC seconds */
+  gint64 recurrence_id; /* the occurrence's original start (its key), 0 for a single meeting */
   const MgMeeting *override; /* mg_meeting_expand_series(): the override that moved it, or NULL */
 } MgOccurrence;
 
