@@ -13,6 +13,8 @@ G_DEFINE_QUARK(mg - meeting - error - quark, mg_meeting_error)
 /* Iterator steps spent before giving up on a rule that yields nothing in the
  * window (BYMONTHDAY=30;BYMONTH=2 and the like). */
 #define MAX_STEPS 1000000
+/* Expansion ends here whatever the window (2242-01-01). */
+#define FAR_FUTURE G_GINT64_CONSTANT(8541964800)
 
 void
 mg_person_clear(MgPerson *p)
@@ -61,7 +63,8 @@ zone_for(const char *name, GError **error)
 {
   if (!name || !*name || !g_ascii_strcasecmp(name, "UTC") || !strcmp(name, "Etc/UTC") || !strcmp(name, "GMT"))
     return icaltimezone_get_utc_timezone();
-  icaltimezone *tz = icaltimezone_get_builtin_timezone(name);
+  /* libical opens /usr/share/zoneinfo/<name>: no way out of that directory. */
+  icaltimezone *tz = name[0] != '/' && !strstr(name, "..") ? icaltimezone_get_builtin_timezone(name) : NULL;
   if (!tz)
     g_set_error(error, MG_MEETING_ERROR, MG_MEETING_ERROR_TIMEZONE, "unknown time zone '%s'", name);
   return tz;
@@ -77,6 +80,10 @@ parse_rrule(const char *text, struct icalrecurrencetype *rule, GError **error)
   if (rule->freq == ICAL_NO_RECURRENCE || icalerrno != ICAL_NO_ERROR) {
     icalerror_clear_errno();
     g_set_error(error, MG_MEETING_ERROR, MG_MEETING_ERROR_RRULE, "bad RRULE '%s'", text);
+    return FALSE;
+  }
+  if (rule->freq == ICAL_SECONDLY_RECURRENCE || rule->freq == ICAL_MINUTELY_RECURRENCE) {
+    g_set_error(error, MG_MEETING_ERROR, MG_MEETING_ERROR_RRULE, "RRULE '%s' recurs too often for a meeting", text);
     return FALSE;
   }
   return TRUE;
@@ -152,11 +159,16 @@ local_time(gint64 t, icaltimezone *tz)
 }
 
 /* Starts the rule iterator at `from` when the rule allows it (no COUNT), so a
- * window years after DTSTART costs no walk from the beginning. */
+ * window years after DTSTART costs no walk from the beginning, and ends it at
+ * `to`: libical otherwise searches until the year 2582 for a rule that never
+ * matches (FREQ=DAILY;BYMONTH=2;BYMONTHDAY=30), seconds per event. */
 static icalrecur_iterator *
-rule_iterator(struct icalrecurrencetype rule, icaltimezone *tz, gint64 start, gint64 from)
+rule_iterator(struct icalrecurrencetype rule, icaltimezone *tz, gint64 start, gint64 from, gint64 to)
 {
   struct icaltimetype dtstart = local_time(start, tz);
+  struct icaltimetype end = local_time(MIN(to, FAR_FUTURE), tz);
+  if (icaltime_is_null_time(rule.until) || icaltime_compare(rule.until, end) > 0)
+    rule.until = end;
   icalrecur_iterator *it = icalrecur_iterator_new(rule, dtstart);
   if (it && rule.count == 0 && from > start) {
     if (!icalrecur_iterator_set_start(it, local_time(from, tz))) {
@@ -188,7 +200,13 @@ mg_meeting_expand(const MgMeeting *m, gint64 from, gint64 to, guint max, GError 
   Merge mg = { .tz = tz, .extra = sorted_copy(m->rdates) };
   g_array_append_val(mg.extra, m->start);
   g_array_sort(mg.extra, cmp_gint64);
-  mg.it = m->rrule ? rule_iterator(rule, tz, m->start, from) : NULL;
+  mg.it = m->rrule ? rule_iterator(rule, tz, m->start, from, to) : NULL;
+  if (m->rrule && !mg.it) {
+    g_set_error(error, MG_MEETING_ERROR, MG_MEETING_ERROR_RRULE, "RRULE '%s' cannot be expanded", m->rrule);
+    g_array_unref(mg.extra);
+    g_array_unref(out);
+    return NULL;
+  }
   merge_advance_rule(&mg);
   gint64 duration = m->end - m->start;
   for (gint64 s = merge_next(&mg); s < to && out->len < max; s = merge_next(&mg)) {

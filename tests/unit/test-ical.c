@@ -67,7 +67,7 @@ static const char weekly[] = "BEGIN:VCALENDAR\r\n"
 static void
 test_weekly_overrides(void)
 {
-  g_auto(MgIcalResult) r;
+  g_auto(MgIcalResult) r = { 0 };
   import_ok(weekly, &r);
   g_assert_cmpuint(r.events, ==, 3);
   g_assert_cmpuint(r.imported, ==, 3);
@@ -171,7 +171,7 @@ static const char outlook[] = "BEGIN:VCALENDAR\r\n"
 static void
 test_outlook_windows_zones(void)
 {
-  g_auto(MgIcalResult) r;
+  g_auto(MgIcalResult) r = { 0 };
   import_ok(outlook, &r);
   g_assert_cmpstr(r.method, ==, "REQUEST");
   g_assert_cmpuint(r.imported, ==, 3);
@@ -246,7 +246,7 @@ test_own_vtimezone(void)
                      "DTSTART;TZID=/freeassociation.sourceforge.net/Europe/Berlin:20240701T120000\n"
                      "END:VEVENT\n"
                      "END:VCALENDAR\n";
-  g_auto(MgIcalResult) r;
+  g_auto(MgIcalResult) r = { 0 };
   import_ok(text, &r);
   g_assert_cmpuint(r.imported, ==, 2);
   g_assert_cmpint(nth(&r, 0)->start, ==, utc("2024-07-01T09:00:00Z"));
@@ -265,7 +265,7 @@ test_all_day_skipped(void)
                      "BEGIN:VEVENT\r\nUID:offsite\r\nDTSTART;VALUE=DATE:20241001\r\nRRULE:FREQ=YEARLY\r\nEND:VEVENT\r\n"
                      "BEGIN:VEVENT\r\nUID:real\r\nDTSTART:20241002T080000Z\r\nDTEND:20241002T083000Z\r\nEND:VEVENT\r\n"
                      "END:VCALENDAR\r\n";
-  g_auto(MgIcalResult) r;
+  g_auto(MgIcalResult) r = { 0 };
   import_ok(text, &r);
   g_assert_cmpuint(r.events, ==, 3);
   g_assert_cmpuint(r.skipped_all_day, ==, 2);
@@ -279,7 +279,7 @@ test_cancellations(void)
 {
   const char *status = "BEGIN:VCALENDAR\nVERSION:2.0\nBEGIN:VEVENT\nUID:c1\nSEQUENCE:4\nSTATUS:CANCELLED\n"
                        "DTSTART:20240901T080000Z\nEND:VEVENT\nEND:VCALENDAR\n";
-  g_auto(MgIcalResult) a;
+  g_auto(MgIcalResult) a = { 0 };
   import_ok(status, &a);
   g_assert_cmpuint(a.cancelled, ==, 1);
   g_assert_true(nth(&a, 0)->cancelled);
@@ -291,7 +291,7 @@ test_cancellations(void)
                        "BEGIN:VEVENT\nUID:other@example.com\nRECURRENCE-ID:20240311T130000Z\n"
                        "DTSTART:20240311T130000Z\nSEQUENCE:1\nEND:VEVENT\n"
                        "END:VCALENDAR\n";
-  g_auto(MgIcalResult) b;
+  g_auto(MgIcalResult) b = { 0 };
   import_ok(cancel, &b);
   g_assert_cmpstr(b.method, ==, "CANCEL");
   g_assert_cmpuint(b.imported, ==, 2);
@@ -348,7 +348,7 @@ static const char broken[] = "BEGIN:VCALENDAR\n"                               /
 static void
 test_broken_events(void)
 {
-  g_auto(MgIcalResult) r;
+  g_auto(MgIcalResult) r = { 0 };
   import_ok(broken, &r);
   g_assert_cmpuint(r.events, ==, 8);
   g_assert_cmpuint(r.imported, ==, 2);
@@ -375,7 +375,7 @@ static void
 expect_refusal(const char *text, int code, const char *prefix)
 {
   g_autoptr(GError) error = NULL;
-  g_auto(MgIcalResult) r;
+  g_auto(MgIcalResult) r = { 0 };
   g_assert_false(mg_ical_import(text, "ics:test", &r, &error));
   g_assert_error(error, MG_ICAL_ERROR, code);
   g_test_message("%s", error->message);
@@ -415,7 +415,7 @@ test_lexical(void)
                      "DTEND:20240115T110000\n"
                      "END:VEVENT\n"
                      "END:VCALENDAR\n";
-  g_auto(MgIcalResult) r;
+  g_auto(MgIcalResult) r = { 0 };
   import_ok(text, &r);
   g_assert_cmpstr(nth(&r, 0)->title, ==, "A very long title that a client folded over two lines");
   g_assert_cmpstr(nth(&r, 0)->timezone, ==, "Europe/Berlin");

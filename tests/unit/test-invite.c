@@ -106,7 +106,7 @@ test_request_series(void)
   assert_libical_clean(ics);
 
   /* Our own import reads back the same meeting. */
-  g_auto(MgIcalResult) r;
+  g_auto(MgIcalResult) r = { 0 };
   g_autoptr(GError) error = NULL;
   g_assert_true(mg_ical_import(ics, "ics:invite", &r, &error));
   g_assert_no_error(error);
@@ -140,7 +140,7 @@ test_cancel(void)
   assert_has(flat, "STATUS:CANCELLED\r\n");
   assert_has(flat, "ORGANIZER;CN=Li Wei:mailto:boss@example.com\r\n");
   assert_libical_clean(ics);
-  g_auto(MgIcalResult) r;
+  g_auto(MgIcalResult) r = { 0 };
   g_assert_true(mg_ical_import(ics, "ics:invite", &r, NULL));
   g_assert_cmpuint(r.cancelled, ==, 1);
   g_assert_cmpint(((MgMeeting *)g_ptr_array_index(r.meetings, 0))->sequence, ==, 3);
@@ -170,7 +170,7 @@ test_single_utc_and_override(void)
   assert_has(ov_flat, "RECURRENCE-ID;TZID=America/New_York:20240325T090000\r\n");
   assert_has(ov_flat, "DTSTART;TZID=America/New_York:20240325T140000\r\n");
   g_assert_null(strstr(ov_flat, "RRULE:FREQ=WEEKLY"));
-  g_auto(MgIcalResult) r;
+  g_auto(MgIcalResult) r = { 0 };
   g_assert_true(mg_ical_import(ov, "ics:invite", &r, NULL));
   g_assert_cmpint(((MgMeeting *)g_ptr_array_index(r.meetings, 0))->recurrence_id, ==, s->recurrence_id);
 

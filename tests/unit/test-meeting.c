@@ -184,12 +184,34 @@ test_errors(void)
   g_assert_null(mg_meeting_expand(bad_zone, 0, G_MAXINT32, 10, &error));
   g_assert_error(error, MG_MEETING_ERROR, MG_MEETING_ERROR_TIMEZONE);
   g_assert_nonnull(strstr(error->message, "Mars/Olympus_Mons"));
-  /* A rule that never matches ends instead of spinning. */
+  /* A rule that can never match: libical says so for YEARLY... */
   g_clear_error(&error);
   g_autoptr(MgMeeting) never = series("UTC", "2024-01-01T09:00:00Z", 60, "FREQ=YEARLY;BYMONTH=2;BYMONTHDAY=30");
-  g_autoptr(GArray) none = mg_meeting_expand(never, 0, utc("2030-01-01T00:00:00Z"), 10, &error);
-  g_assert_no_error(error);
-  g_assert_cmpuint(none->len, <=, 1); /* DTSTART itself */
+  g_assert_null(mg_meeting_expand(never, 0, utc("2030-01-01T00:00:00Z"), 10, &error));
+  g_assert_error(error, MG_MEETING_ERROR, MG_MEETING_ERROR_RRULE);
+  g_clear_error(&error);
+  /* ...not for DAILY (with COUNT): libical alone would search to the year 2582
+   * (a quarter of a second per expansion); the window bounds the search. */
+  g_autoptr(MgMeeting) daily = series("UTC", "2024-01-01T09:00:00Z", 60, "FREQ=DAILY;COUNT=3;BYMONTH=2;BYMONTHDAY=30");
+  gint64 t0 = g_get_monotonic_time();
+  for (int i = 0; i < 20; i++) {
+    g_autoptr(GArray) few = mg_meeting_expand(daily, 0, utc("2025-01-01T00:00:00Z"), 10, &error);
+    g_assert_no_error(error);
+    g_assert_cmpuint(few->len, ==, 1);
+  }
+  g_assert_cmpint(g_get_monotonic_time() - t0, <, G_USEC_PER_SEC);
+  g_autoptr(MgMeeting) minutely = series("UTC", "2024-01-01T09:00:00Z", 60, "FREQ=MINUTELY");
+  g_assert_null(mg_meeting_expand(minutely, 0, G_MAXINT32, 10, &error));
+  g_assert_error(error, MG_MEETING_ERROR, MG_MEETING_ERROR_RRULE);
+  g_clear_error(&error);
+  g_autoptr(MgMeeting) weekly_monthday = series("UTC", "2024-01-01T09:00:00Z", 60, "FREQ=WEEKLY;BYMONTHDAY=30");
+  g_assert_null(mg_meeting_expand(weekly_monthday, 0, G_MAXINT32, 10, &error));
+  g_assert_error(error, MG_MEETING_ERROR, MG_MEETING_ERROR_RRULE);
+  /* A path out of the zoneinfo directory is no time zone. */
+  g_clear_error(&error);
+  g_autoptr(MgMeeting) escape = series("../../../etc/passwd", "2024-01-01T09:00:00Z", 60, "FREQ=DAILY");
+  g_assert_null(mg_meeting_expand(escape, 0, G_MAXINT32, 10, &error));
+  g_assert_error(error, MG_MEETING_ERROR, MG_MEETING_ERROR_TIMEZONE);
 }
 
 int
