@@ -11,6 +11,8 @@ G_DEFINE_QUARK(mg - ical - error - quark, mg_ical_error)
 
 #define MAX_TEXT (64 * 1024 * 1024)
 #define MAX_DEPTH 8
+#define MIN_YEAR 1900
+#define MAX_YEAR 2200
 
 /* A logical (unfolded) line: its first physical line and its name. */
 typedef struct {
@@ -275,6 +277,11 @@ prop_utc(const Ctx *c, icalcomponent *ev, icalproperty *p, struct icaltimetype t
     tzid = c->default_tz;
   if (icaltime_is_utc(t))
     tzid = NULL;
+  /* libical extends each zone's table of changes to the years it converts
+   * and keeps it for the process: year 9999 in every zone costs memory. */
+  if (t.year < MIN_YEAR || t.year > MAX_YEAR)
+    return event_fail(c, ev, prop_line(c, icalproperty_get_property_name(p)), "%s: year %d is out of range (%d-%d)",
+                      icalproperty_get_property_name(p), t.year, MIN_YEAR, MAX_YEAR);
   if (!resolve_zone(c, tzid, &z))
     return event_fail(c, ev, prop_line(c, icalproperty_get_property_name(p)), "unknown time zone '%s'", tzid);
   *utc = icaltime_as_timet_with_zone(t, z.zone ? z.zone : icaltimezone_get_utc_timezone());

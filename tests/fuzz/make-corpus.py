@@ -201,6 +201,7 @@ CORPUS["ical"] = {
         "UID:line\r\nDTSTART:20240901T080000Z\r\nnot a property\r\n",
         "DTSTART:20240901T080000Z\r\n",
         "UID:never\r\nDTSTART:20240901T080000Z\r\nRRULE:FREQ=DAILY;BYMONTH=2;BYMONTHDAY=30\r\n",
+        "UID:far\r\nDTSTART:99991231T080000Z\r\n",
         "UID:ok\r\nDTSTART:20240901T080000Z\r\nDTEND:20240901T090000Z\r\n",
     ),
     "own-vtimezone.ics": ics(

@@ -343,6 +343,10 @@ static const char broken[] = "BEGIN:VCALENDAR\n"                               /
                              "X-UNKNOWN-THING;FOO=bar:ignored\n"               /* 36 */
                              "DTSTART:20240902T080000Z\n"                      /* 37 */
                              "END:VEVENT\n"                                    /* 38 */
+                             "BEGIN:VEVENT\n"                                  /* 39 */
+                             "UID:far-future\n"                                /* 40 */
+                             "DTSTART:99991231T080000Z\n"                      /* 41 */
+                             "END:VEVENT\n"                                    /* 42 */
                              "END:VCALENDAR\n";
 
 static void
@@ -350,7 +354,7 @@ test_broken_events(void)
 {
   g_auto(MgIcalResult) r = { 0 };
   import_ok(broken, &r);
-  g_assert_cmpuint(r.events, ==, 8);
+  g_assert_cmpuint(r.events, ==, 9);
   g_assert_cmpuint(r.imported, ==, 2);
   g_assert_cmpstr(nth(&r, 0)->external_id, ==, "good-1");
   g_assert_cmpstr(nth(&r, 1)->external_id, ==, "good-2");
@@ -360,6 +364,7 @@ test_broken_events(void)
   } want[] = {
     { 10, "bad-date", "DTSTART" },     { 15, "bad-rule", "RRULE" },   { 19, "bad-zone", "Atlantis/Capital" },
     { 24, "garbage-line", "content" }, { 26, "no-start", "DTSTART" }, { 32, "backwards", "ends before" },
+    { 41, "far-future", "year 9999" },
   };
   g_assert_cmpuint(r.errors->len, ==, G_N_ELEMENTS(want));
   for (guint i = 0; i < G_N_ELEMENTS(want); i++) {
