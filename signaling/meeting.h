@@ -49,11 +49,27 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(MgMeeting, mg_meeting_free)
 typedef struct {
   gint64 start, end; /* UTC seconds */
   gint64 recurrence_id; /* the occurrence's original start (its key), 0 for a single meeting */
+  const MgMeeting *override; /* mg_meeting_expand_series(): the override that moved it, or NULL */
 } MgOccurrence;
+
+#define MG_MEETING_ERROR (mg_meeting_error_quark())
+GQuark mg_meeting_error_quark(void);
+typedef enum {
+  MG_MEETING_ERROR_RRULE,    /* the RRULE does not parse */
+  MG_MEETING_ERROR_TIMEZONE, /* the time zone is not an IANA name libical knows */
+} MgMeetingError;
 
 /* The occurrences of m that start in [from, to) (UTC seconds), in order,
  * following RRULE, RDATE and EXDATE in m's time zone (DST changes keep the
  * local time). At most max occurrences. (transfer full) GArray of MgOccurrence. */
 GArray *mg_meeting_expand(const MgMeeting *m, gint64 from, gint64 to, guint max, GError **error);
+
+/* Like mg_meeting_expand() for a series, then applies its overrides (meetings
+ * with the same identity and a recurrence_id): a cancelled override removes
+ * its occurrence, another one moves it (start, end and override set; it is kept
+ * if its new start is in [from, to)). Overrides of other series are ignored.
+ * (transfer full) GArray of MgOccurrence, sorted by start. */
+GArray *mg_meeting_expand_series(const MgMeeting *series, GPtrArray *overrides, gint64 from, gint64 to, guint max,
+                                 GError **error);
 
 G_END_DECLS

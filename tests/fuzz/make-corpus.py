@@ -151,6 +151,72 @@ def srtp_corpus():
     return seeds
 
 
+def ics(*events, head="", method=None):
+    lines = ["BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//meetgate//seed//EN"]
+    if method:
+        lines.append("METHOD:" + method)
+    text = "\r\n".join(lines) + "\r\n" + head
+    for ev in events:
+        text += "BEGIN:VEVENT\r\n" + ev + "END:VEVENT\r\n"
+    return (text + "END:VCALENDAR\r\n").encode()
+
+
+OUTLOOK_TZ = (
+    "BEGIN:VTIMEZONE\r\nTZID:Pacific Standard Time\r\n"
+    "BEGIN:STANDARD\r\nDTSTART:16010101T020000\r\nTZOFFSETFROM:-0700\r\nTZOFFSETTO:-0800\r\n"
+    "RRULE:FREQ=YEARLY;INTERVAL=1;BYDAY=1SU;BYMONTH=11\r\nEND:STANDARD\r\n"
+    "BEGIN:DAYLIGHT\r\nDTSTART:16010101T020000\r\nTZOFFSETFROM:-0800\r\nTZOFFSETTO:-0700\r\n"
+    "RRULE:FREQ=YEARLY;INTERVAL=1;BYDAY=2SU;BYMONTH=3\r\nEND:DAYLIGHT\r\nEND:VTIMEZONE\r\n"
+)
+
+# iCalendar import (tests/fuzz/fuzz-ical.c): series, overrides, zones, people,
+# cancellations, and broken inputs.
+CORPUS["ical"] = {
+    "weekly-overrides.ics": ics(
+        "UID:w1\r\nDTSTART;TZID=America/New_York:20240304T090000\r\nDTEND;TZID=America/New_York:20240304T100000\r\n"
+        "RRULE:FREQ=WEEKLY;BYDAY=MO;COUNT=6\r\nEXDATE;TZID=America/New_York:20240318T090000\r\nSUMMARY:Sync\r\n",
+        "UID:w1\r\nRECURRENCE-ID;TZID=America/New_York:20240325T090000\r\n"
+        "DTSTART;TZID=America/New_York:20240325T140000\r\nDTEND;TZID=America/New_York:20240325T150000\r\nSEQUENCE:1\r\n",
+        "UID:w1\r\nRECURRENCE-ID:20240401T130000Z\r\nDTSTART:20240401T130000Z\r\nSTATUS:CANCELLED\r\n",
+    ),
+    "outlook.ics": ics(
+        "UID:o1\r\nORGANIZER;CN=Li Wei:mailto:li@example.cn\r\n"
+        "ATTENDEE;ROLE=REQ-PARTICIPANT;PARTSTAT=NEEDS-ACTION;RSVP=TRUE;CN=Ada\r\n :mailto:ada@example.com\r\n"
+        "ATTENDEE;ROLE=OPT-PARTICIPANT;PARTSTAT=ACCEPTED;CN=\"Hopper, Grace\":mailto:g@example.com\r\n"
+        "DESCRIPTION:Agenda:\\n1. status\\, risks\r\nSUMMARY:Weekly\r\n"
+        "DTSTART;TZID=Pacific Standard Time:20240305T090000\r\nDURATION:PT45M\r\n"
+        "RRULE:FREQ=WEEKLY;UNTIL=20240430T160000Z\r\nSEQUENCE:3\r\nCATEGORIES:Blue,chat:team\r\n"
+        "X-MEETGATE-CHAT:oa-42\r\nX-MEETGATE-POLICY:lobby\r\n",
+        "UID:o2\r\nDTSTART;TZID=China Standard Time:20240311T100000\r\nDTEND;TZID=China Standard Time:20240311T110000\r\n"
+        "RRULE:FREQ=MONTHLY;BYDAY=-1FR\r\nRDATE;TZID=China Standard Time:20240320T100000\r\n",
+        head=OUTLOOK_TZ, method="REQUEST",
+    ),
+    "cancel.ics": ics("UID:w1\r\nSEQUENCE:2\r\n", "UID:w2\r\nRECURRENCE-ID:20240311T130000Z\r\n", method="CANCEL"),
+    "all-day.ics": ics("UID:h\r\nDTSTART;VALUE=DATE:20241225\r\nRRULE:FREQ=YEARLY\r\n",
+                       "UID:r\r\nDTSTART:20241002T080000Z\r\nEXDATE;VALUE=DATE:20241009\r\nRRULE:FREQ=DAILY;COUNT=9\r\n"),
+    "broken-events.ics": ics(
+        "UID:bad-date\r\nDTSTART:2024-09-01 08:00\r\n",
+        "UID:bad-rule\r\nDTSTART:20240901T080000Z\r\nRRULE:FREQ=SOMETIMES\r\n",
+        "UID:bad-zone\r\nDTSTART;TZID=Atlantis/Capital:20240901T080000\r\n",
+        "UID:line\r\nDTSTART:20240901T080000Z\r\nnot a property\r\n",
+        "DTSTART:20240901T080000Z\r\n",
+        "UID:never\r\nDTSTART:20240901T080000Z\r\nRRULE:FREQ=DAILY;BYMONTH=2;BYMONTHDAY=30\r\n",
+        "UID:far\r\nDTSTART:99991231T080000Z\r\n",
+        "UID:ok\r\nDTSTART:20240901T080000Z\r\nDTEND:20240901T090000Z\r\n",
+    ),
+    "own-vtimezone.ics": ics(
+        "UID:z\r\nDTSTART;TZID=\"(UTC+03:00) Somewhere\":20240701T120000\r\nRRULE:FREQ=DAILY;COUNT=3\r\n",
+        head="BEGIN:VTIMEZONE\r\nTZID:(UTC+03:00) Somewhere\r\nBEGIN:STANDARD\r\nDTSTART:19700101T000000\r\n"
+        "TZOFFSETFROM:+0300\r\nTZOFFSETTO:+0300\r\nEND:STANDARD\r\nEND:VTIMEZONE\r\n",
+    ),
+    "floating-bom.ics": b"\xef\xbb\xbf" + ics("UID:f\r\nSUMMARY:A long title that\r\n  was folded\r\nDTSTART:20240115T100000\r\n",
+                                             head="X-WR-TIMEZONE:Europe/Berlin\r\n"),
+    "not-ical.txt": b"<html><body>Not found</body></html>\n",
+    "unclosed.ics": b"BEGIN:VCALENDAR\nVERSION:2.0\nBEGIN:VEVENT\nUID:a\nDTSTART:20240901T080000Z\nEND:VCALENDAR\n",
+    "empty": b"",
+}
+
+
 def main():
     root = os.path.join(HERE, "corpus")
     corpus = dict(CORPUS)
