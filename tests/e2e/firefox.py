@@ -55,6 +55,12 @@ PREFS = {
     # media: fake devices, no prompts, autoplay allowed
     "media.navigator.streams.fake": True,
     "media.navigator.permission.disabled": True,
+    # A machine without a sound device (CI containers) gives Firefox no audio
+    # output: every AudioContext then stays "suspended" and resume() never
+    # settles (the page's mic level meter reads 0), and <audio> cannot play.
+    # Chromium falls back to a fake output by itself; Firefox needs its mock
+    # cubeb backend (a test pref).
+    "media.cubeb.force_mock_context": True,
     "media.autoplay.default": 0,
     "media.autoplay.blocking_policy": 0,
     "media.block-autoplay-until-in-foreground": False,
@@ -312,12 +318,13 @@ class Firefox:
                 "browserName": "firefox",
                 "acceptInsecureCerts": True,
                 "pageLoadStrategy": "eager",
-                "timeouts": {"script": 60000, "pageLoad": 30000, "implicit": 0},
+                
                 "unhandledPromptBehavior": "accept",
             }}}
             value = self.mn.send("WebDriver:NewSession", caps, timeout=timeout)
             self.session = value["sessionId"]
             self.capabilities = value.get("capabilities", {})
+            self.mn.send("WebDriver:SetTimeouts", {"script": 60000, "pageLoad": 30000, "implicit": 0})
         except BaseException:
             self.close()
             raise
