@@ -52,6 +52,8 @@ PREFS = {
     "toolkit.startup.max_resumed_crashes": -1,
     "browser.uitour.enabled": False,
     "browser.translations.enable": False,
+    "browser.backup.enabled": False,
+    "browser.backup.scheduled.enabled": False,
     # media: fake devices, no prompts, autoplay allowed
     "media.navigator.streams.fake": True,
     "media.navigator.permission.disabled": True,
@@ -298,6 +300,10 @@ class Firefox:
             "MOZ_CRASHREPORTER_DISABLE": "1", "MOZ_CRASHREPORTER": "",
             "MOZ_DISABLE_AUTO_SAFE_MODE": "1",
             "MOZ_NO_REMOTE": "1",
+            # Release builds honour services.settings.server (Remote Settings,
+            # polled by Nimbus and others) only with this set; without it
+            # Firefox looks up firefox.settings.services.mozilla.com.
+            "MOZ_REMOTE_SETTINGS_DEVTOOLS": "1",
             "HOME": self.tmp,  # nothing written to the real home (fontconfig cache, .mozilla)
             "XDG_CACHE_HOME": os.path.join(self.tmp, "cache"),
             "TMPDIR": self.tmp,
