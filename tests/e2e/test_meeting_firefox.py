@@ -6,7 +6,11 @@ the other's video and receives the other's audio through the SFU; Firefox's
 pre-join screen renders; a Firefox given a link for another room sees the
 wrong-room screen. Loopback-only namespace, like every WebRTC test.
 
-usage: test_meeting_firefox.py <meetgate binary> [<output dir for screenshots>]"""
+A third check (its own meson test, meeting-firefox-later-joiner): the last
+other participant leaves, a new one joins, and Firefox must decode the
+newcomer; it is skipped, naming the meetgate bug, while that bug shows.
+
+usage: test_meeting_firefox.py <meetgate binary> [<output dir for screenshots>] [unittest names...]"""
 import atexit
 import json
 import os
@@ -67,6 +71,21 @@ return typeof window.__meetgate;
 # address from the browser's checks), so the test reports these and fails on
 # any other server error.
 CANDIDATE_RACE = "cannot use that candidate now"
+
+# A known meetgate bug (server), seen when the last other participant leaves:
+# the subscribe re-offer has every m-line at port 0 and an empty
+# "a=group:BUNDLE " line; Firefox answers with port-0 m-lines and (rightly,
+# as JSEP says for rejected m-sections) no ICE credentials, and the server
+# refuses that answer. It then starts a fresh subscribe peer whose next offer
+# has fewer m-lines than the last one on the page's same RTCPeerConnection,
+# which Firefox refuses too ("New remote description has fewer m-sections
+# than the previous remote description"): later joiners are never received.
+# (Chromium refuses the port-0 offer itself: "A BUNDLE group contains a
+# MID='' matching no m= section", and then gets no further offer at all.)
+EMPTY_ANSWER_BUG = "the answer has no a=ice-ufrag and a=ice-pwd"
+KNOWN_BUG = ("meetgate bug: after the last other participant leaves, the all-port-0 subscribe re-offer "
+             "(empty a=group:BUNDLE) gets an answer without ICE credentials from Firefox, the server refuses it "
+             "(bad_answer %r), and the page never receives later joiners" % EMPTY_ANSWER_BUG)
 
 # What each peer connection negotiated, from getStats: DTLS/SRTP ciphers
 # (where the browser reports them: "transport" stats, else the candidate
@@ -187,6 +206,37 @@ class FirefoxMeeting(unittest.TestCase):
         print("screenshot: %s" % path)
         return path
 
+    @staticmethod
+    def decoding(s, base=None):
+        base = base or {"video": {"framesDecoded": 0}, "audio": {"packetsReceived": 0}}
+        return (s["phase"] == "meeting" and len(s["participants"]) >= 1
+                and s["inbound"]["video"]["framesDecoded"] > base["video"]["framesDecoded"] + 10
+                and s["inbound"]["audio"]["packetsReceived"] > base["audio"]["packetsReceived"] + 10)
+
+    def meet(self, fox, chro, r, chro_name="Chro"):
+        """Firefox joins as host, then Chromium as guest; both decode each other."""
+        self.open_and_join(fox, r["links"]["host"], "Fox", track_pcs=True)
+        self.wait(fox, lambda s: s["phase"] == "meeting", what="meeting view")
+        self.open_and_join(chro, r["links"]["guest"], chro_name, track_pcs=True)
+        t_join = time.time()
+        sf = self.wait(fox, self.decoding, 40, "Chromium's media in Firefox")
+        sc = self.wait(chro, self.decoding, 40, "Firefox's media in Chromium")
+        print("both decoding %.1f s after Chromium clicked join" % (time.time() - t_join))
+        print("Firefox receives %s; Chromium receives %s" % (sf["inbound"], sc["inbound"]))
+        self.assertEqual({p["name"] for p in sf["participants"]}, {chro_name})
+        self.assertEqual({p["name"] for p in sc["participants"]}, {"Fox"})
+        self.assertTrue(any(x["participant"] == sc["me"]["id"] and x["kind"] == "video" for x in sf["remote"]), sf)
+        self.assertTrue(any(x["participant"] == sf["me"]["id"] and x["kind"] == "audio" for x in sc["remote"]), sc)
+        return sf, sc
+
+    def server_errors(self, b):
+        """The server's error messages to the page, less the candidate race (printed)."""
+        errs = b.execute("return window.__mgServerErrors")
+        racy = [e for e in errs if e["message"] == CANDIDATE_RACE]
+        if racy:
+            print("%s: the server refused %d trickled candidate message(s) (%r)" % (b.name, len(racy), CANDIDATE_RACE))
+        return [e for e in errs if e not in racy]
+
     def test_firefox_and_chromium_meet(self):
         r = self.room(title="Cross-browser sync")
         t0 = time.time()
@@ -217,23 +267,7 @@ class FirefoxMeeting(unittest.TestCase):
         self.assertEqual(s["errors"], [])
 
         # Both join: Firefox as host, Chromium as guest.
-        self.open_and_join(fox, r["links"]["host"], "Fox", track_pcs=True)
-        self.wait(fox, lambda s: s["phase"] == "meeting", what="meeting view")
-        self.open_and_join(chro, r["links"]["guest"], "Chro", track_pcs=True)
-        t_join = time.time()
-
-        def media(s):
-            return (s["phase"] == "meeting" and len(s["participants"]) >= 1
-                    and s["inbound"]["video"]["framesDecoded"] > 10
-                    and s["inbound"]["audio"]["packetsReceived"] > 10)
-        sf = self.wait(fox, media, 40, "Chromium's media in Firefox")
-        sc = self.wait(chro, media, 40, "Firefox's media in Chromium")
-        print("both decoding %.1f s after Chromium clicked join" % (time.time() - t_join))
-        print("Firefox receives %s; Chromium receives %s" % (sf["inbound"], sc["inbound"]))
-        self.assertEqual({p["name"] for p in sf["participants"]}, {"Chro"})
-        self.assertEqual({p["name"] for p in sc["participants"]}, {"Fox"})
-        self.assertTrue(any(x["participant"] == sc["me"]["id"] and x["kind"] == "video" for x in sf["remote"]), sf)
-        self.assertTrue(any(x["participant"] == sf["me"]["id"] and x["kind"] == "audio" for x in sc["remote"]), sc)
+        sf, sc = self.meet(fox, chro, r)
 
         # Still flowing a moment later (not just a first burst).
         time.sleep(2.0)
@@ -250,10 +284,7 @@ class FirefoxMeeting(unittest.TestCase):
                             "%s: no remote <audio> playing: %s" % (b.name, play))
             self.assertTrue(any(v["remote"] and v["w"] > 0 and not v["paused"] for v in play["video"]),
                             "%s: no remote <video> showing frames: %s" % (b.name, play))
-            errs = b.execute("return window.__mgServerErrors")
-            racy = [e for e in errs if e["message"] == CANDIDATE_RACE]
-            print("%s: the server refused %d trickled candidate message(s) (%r)" % (b.name, len(racy), CANDIDATE_RACE))
-            self.assertEqual([e for e in errs if e not in racy], [], "%s: server errors" % b.name)
+            self.assertEqual(self.server_errors(b), [], "%s: server errors" % b.name)
             for i, info in enumerate(b.call(TRANSPORT_INFO)):
                 print("%s pc%d: %s" % (b.name, i, json.dumps(info, sort_keys=True)))
         self.shot(fox, "with-chromium")
@@ -263,6 +294,41 @@ class FirefoxMeeting(unittest.TestCase):
         # Chromium leaves: Firefox sees it go.
         chro.execute("document.getElementById('ctl-leave').click();")
         self.wait(fox, lambda s: not s["participants"], 20, "Chromium gone")
+
+    def test_later_joiner_after_the_last_one_left(self):
+        r = self.room(title="Comings and goings")
+        fox, first = self.firefox("fox"), self.chromium("first")
+        self.meet(fox, first, r, "First")
+        first.execute("document.getElementById('ctl-leave').click();")
+        self.wait(fox, lambda s: not s["participants"], 20, "First gone")
+        time.sleep(1.0)  # the server re-offers the subscription without First's tracks
+        second = self.chromium("second")
+        self.open_and_join(second, r["links"]["guest"], "Second", track_pcs=True)
+        ss = self.wait(second, self.decoding, 40, "Firefox's media in Second")
+        # Firefox must get a subscribe offer with Second's tracks and decode them.
+        deadline, start, sf = time.time() + 25, None, None
+        while time.time() < deadline:
+            snap = self.snapshot(fox)
+            if any(x["participant"] == ss["me"]["id"] and x["kind"] == "video" for x in snap["remote"]):
+                if start is None:
+                    start = snap["inbound"]
+                elif self.decoding(snap, start):
+                    sf = snap
+                    break
+            time.sleep(0.3)
+        errs = self.server_errors(fox)
+        console = [m["message"] for m in fox.console_log() if "meetgate" in m["message"]]
+        print("Firefox's page said: %s" % json.dumps(console, indent=1))
+        print("server errors to Firefox's page: %s" % errs)
+        if any(e["message"] == EMPTY_ANSWER_BUG for e in errs):
+            lines = [l for l in self.d.log_text().splitlines()
+                     if any(k in l.lower() for k in ("answer", "ufrag", "bundle", "subscri"))]
+            print("meetgate log about it: %s" % ("\n" + "\n".join(lines[-15:]) if lines else "(nothing)"))
+            self.skipTest("%s; Firefox %s Second's media" % (KNOWN_BUG, "still got" if sf else "never got"))
+        self.assertIsNotNone(sf, "Firefox does not decode a participant who joined after the last one left; "
+                                 "last snapshot %s" % json.dumps(self.snapshot(fox))[:2000])
+        self.assertEqual(errs, [])
+        print("Firefox decodes Second: %s" % sf["inbound"])
 
     def test_wrong_room(self):
         a = self.room(title="A")
@@ -278,4 +344,8 @@ class FirefoxMeeting(unittest.TestCase):
 
 
 if __name__ == "__main__":
-    unittest.main(verbosity=2)
+    # Exit 77 (meson's SKIP) when every test that ran was skipped.
+    result = unittest.main(verbosity=2, exit=False).result
+    if result.wasSuccessful() and result.testsRun and len({t.id() for t, _ in result.skipped}) == result.testsRun:
+        sys.exit(77)
+    sys.exit(0 if result.wasSuccessful() else 1)
