@@ -368,7 +368,6 @@ mg_room_get_peer(MgRoom *room, const char *peer_id)
 
 /* ---- publisher renegotiation ---- */
 
-
 static MgTrack *
 track_by_mid(MgRoomPeer *rp, const char *mid)
 {
@@ -427,12 +426,30 @@ has_down_for(MgRoomPeer *rp, const char *track_id)
   return FALSE;
 }
 
+/* A down-track for t: an ended m-line of the same kind is reused (browsers
+ * recycle transceivers, and the offer keeps its size and a live BUNDLE),
+ * otherwise a new m-line is added. */
 static MgDownTrack *
 down_for_track(MgRoomPeer *rp, const MgTrack *t)
 {
-  MgDownTrack *down = g_new0(MgDownTrack, 1);
+  MgDownTrack *down = NULL;
+  for (guint i = 0; i < rp->downs->len && !down; i++) {
+    MgDownTrack *d = g_ptr_array_index(rp->downs, i);
+    if (d->ended && d->kind == t->kind)
+      down = d;
+  }
+  if (down) {
+    mg_rewrite_free(down->rw);
+    g_free(down->track_id);
+    guint mline = down->mline;
+    memset(down, 0, sizeof *down);
+    down->mline = mline;
+  } else {
+    down = g_new0(MgDownTrack, 1);
+    down->mline = rp->downs->len;
+    g_ptr_array_add(rp->downs, down);
+  }
   down->sub = rp;
-  down->mline = rp->downs->len;
   down->track_id = g_strdup(t->id);
   down->kind = t->kind;
   down->codec = t->codec;
@@ -482,7 +499,7 @@ mg_room_subscribe_offer(MgRoom *room, const char *peer_id, const char *party, js
   for (guint i = 0; i < room->tracks->len; i++) {
     MgTrack *t = g_ptr_array_index(room->tracks, i);
     if (t->announced && (!party || g_strcmp0(t->owner->party, party)) && !has_down_for(rp, t->id))
-      g_ptr_array_add(rp->downs, down_for_track(rp, t));
+      down_for_track(rp, t);
   }
 
   g_autofree MgSdpTrack *list = g_new0(MgSdpTrack, MAX(1, rp->downs->len));

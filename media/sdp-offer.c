@@ -58,12 +58,6 @@ offer_track(MgSdpMedia *m, const MgSdpTrack *t, GError **error)
   m->mid = g_strdup_printf("%u", m->index);
   mg_sdp_media_add_codec(m, our_codecs[c].pt, our_codecs[c].name, our_codecs[c].clock_rate, our_codecs[c].channels,
                          our_codecs[c].fmtp, our_codecs[c].rtcp_fb);
-  if (t->ended) {
-    m->rejected = TRUE;
-    m->direction = MG_SDP_DIRECTION_INACTIVE;
-    g_ptr_array_add(m->formats, g_strdup_printf("%u", our_codecs[c].pt));
-    return TRUE;
-  }
   if (our_codecs[c].rtx_pt) {
     g_autofree char *apt = g_strdup_printf("apt=%u", our_codecs[c].pt);
     mg_sdp_media_add_codec(m, our_codecs[c].rtx_pt, "rtx", our_codecs[c].clock_rate, 0, apt, 0);
@@ -74,8 +68,16 @@ offer_track(MgSdpMedia *m, const MgSdpTrack *t, GError **error)
       mg_sdp_media_add_extmap(m, our_extmaps[i].id, mg_sdp_ext_uri(our_extmaps[i].ext));
   mg_sdp_media_index_extmaps(m);
   m->port = 9;
-  m->direction = MG_SDP_DIRECTION_SENDONLY;
   m->rtcp_mux = m->rtcp_rsize = TRUE;
+  /* An ended track's m-line stays in the BUNDLE, inactive: a later track of
+   * the same kind reuses it (a rejected, port 0 m-line could only come back
+   * under a new mid, and an offer whose m-lines are all rejected has an empty
+   * BUNDLE group that browsers refuse). */
+  if (t->ended) {
+    m->direction = MG_SDP_DIRECTION_INACTIVE;
+    return TRUE;
+  }
+  m->direction = MG_SDP_DIRECTION_SENDONLY;
   m->msid = g_strdup(t->msid);
   mg_sdp_media_add_ssrc(m, t->ssrc, t->cname, t->msid);
   if (t->rtx_ssrc && our_codecs[c].rtx_pt) {

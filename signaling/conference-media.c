@@ -71,6 +71,10 @@ on_published(const char *peer, const char *answer, const GError *error, gpointer
     if (!p->pub_peer) {
       p->pub_peer = g_strdup(peer);
       g_hash_table_insert(c->conf->peers, g_strdup(peer), p);
+      /* Candidates the browser trickled while we were answering. */
+      for (guint i = 0; i < p->early_candidates->len; i++)
+        mg_media_engine_add_candidate(c->conf->cfg.engine, peer, g_ptr_array_index(p->early_candidates, i));
+      g_ptr_array_set_size(p->early_candidates, 0);
     }
     if (p->session)
       mg_session_reply(p->session, c->msg, json_pack("{s:s, s:s}", "type", "publish_answer", "sdp", answer));
@@ -153,6 +157,7 @@ on_sub_offer(const char *peer, const char *offer, json_t *tracks, const GError *
     p->sub_tracks = json_incref(tracks);
     p->offer_pending = TRUE;
     p->offer_again = FALSE;
+    g_debug("room %s: subscribe offer to %s with %zu tracks", c->room, p->id, json_array_size(tracks));
     mg_conf_send(p, json_pack("{s:s, s:s, s:o}", "type", "subscribe_offer", "sdp", offer, "tracks",
                               describe_tracks(p->room, tracks)));
   }
@@ -165,7 +170,7 @@ room_has_tracks_for(MgParticipant *p)
 {
   for (guint i = 0; i < p->room->participants->len; i++) {
     MgParticipant *o = g_ptr_array_index(p->room->participants, i);
-    if (o != p && o->tracks->len)
+    if (o != p && !o->in_lobby && o->tracks->len)
       return TRUE;
   }
   return FALSE;
@@ -212,6 +217,7 @@ mg_conf_on_subscribe_answer(MgConference *conf, MgSession *s, json_t *msg, gint6
   if (!mg_conf_require_joined(s, msg, &p))
     return;
   const char *sdp = json_string_value(json_object_get(msg, "sdp"));
+  g_debug("room %s: subscribe answer from %s (pending %d)", p->room->def->id, p->id, p->offer_pending);
   if (!sdp || !p->sub_peer || !p->offer_pending) {
     mg_session_error(s, msg, "bad_request", !sdp ? "subscribe_answer needs a string \"sdp\"" : "no offer to answer");
     return;
@@ -237,6 +243,13 @@ mg_conf_on_candidate(MgConference *conf, MgSession *s, json_t *msg, gint64 now_s
   const char *text = json_string_value(cand);
   if (text && g_str_has_prefix(text, "a="))
     text += 2;
+  if (text && !*text) /* an empty candidate ends the candidates (Firefox sends it) */
+    text = NULL;
+  if (!peer && !g_strcmp0(pc, "publish") && p->early_candidates->len < 64) {
+    /* The publish answer is on its way: keep them for the connection. */
+    g_ptr_array_add(p->early_candidates, g_strdup(text));
+    return;
+  }
   if (!peer || !mg_media_engine_add_candidate(conf->cfg.engine, peer, text))
     mg_session_error(s, msg, "bad_request", "cannot use that candidate now");
 }

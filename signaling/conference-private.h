@@ -34,6 +34,7 @@ struct MgParticipant {
   gboolean offer_pending;      /* a subscribe_offer awaits its answer */
   gboolean offer_again;        /* tracks changed meanwhile */
   gboolean offer_requested;    /* first offer is being made */
+  GPtrArray *early_candidates; /* trickled before the publish connection exists */
   json_t *sub_tracks;          /* the latest offer's m-line map */
 };
 

@@ -166,6 +166,7 @@ participant_free(MgParticipant *p)
     mg_conf_track_free(g_ptr_array_index(p->tracks, i));
   g_ptr_array_unref(p->tracks);
   g_hash_table_unref(p->pending_sources);
+  g_ptr_array_unref(p->early_candidates);
   json_decref(p->sub_tracks);
   g_free(p->id);
   g_free(p->name);
@@ -250,6 +251,7 @@ participant_new(MgConference *conf, MgLiveRoom *room, const MgToken *t, const ch
   p->room = room;
   p->tracks = g_ptr_array_new();
   p->pending_sources = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
+  p->early_candidates = g_ptr_array_new_with_free_func(g_free);
   GString *resume = g_string_new(NULL);
   for (int i = 0; i < 4; i++)
     g_string_append_printf(resume, "%08x", g_random_int());

@@ -8,7 +8,7 @@ wrong-room screen. Loopback-only namespace, like every WebRTC test.
 
 A third check (its own meson test, meeting-firefox-later-joiner): the last
 other participant leaves, a new one joins, and Firefox must decode the
-newcomer; it is skipped, naming the meetgate bug, while that bug shows.
+newcomer (the server reuses the ended m-lines of its subscribe connection).
 
 usage: test_meeting_firefox.py <meetgate binary> [<output dir for screenshots>] [unittest names...]"""
 import atexit
@@ -62,30 +62,6 @@ if (!window.__mgPcs) {
 }
 return typeof window.__meetgate;
 """
-
-# A known server defect, not Firefox's: `candidate` messages that arrive
-# after `publish` but before the media engine has answered it find no
-# publish peer yet (signaling/conference-media.c sets p->pub_peer only in
-# on_published) and are refused with "cannot use that candidate now" instead
-# of being queued. Media still flows (meetgate is ICE-lite and learns the
-# address from the browser's checks), so the test reports these and fails on
-# any other server error.
-CANDIDATE_RACE = "cannot use that candidate now"
-
-# A known meetgate bug (server), seen when the last other participant leaves:
-# the subscribe re-offer has every m-line at port 0 and an empty
-# "a=group:BUNDLE " line; Firefox answers with port-0 m-lines and (rightly,
-# as JSEP says for rejected m-sections) no ICE credentials, and the server
-# refuses that answer. It then starts a fresh subscribe peer whose next offer
-# has fewer m-lines than the last one on the page's same RTCPeerConnection,
-# which Firefox refuses too ("New remote description has fewer m-sections
-# than the previous remote description"): later joiners are never received.
-# (Chromium refuses the port-0 offer itself: "A BUNDLE group contains a
-# MID='' matching no m= section", and then gets no further offer at all.)
-EMPTY_ANSWER_BUG = "the answer has no a=ice-ufrag and a=ice-pwd"
-KNOWN_BUG = ("meetgate bug: after the last other participant leaves, the all-port-0 subscribe re-offer "
-             "(empty a=group:BUNDLE) gets an answer without ICE credentials from Firefox, the server refuses it "
-             "(bad_answer %r), and the page never receives later joiners" % EMPTY_ANSWER_BUG)
 
 # What each peer connection negotiated, from getStats: DTLS/SRTP ciphers
 # (where the browser reports them: "transport" stats, else the candidate
@@ -230,12 +206,9 @@ class FirefoxMeeting(unittest.TestCase):
         return sf, sc
 
     def server_errors(self, b):
-        """The server's error messages to the page, less the candidate race (printed)."""
-        errs = b.execute("return window.__mgServerErrors")
-        racy = [e for e in errs if e["message"] == CANDIDATE_RACE]
-        if racy:
-            print("%s: the server refused %d trickled candidate message(s) (%r)" % (b.name, len(racy), CANDIDATE_RACE))
-        return [e for e in errs if e not in racy]
+        """The server's error messages to the page (candidates trickled before
+        the publish answer are queued by the server, so none is expected)."""
+        return b.execute("return window.__mgServerErrors")
 
     def test_firefox_and_chromium_meet(self):
         r = self.room(title="Cross-browser sync")
@@ -320,11 +293,6 @@ class FirefoxMeeting(unittest.TestCase):
         console = [m["message"] for m in fox.console_log() if "meetgate" in m["message"]]
         print("Firefox's page said: %s" % json.dumps(console, indent=1))
         print("server errors to Firefox's page: %s" % errs)
-        if any(e["message"] == EMPTY_ANSWER_BUG for e in errs):
-            lines = [l for l in self.d.log_text().splitlines()
-                     if any(k in l.lower() for k in ("answer", "ufrag", "bundle", "subscri"))]
-            print("meetgate log about it: %s" % ("\n" + "\n".join(lines[-15:]) if lines else "(nothing)"))
-            self.skipTest("%s; Firefox %s Second's media" % (KNOWN_BUG, "still got" if sf else "never got"))
         self.assertIsNotNone(sf, "Firefox does not decode a participant who joined after the last one left; "
                                  "last snapshot %s" % json.dumps(self.snapshot(fox))[:2000])
         self.assertEqual(errs, [])
