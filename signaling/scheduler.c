@@ -44,8 +44,10 @@ mg_scheduler_free(MgScheduler *sched)
 gboolean
 mg_scheduler_parse_reminders(const char *text, MgSchedulerSettings *s, GError **error)
 {
-  g_auto(GStrv) parts = g_strsplit(text ? text : "", ",", -1);
   s->n_reminders = 0;
+  if (text && !g_ascii_strcasecmp(text, "none"))
+    return TRUE;
+  g_auto(GStrv) parts = g_strsplit(text ? text : "", ",", -1);
   for (char **p = parts; *p; p++) {
     g_strstrip(*p);
     if (!**p)

@@ -58,7 +58,7 @@ guint mg_scheduler_run_until(MgScheduler *sched, gint64 now_s);
 /* When the next event after now_s is due, or 0 if none within a day. */
 gint64 mg_scheduler_next_at(MgScheduler *sched, gint64 now_s);
 
-/* Parses "10,0" (minutes before the start) into settings. */
+/* Parses "10,0" (minutes before the start; "none" or "": no reminders) into settings. */
 gboolean mg_scheduler_parse_reminders(const char *text, MgSchedulerSettings *settings, GError **error);
 
 G_END_DECLS
