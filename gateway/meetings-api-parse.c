@@ -189,8 +189,8 @@ mg_meetings_api_parse(json_t *body, const char *source, char **field, GError **e
   gboolean ok = json_is_object(body) || fail(&p, "body", "must be a JSON object");
   ok = ok && get_string(&p, body, "external_id", "external_id", TRUE, &m->external_id) &&
        get_string(&p, body, "title", "title", TRUE, &m->title) &&
-       get_string(&p, body, "description", "description", FALSE, &m->description) &&
-       get_time(&p, "start", &m->start) && get_time(&p, "end", &m->end);
+       get_string(&p, body, "description", "description", FALSE, &m->description) && get_time(&p, "start", &m->start) &&
+       get_time(&p, "end", &m->end);
   if (ok && m->end <= m->start)
     ok = fail(&p, "end", "must be after start");
   if (ok && m->end - m->start > MAX_DURATION_S)

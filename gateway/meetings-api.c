@@ -94,12 +94,14 @@ check_signature(MgMeetingsApi *api, MgHttpRequest *req, const MgOaSource *src, G
   const char *sig = mg_http_request_get_header(req, "x-meetgate-signature");
   gint64 when;
   if (!ts || !sig || !g_ascii_string_to_signed(ts, 10, 0, G_MAXINT64, &when, NULL)) {
-    refuse(api, req, 401, "bad_signature", "source %s signs its requests: X-Meetgate-Timestamp (unix seconds) and "
-           "X-Meetgate-Signature (sha256=<hex>) are required", src->name);
+    refuse(api, req, 401, "bad_signature",
+           "source %s signs its requests: X-Meetgate-Timestamp (unix seconds) and "
+           "X-Meetgate-Signature (sha256=<hex>) are required",
+           src->name);
     return FALSE;
   }
-  g_autoptr(GHmac) hmac = g_hmac_new(G_CHECKSUM_SHA256, (const guchar *)src->webhook_secret,
-                                     strlen(src->webhook_secret));
+  g_autoptr(GHmac) hmac =
+      g_hmac_new(G_CHECKSUM_SHA256, (const guchar *)src->webhook_secret, strlen(src->webhook_secret));
   g_hmac_update(hmac, (const guchar *)ts, strlen(ts));
   g_hmac_update(hmac, (const guchar *)".", 1);
   gsize n = 0;
@@ -183,14 +185,14 @@ mg_meetings_api_meeting_json(MgMeetingsApi *api, const MgMeetingsEntry *e, gint6
   json_t *attendees = json_array();
   for (guint i = 0; i < m->attendees->len; i++)
     json_array_append_new(attendees, person_json(&g_array_index(m->attendees, MgPerson, i), FALSE));
-  json_t *o = json_pack("{s:s, s:s, s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:s, s:I, s:b}",
-                        "id", e->id, "source", m->source, "external_id", m->external_id, "title",
-                        str_or_null(m->title), "description", str_or_null(m->description), "start",
-                        time_json(m->start), "end", time_json(m->end), "timezone", str_or_null(m->timezone),
-                        "recurrence", str_or_null(m->rrule), "exdates", times_json(m->exdates), "rdates",
-                        times_json(m->rdates), "organizer", person_json(&m->organizer, TRUE), "attendees", attendees,
-                        "chat", str_or_null(m->chat), "policy", m->policy ? m->policy : "lobby", "sequence",
-                        (json_int_t)m->sequence, "cancelled", m->cancelled);
+  json_t *o =
+      json_pack("{s:s, s:s, s:s, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:s, s:I, s:b}", "id", e->id,
+                "source", m->source, "external_id", m->external_id, "title", str_or_null(m->title), "description",
+                str_or_null(m->description), "start", time_json(m->start), "end", time_json(m->end), "timezone",
+                str_or_null(m->timezone), "recurrence", str_or_null(m->rrule), "exdates", times_json(m->exdates),
+                "rdates", times_json(m->rdates), "organizer", person_json(&m->organizer, TRUE), "attendees", attendees,
+                "chat", str_or_null(m->chat), "policy", m->policy ? m->policy : "lobby", "sequence",
+                (json_int_t)m->sequence, "cancelled", m->cancelled);
   json_object_set_new(o, "recurrence_id", m->recurrence_id ? time_json(m->recurrence_id) : json_null());
   json_object_set_new(o, "created_at", time_json(e->created_at));
   json_object_set_new(o, "updated_at", time_json(e->updated_at));
@@ -225,9 +227,9 @@ respond_stored_error(MgMeetingsApi *api, MgHttpRequest *req, const GError *error
   } else if (g_error_matches(error, MG_MEETINGS_ERROR, MG_MEETINGS_ERROR_INVALID)) {
     api->refused++;
     const char *field = g_str_has_prefix(error->message, "recurrence") ? "recurrence" : "body";
-    mg_http_request_respond_json(req, 400,
-                                 json_pack("{s:{s:s, s:s, s:s}}", "error", "code", "invalid_field", "message",
-                                           error->message, "field", field));
+    mg_http_request_respond_json(
+        req, 400,
+        json_pack("{s:{s:s, s:s, s:s}}", "error", "code", "invalid_field", "message", error->message, "field", field));
   } else if (g_error_matches(error, MG_MEETINGS_ERROR, MG_MEETINGS_ERROR_NOT_FOUND)) {
     mg_http_request_respond_error(req, 404, "not_found", "%s", error->message);
   } else {
@@ -254,9 +256,9 @@ on_post(MgHttpRequest *req, gpointer data)
   if (!m) {
     api->refused++;
     mg_http_request_respond_json(req, 400,
-                                 json_pack("{s:{s:s, s:s, s:s}}", "error", "code", parsed ? "invalid_field" : "bad_json",
-                                           "message", parsed ? error->message : jerr.text, "field",
-                                           parsed ? field : "body"));
+                                 json_pack("{s:{s:s, s:s, s:s}}", "error", "code",
+                                           parsed ? "invalid_field" : "bad_json", "message",
+                                           parsed ? error->message : jerr.text, "field", parsed ? field : "body"));
     return;
   }
   gint64 now = now_s();
@@ -316,14 +318,14 @@ on_list(MgHttpRequest *req, gpointer data)
     MgRoomDef *room = g_hash_table_lookup(codes, o->entry->room_id);
     if (!room && (room = mg_rooms_find(api->store, o->entry->room_id)))
       g_hash_table_insert(codes, room->id, room);
-    json_array_append_new(
-        list, json_pack("{s:s, s:s, s:o, s:o, s:o, s:o, s:o, s:s, s:b}", "meeting_id", o->entry->id, "external_id",
-                        o->entry->meeting->external_id, "title", str_or_null(o->entry->meeting->title), "start",
-                        time_json(o->start), "end", time_json(o->end), "recurrence_id",
-                        o->recurrence_id ? time_json(o->recurrence_id) : json_null(), "room_code",
-                        str_or_null(room ? room->code : NULL), "policy",
-                        o->entry->meeting->policy ? o->entry->meeting->policy : "lobby", "override",
-                        o->entry->meeting->recurrence_id != 0));
+    json_array_append_new(list, json_pack("{s:s, s:s, s:o, s:o, s:o, s:o, s:o, s:s, s:b}", "meeting_id", o->entry->id,
+                                          "external_id", o->entry->meeting->external_id, "title",
+                                          str_or_null(o->entry->meeting->title), "start", time_json(o->start), "end",
+                                          time_json(o->end), "recurrence_id",
+                                          o->recurrence_id ? time_json(o->recurrence_id) : json_null(), "room_code",
+                                          str_or_null(room ? room->code : NULL), "policy",
+                                          o->entry->meeting->policy ? o->entry->meeting->policy : "lobby", "override",
+                                          o->entry->meeting->recurrence_id != 0));
   }
   mg_http_request_respond_json(
       req, 200, json_pack("{s:o, s:o, s:o}", "from", time_json(from), "to", time_json(to), "occurrences", list));
@@ -349,7 +351,8 @@ on_get(MgHttpRequest *req, gpointer data)
   const MgOaSource *src = authenticate(api, req);
   g_autoptr(MgMeetingsEntry) e = src ? tail_entry(api, req, src) : NULL;
   if (e)
-    mg_http_request_respond_json(req, 200, json_pack("{s:o}", "meeting", mg_meetings_api_meeting_json(api, e, now_s())));
+    mg_http_request_respond_json(req, 200,
+                                 json_pack("{s:o}", "meeting", mg_meetings_api_meeting_json(api, e, now_s())));
 }
 
 static void
@@ -366,7 +369,8 @@ on_delete(MgHttpRequest *req, gpointer data)
   const char *occ_text = mg_http_request_get_query(req, "occurrence");
   gint64 occurrence = e->meeting->recurrence_id; /* an override's id names its occurrence */
   if (occ_text && !mg_meetings_api_parse_time(occ_text, &occurrence)) {
-    refuse(api, req, 400, "invalid_field", "occurrence must be the RFC 3339 start of one occurrence (encode + as %%2B)");
+    refuse(api, req, 400, "invalid_field",
+           "occurrence must be the RFC 3339 start of one occurrence (encode + as %%2B)");
     return;
   }
   g_autoptr(GError) error = NULL;

@@ -18,8 +18,8 @@ typedef void (*MgMeetingsApiChanged)(gpointer user_data);
 /* sources is "[oa] sources": name:apikey[:webhook-secret],...; a malformed
  * entry is an error naming it (not its key). store, rooms_api and
  * public_url are borrowed. (transfer full) */
-MgMeetingsApi *mg_meetings_api_new(MgHttpServer *server, MgStore *store, MgRoomsApi *rooms_api,
-                                   const char *public_url, const char *sources, GError **error);
+MgMeetingsApi *mg_meetings_api_new(MgHttpServer *server, MgStore *store, MgRoomsApi *rooms_api, const char *public_url,
+                                   const char *sources, GError **error);
 void mg_meetings_api_free(MgMeetingsApi *api);
 void mg_meetings_api_set_changed(MgMeetingsApi *api, MgMeetingsApiChanged changed, gpointer user_data);
 /* Requests refused (authentication, signature, validation), for /metrics. */

@@ -36,7 +36,8 @@ load_one(MgStore *store, GDateTime *now, json_t *entry, GError **error)
     g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA, "sample meeting: bad time");
     return FALSE;
   }
-  g_autoptr(GDateTime) end = g_date_time_add_minutes(start, json_integer_value(json_object_get(entry, "duration_minutes")));
+  g_autoptr(GDateTime) end =
+      g_date_time_add_minutes(start, json_integer_value(json_object_get(entry, "duration_minutes")));
   json_t *body = json_deep_copy(entry);
   json_object_del(body, "day");
   json_object_del(body, "time");

@@ -314,15 +314,16 @@ write_row(sqlite3 *db, gboolean insert, const char *id, const MgMeeting *m, cons
   json_decref(c);
   sqlite3_stmt *st = prepare(
       db,
-      insert ? "INSERT INTO meetings (title, description, start_at, end_at, timezone, rrule, exdates, rdates, organizer, "
-               "attendees, chat, policy, sequence, cancelled, content, span_start, span_end, updated_at, room_id, "
-               "created_at, source, external_id, recurrence_id, id) "
-               "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?18, "
-               "?20, ?21, ?22, ?23)"
-             : "UPDATE meetings SET title = ?1, description = ?2, start_at = ?3, end_at = ?4, timezone = ?5, "
-               "rrule = ?6, exdates = ?7, rdates = ?8, organizer = ?9, attendees = ?10, chat = ?11, policy = ?12, "
-               "sequence = ?13, cancelled = ?14, content = ?15, span_start = ?16, span_end = ?17, updated_at = ?18 "
-               "WHERE id = ?23",
+      insert
+          ? "INSERT INTO meetings (title, description, start_at, end_at, timezone, rrule, exdates, rdates, organizer, "
+            "attendees, chat, policy, sequence, cancelled, content, span_start, span_end, updated_at, room_id, "
+            "created_at, source, external_id, recurrence_id, id) "
+            "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?18, "
+            "?20, ?21, ?22, ?23)"
+          : "UPDATE meetings SET title = ?1, description = ?2, start_at = ?3, end_at = ?4, timezone = ?5, "
+            "rrule = ?6, exdates = ?7, rdates = ?8, organizer = ?9, attendees = ?10, chat = ?11, policy = ?12, "
+            "sequence = ?13, cancelled = ?14, content = ?15, span_start = ?16, span_end = ?17, updated_at = ?18 "
+            "WHERE id = ?23",
       error);
   if (!st)
     return FALSE;
@@ -531,8 +532,8 @@ cancel_locked(MgStore *store, const char *source, const char *external_id, gint6
 }
 
 gboolean
-mg_meetings_cancel(MgStore *store, const char *source, const char *external_id, gint64 occurrence_start,
-                   gint64 now_s, GError **error)
+mg_meetings_cancel(MgStore *store, const char *source, const char *external_id, gint64 occurrence_start, gint64 now_s,
+                   GError **error)
 {
   if (!mg_store_begin(store, TRUE, error))
     return FALSE;

@@ -38,7 +38,7 @@ const char *mg_meetings_outcome_name(MgMeetingsOutcome outcome);
 
 typedef struct {
   MgMeetingsOutcome outcome;
-  char *id;               /* meetgate's id of the meeting */
+  char *id; /* meetgate's id of the meeting */
   char *room_id;
   gint64 stored_sequence; /* the sequence now stored (or that refused a stale one) */
 } MgMeetingsResult;
@@ -73,8 +73,7 @@ gboolean mg_meetings_set_margins(MgStore *store, gint64 lead_s, gint64 grace_s, 
  * MG_MEETINGS_UNCHANGED and writes nothing; a sequence below the stored one,
  * or a cancelled meeting sent again without a higher sequence, is
  * MG_MEETINGS_ERROR_STALE_SEQUENCE with result->stored_sequence set. */
-gboolean mg_meetings_upsert(MgStore *store, const MgMeeting *m, gint64 now_s, MgMeetingsResult *result,
-                            GError **error);
+gboolean mg_meetings_upsert(MgStore *store, const MgMeeting *m, gint64 now_s, MgMeetingsResult *result, GError **error);
 
 /* By meetgate's id, or NULL. (transfer full) */
 MgMeetingsEntry *mg_meetings_get(MgStore *store, const char *id);

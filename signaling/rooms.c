@@ -153,7 +153,8 @@ mg_rooms_update(MgStore *store, const MgRoomDef *def, GError **error)
   g_autofree char *attendees = attendees_json(def->attendees);
   sqlite3_stmt *st = NULL;
   int rc = sqlite3_prepare_v2(
-      db, "UPDATE rooms SET title = ?, policy = ?, capacity = ?, opens_at = ?, closes_at = ?, attendees = ? WHERE id = ?",
+      db,
+      "UPDATE rooms SET title = ?, policy = ?, capacity = ?, opens_at = ?, closes_at = ?, attendees = ? WHERE id = ?",
       -1, &st, NULL);
   if (rc == SQLITE_OK) {
     sqlite3_bind_text(st, 1, def->title && *def->title ? def->title : "Meeting", -1, SQLITE_STATIC);

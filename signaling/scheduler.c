@@ -101,8 +101,8 @@ events_between(MgScheduler *sched, gint64 from, gint64 to, GArray **occurrences)
   for (guint i = 0; i < s->n_reminders; i++)
     before = MAX(before, s->reminders_s[i]);
   g_autoptr(GError) error = NULL;
-  *occurrences = mg_meetings_list(sched->store, NULL, from - MG_SCHEDULER_MAX_DURATION_S - s->grace_s,
-                                  to + before + 1, &error);
+  *occurrences =
+      mg_meetings_list(sched->store, NULL, from - MG_SCHEDULER_MAX_DURATION_S - s->grace_s, to + before + 1, &error);
   GArray *out = g_array_new(FALSE, FALSE, sizeof(MgScheduleEvent));
   if (!*occurrences) {
     g_warning("cannot list meetings: %s", error->message);

@@ -26,8 +26,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
   MgMeetingsResult r;
   if (mg_meetings_upsert(store, m, m->start, &r, NULL)) {
     g_autoptr(GArray) occ = mg_meetings_list(store, "fuzz", m->start - 86400, m->start + 30 * 86400, NULL);
-    mg_meetings_cancel(store, "fuzz", m->external_id, occ && occ->len ? g_array_index(occ, MgMeetingsOccurrence, 0).start : 0,
-                       m->start, NULL);
+    mg_meetings_cancel(store, "fuzz", m->external_id,
+                       occ && occ->len ? g_array_index(occ, MgMeetingsOccurrence, 0).start : 0, m->start, NULL);
   }
   mg_meetings_result_clear(&r);
   return 0;
