@@ -15,17 +15,22 @@
 #include "gateway/admin.h"
 #include "gateway/http.h"
 #include "gateway/log.h"
+#include "gateway/meetings-api.h"
+#include "gateway/sample-meetings.h"
 #include "gateway/rooms-api.h"
 #include "gateway/web.h"
 #include "gateway/whip.h"
 #include "media/engine.h"
 #include "media/worker.h"
 #include "signaling/conference.h"
+#include "signaling/scheduler.h"
 #include "signaling/session.h"
 #include "signaling/store.h"
 
 #define MIN_SECRET_LEN 32
 #define SHUTDOWN_WS_GRACE_US (1 * G_USEC_PER_SEC)
+/* The scheduler sleeps at most this long, so a wall-clock jump is noticed. */
+#define SCHEDULER_MAX_SLEEP_S 300
 
 struct MgDaemon {
   MgConfig *cfg;
@@ -37,6 +42,9 @@ struct MgDaemon {
   MgAdmin *admin;
   MgConference *conference;
   MgRoomsApi *rooms_api;
+  MgMeetingsApi *meetings_api;
+  MgScheduler *scheduler;
+  guint scheduler_timer;
   MgHttpServer *http;
   MgWebState web;
   MgSessionStats session_stats;
@@ -254,6 +262,10 @@ start_http(MgDaemon *d, GError **error)
   d->conference = mg_conference_new(&cc);
   d->rooms_api =
       mg_rooms_api_new(d->http, d->admin, d->store, d->public_url, mg_config_get_string(cfg, "server", "secret"));
+  d->meetings_api = mg_meetings_api_new(d->http, d->store, d->rooms_api, d->public_url,
+                                        mg_config_get_string(cfg, "oa", "sources"), error);
+  if (!d->meetings_api)
+    return FALSE;
   mg_http_server_add_websocket(d->http, "/ws", &signaling_ws, d);
   mg_web_add_static(d->http); /* last: it answers every other GET */
   return TRUE;
@@ -288,6 +300,90 @@ announce_demo_room(MgDaemon *d, const char *data_dir)
   fflush(stdout);
 }
 
+/* ---- scheduler glue: one timeout that sleeps until the next event ---- */
+
+static gint64
+wall_s(void)
+{
+  return g_get_real_time() / G_USEC_PER_SEC;
+}
+
+/* Until the chat connectors post them, scheduled events go to the log. */
+static void
+on_schedule_event(const MgScheduleEvent *ev, gpointer data)
+{
+  const MgMeeting *m = ev->entry->meeting;
+  g_autoptr(GDateTime) start = g_date_time_new_from_unix_utc(ev->start);
+  g_autofree char *when = g_date_time_format_iso8601(start);
+  if (ev->kind == MG_SCHEDULE_REMINDER)
+    g_message("meeting %s \"%s\" (%s) starting %s: reminder %" G_GINT64_FORMAT " min before", ev->entry->id, m->title,
+              m->source, when, ev->offset_s / 60);
+  else
+    g_message("meeting %s \"%s\" (%s) starting %s: room %s %s", ev->entry->id, m->title, m->source, when,
+              ev->entry->room_id, ev->kind == MG_SCHEDULE_OPEN ? "opens" : "closes");
+}
+
+static void arm_scheduler(MgDaemon *d, gboolean now);
+
+static gboolean
+on_scheduler_timer(gpointer data)
+{
+  MgDaemon *d = data;
+  d->scheduler_timer = 0;
+  mg_scheduler_run_until(d->scheduler, wall_s());
+  arm_scheduler(d, FALSE);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+arm_scheduler(MgDaemon *d, gboolean now)
+{
+  if (d->scheduler_timer)
+    g_source_remove(d->scheduler_timer);
+  if (now) {
+    d->scheduler_timer = g_idle_add(on_scheduler_timer, d);
+    return;
+  }
+  gint64 t = wall_s(), next = mg_scheduler_next_at(d->scheduler, t);
+  gint64 wait = next ? CLAMP(next - t, 1, SCHEDULER_MAX_SLEEP_S) : SCHEDULER_MAX_SLEEP_S;
+  d->scheduler_timer = g_timeout_add_seconds(wait, on_scheduler_timer, d);
+}
+
+static void
+on_meetings_changed(gpointer data)
+{
+  arm_scheduler(data, TRUE);
+}
+
+static gboolean
+start_scheduler(MgDaemon *d, GError **error)
+{
+  MgConfig *cfg = d->cfg;
+  MgSchedulerSettings s = {
+    .lead_s = mg_config_get_int(cfg, "schedule", "lead_minutes") * 60,
+    .grace_s = mg_config_get_int(cfg, "schedule", "grace_minutes") * 60,
+  };
+  g_autoptr(GError) local = NULL;
+  if (!mg_scheduler_parse_reminders(mg_config_get_string(cfg, "schedule", "reminders"), &s, &local)) {
+    g_set_error(error, MG_CONFIG_ERROR, 11, "[schedule] %s", local->message);
+    return FALSE;
+  }
+  if (!mg_meetings_set_margins(d->store, s.lead_s, s.grace_s, error))
+    return FALSE;
+  if (!mg_config_get_bool(cfg, "server", "production") && !mg_meetings_count(d->store, NULL)) {
+    g_autoptr(GDateTime) now = g_date_time_new_now_local();
+    guint n = mg_sample_meetings_load(d->store, now, &local);
+    if (local)
+      g_warning("sample schedule: %s", local->message);
+    else
+      g_message("no meetings yet: loaded %u sample meetings (source \"%s\")", n, MG_SAMPLE_SOURCE);
+  }
+  d->scheduler = mg_scheduler_new(d->store, &s, on_schedule_event, d);
+  mg_meetings_api_set_changed(d->meetings_api, on_meetings_changed, d);
+  arm_scheduler(d, TRUE);
+  return TRUE;
+}
+
 static gboolean
 on_signal(gpointer data)
 {
@@ -320,15 +416,18 @@ mg_daemon_new(MgConfig *cfg, GError **error)
   if (!d->store)
     return NULL;
 
-  if (!start_media(d, error) || !start_http(d, error))
+  if (!start_media(d, error) || !start_http(d, error) || !start_scheduler(d, error))
     return NULL;
 
   signal(SIGPIPE, SIG_IGN);
   d->sig_int = g_unix_signal_add(SIGINT, on_signal, d);
   d->sig_term = g_unix_signal_add(SIGTERM, on_signal, d);
   g_message("meetgate %s listening on %s/ (data in %s)", MG_VERSION, d->public_url, data_dir);
-  if (!mg_config_get_bool(cfg, "server", "production"))
+  if (!mg_config_get_bool(cfg, "server", "production")) {
     announce_demo_room(d, data_dir);
+    if (isatty(STDOUT_FILENO))
+      mg_sample_meetings_announce(d->meetings_api, d->store, wall_s());
+  }
   return g_steal_pointer(&d);
 }
 
@@ -355,8 +454,12 @@ mg_daemon_free(MgDaemon *d)
     g_source_remove(d->sig_int);
   if (d->sig_term)
     g_source_remove(d->sig_term);
+  if (d->scheduler_timer)
+    g_source_remove(d->scheduler_timer);
   g_clear_pointer(&d->http, mg_http_server_free);
   g_clear_pointer(&d->conference, mg_conference_free);
+  g_clear_pointer(&d->scheduler, mg_scheduler_free);
+  g_clear_pointer(&d->meetings_api, mg_meetings_api_free);
   g_clear_pointer(&d->rooms_api, mg_rooms_api_free);
   g_clear_pointer(&d->whip, mg_whip_free);
   g_clear_pointer(&d->admin, mg_admin_free);

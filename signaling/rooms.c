@@ -146,6 +146,35 @@ mg_rooms_create(MgStore *store, const MgRoomDef *def, gint64 now_s, GError **err
   return g_steal_pointer(&room);
 }
 
+gboolean
+mg_rooms_update(MgStore *store, const MgRoomDef *def, GError **error)
+{
+  sqlite3 *db = mg_store_get_db(store);
+  g_autofree char *attendees = attendees_json(def->attendees);
+  sqlite3_stmt *st = NULL;
+  int rc = sqlite3_prepare_v2(
+      db,
+      "UPDATE rooms SET title = ?, policy = ?, capacity = ?, opens_at = ?, closes_at = ?, attendees = ? WHERE id = ?",
+      -1, &st, NULL);
+  if (rc == SQLITE_OK) {
+    sqlite3_bind_text(st, 1, def->title && *def->title ? def->title : "Meeting", -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, mg_policy_name(def->policy), -1, SQLITE_STATIC);
+    sqlite3_bind_int(st, 3, def->capacity ? def->capacity : MG_ROOM_DEFAULT_CAPACITY);
+    sqlite3_bind_int64(st, 4, def->opens_at);
+    sqlite3_bind_int64(st, 5, def->closes_at);
+    sqlite3_bind_text(st, 6, attendees, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 7, def->id, -1, SQLITE_STATIC);
+    rc = sqlite3_step(st);
+  }
+  sqlite3_finalize(st);
+  if (rc != SQLITE_DONE || !sqlite3_changes(db)) {
+    g_set_error(error, MG_STORE_ERROR, MG_STORE_ERROR_QUERY, "cannot update room %s: %s", def->id,
+                rc == SQLITE_DONE ? "no such room" : sqlite3_errmsg(db));
+    return FALSE;
+  }
+  return TRUE;
+}
+
 MgRoomDef *
 mg_rooms_find(MgStore *store, const char *key)
 {

@@ -38,6 +38,9 @@ gboolean mg_policy_parse(const char *name, MgPolicy *policy);
 
 /* Stores a new room; id and code are generated. (transfer full) */
 MgRoomDef *mg_rooms_create(MgStore *store, const MgRoomDef *def, gint64 now_s, GError **error);
+/* Rewrites the title, policy, capacity, window and attendees of the room
+ * def->id (a scheduled meeting moved or changed); id and code stay. */
+gboolean mg_rooms_update(MgStore *store, const MgRoomDef *def, GError **error);
 /* By id or by code (any case, dash optional), or NULL. (transfer full) */
 MgRoomDef *mg_rooms_find(MgStore *store, const char *id_or_code);
 gboolean mg_room_def_is_attendee(const MgRoomDef *def, const char *user);

@@ -8,6 +8,7 @@
 struct MgStore {
   sqlite3 *db;
   char *path;
+  gboolean durable; /* the open transaction runs with synchronous=FULL */
 };
 
 G_DEFINE_QUARK(mg - store - error - quark, mg_store_error)
@@ -142,4 +143,40 @@ sqlite3 *
 mg_store_get_db(MgStore *store)
 {
   return store->db;
+}
+
+static gboolean
+exec_query(MgStore *store, const char *sql, GError **error)
+{
+  if (sqlite3_exec(store->db, sql, NULL, NULL, NULL) == SQLITE_OK)
+    return TRUE;
+  g_set_error(error, MG_STORE_ERROR, MG_STORE_ERROR_QUERY, "%s: %s: %s", store->path, sql, sqlite3_errmsg(store->db));
+  return FALSE;
+}
+
+gboolean
+mg_store_begin(MgStore *store, gboolean durable, GError **error)
+{
+  /* synchronous cannot change inside a transaction: set it around it. */
+  if (durable && !exec_query(store, "PRAGMA synchronous = FULL", error))
+    return FALSE;
+  store->durable = durable;
+  if (exec_query(store, "BEGIN IMMEDIATE", error))
+    return TRUE;
+  mg_store_end(store, FALSE, NULL);
+  return FALSE;
+}
+
+gboolean
+mg_store_end(MgStore *store, gboolean commit, GError **error)
+{
+  gboolean ok = TRUE;
+  if (commit)
+    ok = exec_query(store, "COMMIT", error);
+  if (!commit || !ok)
+    sqlite3_exec(store->db, "ROLLBACK", NULL, NULL, NULL);
+  if (store->durable)
+    sqlite3_exec(store->db, "PRAGMA synchronous = NORMAL", NULL, NULL, NULL);
+  store->durable = FALSE;
+  return ok;
 }

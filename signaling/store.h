@@ -35,6 +35,14 @@ int mg_store_get_version(MgStore *store);
 gboolean mg_store_ping(MgStore *store);
 /* Checkpoints the WAL into the main file (shutdown). */
 void mg_store_flush(MgStore *store);
+/* Opens a write transaction (BEGIN IMMEDIATE). durable: the commit is synced
+ * to disk (synchronous=FULL) before mg_store_end returns, for writes that are
+ * acknowledged to someone who will not send them again; otherwise the
+ * store's default (WAL, synchronous=NORMAL: safe from a process crash, the
+ * last commits may roll back on power loss). */
+gboolean mg_store_begin(MgStore *store, gboolean durable, GError **error);
+/* Commits (commit TRUE) or rolls back the transaction mg_store_begin opened. */
+gboolean mg_store_end(MgStore *store, gboolean commit, GError **error);
 /* The connection, for the modules that own tables. Used on the control loop only. */
 sqlite3 *mg_store_get_db(MgStore *store);
 

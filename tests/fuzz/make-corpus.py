@@ -150,6 +150,16 @@ def srtp_corpus():
     seeds["garbage"] = b"\x00" + frames(b"\x80", b"\x81\xc8\x00\x01", b"\x3f" * 13, b"\x14\xfe" + b"\xff" * 11)
     return seeds
 
+# Meetings API bodies (webhook JSON).
+CORPUS["meetings"] = {
+    'bad-types': b'{"external_id":"","title":7,"start":"2026-02-30T25:00:00+99:00","end":null,"attendees":{"id":1},"sequence":1e99,"policy":"lobby"}\n',
+    'duplicate-key': b'{"external_id":"x","external_id":"y"}',
+    'full': b'{"external_id":"a","title":"T","start":"2026-03-02T09:30:00+08:00","end":"2026-03-02T10:30:00+08:00","timezone":"Asia/Shanghai","organizer":{"id":"o","name":"O","department":"D"},"attendees":[{"id":"u1","name":"Ada","role":"required"},{"name":"no id"}],"chat":"c","policy":"invite-only","sequence":2}\n',
+    'garbage': b'\x00{"title":',
+    'rdates': b'{"external_id":"s","title":"Series","start":"2026-03-02T09:30:00Z","end":"2026-03-02T10:00:00Z","rdates":["2026-03-09T09:30:00Z","2026-03-16T09:30:00Z"],"exdates":["2026-03-09T09:30:00Z"]}\n',
+    'rrule': b'{"external_id":"r","title":"Weekly","start":"2026-03-02T09:30:00+01:00","end":"2026-03-02T10:00:00+01:00","recurrence":"RRULE:FREQ=WEEKLY;BYDAY=MO;COUNT=5","timezone":"Europe/Berlin"}\n',
+}
+
 
 def ics(*events, head="", method=None):
     lines = ["BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//meetgate//seed//EN"]

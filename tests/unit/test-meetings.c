@@ -1,0 +1,318 @@
+/* SPDX-License-Identifier: MIT
+ * The meetings store: idempotent upserts, SEQUENCE rules, rooms that follow
+ * their meeting, cancellations, occurrences in a window. */
+#include <glib/gstdio.h>
+#include <string.h>
+
+#include "signaling/meetings.h"
+#include "signaling/rooms.h"
+
+#define T0 1767261600 /* 2026-01-01 10:00 UTC */
+#define HOUR 3600
+#define DAY (24 * HOUR)
+
+typedef struct {
+  char *dir;
+  char *path;
+  MgStore *store;
+} Fixture;
+
+static void
+setup(Fixture *f, gconstpointer data)
+{
+  f->dir = g_dir_make_tmp("mg-meetings-XXXXXX", NULL);
+  f->path = g_build_filename(f->dir, "test.db", NULL);
+  g_autoptr(GError) error = NULL;
+  f->store = mg_store_open(f->path, &error);
+  g_assert_no_error(error);
+}
+
+static void
+teardown(Fixture *f, gconstpointer data)
+{
+  mg_store_close(f->store);
+  g_autofree char *wal = g_strconcat(f->path, "-wal", NULL), *shm = g_strconcat(f->path, "-shm", NULL);
+  g_unlink(wal);
+  g_unlink(shm);
+  g_unlink(f->path);
+  g_rmdir(f->dir);
+  g_free(f->path);
+  g_free(f->dir);
+}
+
+static MgMeeting *
+meeting(const char *external_id, gint64 start, gint64 minutes)
+{
+  MgMeeting *m = mg_meeting_new();
+  m->source = g_strdup("hr");
+  m->external_id = g_strdup(external_id);
+  m->title = g_strdup("Budget review");
+  m->start = start;
+  m->end = start + minutes * 60;
+  m->policy = g_strdup("lobby");
+  m->organizer.id = g_strdup("boss");
+  m->organizer.name = g_strdup("Boss");
+  MgPerson p = { .id = g_strdup("u1"), .name = g_strdup("Ada"), .role = g_strdup("required") };
+  g_array_append_val(m->attendees, p);
+  return m;
+}
+
+static void
+upsert_ok(Fixture *f, const MgMeeting *m, gint64 now, MgMeetingsOutcome want, MgMeetingsResult *r)
+{
+  g_autoptr(GError) error = NULL;
+  g_assert_true(mg_meetings_upsert(f->store, m, now, r, &error));
+  g_assert_no_error(error);
+  g_assert_cmpstr(mg_meetings_outcome_name(r->outcome), ==, mg_meetings_outcome_name(want));
+}
+
+static void
+test_idempotent(Fixture *f, gconstpointer data)
+{
+  g_autoptr(MgMeeting) m = meeting("m1", T0, 60);
+  MgMeetingsResult a, b;
+  upsert_ok(f, m, T0 - DAY, MG_MEETINGS_CREATED, &a);
+  upsert_ok(f, m, T0 - DAY + 5, MG_MEETINGS_UNCHANGED, &b);
+  g_assert_cmpstr(a.id, ==, b.id);
+  g_assert_cmpstr(a.room_id, ==, b.room_id);
+  g_autoptr(MgRoomDef) room = mg_rooms_find(f->store, a.room_id);
+  g_assert_cmpstr(room->title, ==, "Budget review");
+  g_assert_cmpint(room->policy, ==, MG_POLICY_LOBBY);
+  g_assert_cmpint(room->opens_at, ==, T0 - MG_MEETINGS_DEFAULT_LEAD_S);
+  g_assert_cmpint(room->closes_at, ==, T0 + HOUR + MG_MEETINGS_DEFAULT_GRACE_S);
+  g_assert_true(mg_room_def_is_attendee(room, "u1"));
+  g_assert_true(mg_room_def_is_attendee(room, "boss"));
+  g_assert_cmpint(mg_meetings_count(f->store, "hr"), ==, 1);
+  g_assert_cmpint(mg_meetings_count(f->store, "other"), ==, 0);
+
+  /* The meeting moves: same room and code, new window. */
+  g_autoptr(MgMeeting) moved = meeting("m1", T0 + 2 * HOUR, 30);
+  MgMeetingsResult c;
+  upsert_ok(f, moved, T0 - DAY + 10, MG_MEETINGS_UPDATED, &c);
+  g_assert_cmpstr(c.room_id, ==, a.room_id);
+  g_autoptr(MgRoomDef) after = mg_rooms_find(f->store, a.room_id);
+  g_assert_cmpstr(after->code, ==, room->code);
+  g_assert_cmpint(after->opens_at, ==, T0 + 2 * HOUR - MG_MEETINGS_DEFAULT_LEAD_S);
+  g_assert_cmpint(after->closes_at, ==, T0 + 2 * HOUR + 30 * 60 + MG_MEETINGS_DEFAULT_GRACE_S);
+  g_autoptr(MgMeetingsEntry) e = mg_meetings_get(f->store, a.id);
+  g_assert_cmpint(e->meeting->start, ==, T0 + 2 * HOUR);
+  g_assert_cmpint(e->created_at, ==, T0 - DAY);
+  g_assert_cmpint(e->updated_at, ==, T0 - DAY + 10);
+  g_assert_cmpstr(e->meeting->organizer.name, ==, "Boss");
+  g_assert_cmpstr(g_array_index(e->meeting->attendees, MgPerson, 0).name, ==, "Ada");
+  mg_meetings_result_clear(&a);
+  mg_meetings_result_clear(&b);
+  mg_meetings_result_clear(&c);
+}
+
+static void
+test_margins(Fixture *f, gconstpointer data)
+{
+  g_assert_true(mg_meetings_set_margins(f->store, 5 * 60, 0, NULL));
+  g_autoptr(MgMeeting) m = meeting("m1", T0, 60);
+  MgMeetingsResult r;
+  upsert_ok(f, m, T0 - DAY, MG_MEETINGS_CREATED, &r);
+  g_autoptr(MgRoomDef) room = mg_rooms_find(f->store, r.room_id);
+  g_assert_cmpint(room->opens_at, ==, T0 - 5 * 60);
+  g_assert_cmpint(room->closes_at, ==, T0 + HOUR);
+  mg_meetings_result_clear(&r);
+}
+
+static void
+test_sequence(Fixture *f, gconstpointer data)
+{
+  g_autoptr(MgMeeting) m = meeting("m1", T0, 60);
+  m->sequence = 2;
+  MgMeetingsResult r;
+  upsert_ok(f, m, T0 - DAY, MG_MEETINGS_CREATED, &r);
+  mg_meetings_result_clear(&r);
+
+  g_autoptr(GError) error = NULL;
+  m->sequence = 1;
+  g_free(m->title);
+  m->title = g_strdup("An old version");
+  g_assert_false(mg_meetings_upsert(f->store, m, T0 - DAY, &r, &error));
+  g_assert_error(error, MG_MEETINGS_ERROR, MG_MEETINGS_ERROR_STALE_SEQUENCE);
+  g_assert_nonnull(strstr(error->message, "stored sequence 2"));
+  g_assert_cmpint(r.stored_sequence, ==, 2);
+  mg_meetings_result_clear(&r);
+
+  m->sequence = 2; /* same sequence, new content: accepted (many OAs never bump it) */
+  upsert_ok(f, m, T0 - DAY, MG_MEETINGS_UPDATED, &r);
+  mg_meetings_result_clear(&r);
+  m->sequence = 3;
+  upsert_ok(f, m, T0 - DAY, MG_MEETINGS_UPDATED, &r);
+  g_assert_cmpint(r.stored_sequence, ==, 3);
+  mg_meetings_result_clear(&r);
+  g_autoptr(MgMeetingsEntry) e = mg_meetings_find(f->store, "hr", "m1", 0);
+  g_assert_cmpstr(e->meeting->title, ==, "An old version");
+}
+
+static void
+test_invalid(Fixture *f, gconstpointer data)
+{
+  g_autoptr(MgMeeting) m = meeting("m1", T0, 60);
+  MgMeetingsResult r;
+  g_autoptr(GError) error = NULL;
+  m->end = m->start;
+  g_assert_false(mg_meetings_upsert(f->store, m, T0, &r, &error));
+  g_assert_error(error, MG_MEETINGS_ERROR, MG_MEETINGS_ERROR_INVALID);
+  g_clear_error(&error);
+  m->end = m->start + 60;
+  g_free(m->policy);
+  m->policy = g_strdup("sometimes");
+  g_assert_false(mg_meetings_upsert(f->store, m, T0, &r, &error));
+  g_assert_error(error, MG_MEETINGS_ERROR, MG_MEETINGS_ERROR_INVALID);
+  g_assert_cmpint(mg_meetings_count(f->store, NULL), ==, 0);
+}
+
+static guint
+count_in(Fixture *f, gint64 from, gint64 to)
+{
+  g_autoptr(GArray) occ = mg_meetings_list(f->store, "hr", from, to, NULL);
+  return occ->len;
+}
+
+static void
+test_cancel_single(Fixture *f, gconstpointer data)
+{
+  g_autoptr(MgMeeting) m = meeting("m1", T0, 60);
+  MgMeetingsResult r;
+  upsert_ok(f, m, T0 - DAY, MG_MEETINGS_CREATED, &r);
+  g_assert_cmpuint(count_in(f, T0 - DAY, T0 + DAY), ==, 1);
+  g_autoptr(GError) error = NULL;
+  g_assert_true(mg_meetings_cancel(f->store, "hr", "m1", 0, T0 - HOUR, &error));
+  g_assert_true(mg_meetings_cancel(f->store, "hr", "m1", 0, T0 - HOUR, &error)); /* again: fine */
+  g_assert_no_error(error);
+  g_assert_cmpuint(count_in(f, T0 - DAY, T0 + DAY), ==, 0);
+  g_autoptr(MgRoomDef) room = mg_rooms_find(f->store, r.room_id);
+  g_assert_cmpint(room->closes_at, ==, T0 - HOUR); /* links stop working */
+
+  /* The same body again does not bring it back; a higher sequence does. */
+  MgMeetingsResult again;
+  g_assert_false(mg_meetings_upsert(f->store, m, T0 - HOUR, &again, &error));
+  g_assert_error(error, MG_MEETINGS_ERROR, MG_MEETINGS_ERROR_STALE_SEQUENCE);
+  g_clear_error(&error);
+  mg_meetings_result_clear(&again);
+  m->sequence = 1;
+  upsert_ok(f, m, T0 - HOUR, MG_MEETINGS_UPDATED, &again);
+  g_assert_cmpuint(count_in(f, T0 - DAY, T0 + DAY), ==, 1);
+  g_assert_false(mg_meetings_cancel(f->store, "hr", "nope", 0, T0, &error));
+  g_assert_error(error, MG_MEETINGS_ERROR, MG_MEETINGS_ERROR_NOT_FOUND);
+  mg_meetings_result_clear(&r);
+  mg_meetings_result_clear(&again);
+}
+
+/* A weekly series written as RDATEs (this works with or without RRULE
+ * support): four Thursdays, the second excluded, the third moved an hour
+ * later by an override, the fourth cancelled. */
+static void
+test_list_series(Fixture *f, gconstpointer data)
+{
+  g_autoptr(MgMeeting) s = meeting("weekly", T0, 30);
+  for (int w = 1; w < 4; w++) {
+    gint64 t = T0 + w * 7 * DAY;
+    g_array_append_val(s->rdates, t);
+  }
+  gint64 ex = T0 + 7 * DAY;
+  g_array_append_val(s->exdates, ex);
+  MgMeetingsResult r, o;
+  upsert_ok(f, s, T0 - DAY, MG_MEETINGS_CREATED, &r);
+  g_autoptr(MgRoomDef) room = mg_rooms_find(f->store, r.room_id);
+  g_assert_cmpint(room->opens_at, ==, T0 - MG_MEETINGS_DEFAULT_LEAD_S);
+  g_assert_cmpint(room->closes_at, ==, T0 + 21 * DAY + 30 * 60 + MG_MEETINGS_DEFAULT_GRACE_S);
+
+  g_autoptr(MgMeeting) moved = meeting("weekly", T0 + 14 * DAY + HOUR, 30);
+  moved->recurrence_id = T0 + 14 * DAY;
+  g_free(moved->title);
+  moved->title = g_strdup("Budget review (later)");
+  upsert_ok(f, moved, T0 - DAY, MG_MEETINGS_CREATED, &o);
+  g_assert_cmpstr(o.room_id, ==, r.room_id); /* an override shares its series' room */
+  g_assert_true(mg_meetings_cancel(f->store, "hr", "weekly", T0 + 21 * DAY, T0 - DAY, NULL));
+  g_autoptr(GError) error = NULL;
+  g_assert_false(mg_meetings_cancel(f->store, "hr", "weekly", T0 + 3 * DAY, T0 - DAY, &error));
+  g_assert_error(error, MG_MEETINGS_ERROR, MG_MEETINGS_ERROR_NOT_FOUND);
+
+  g_autoptr(GArray) occ = mg_meetings_list(f->store, NULL, T0 - DAY, T0 + 30 * DAY, NULL);
+  g_assert_cmpuint(occ->len, ==, 2);
+  MgMeetingsOccurrence *a = &g_array_index(occ, MgMeetingsOccurrence, 0);
+  MgMeetingsOccurrence *b = &g_array_index(occ, MgMeetingsOccurrence, 1);
+  g_assert_cmpint(a->start, ==, T0);
+  g_assert_cmpint(a->recurrence_id, ==, T0);
+  g_assert_cmpstr(a->entry->id, ==, r.id);
+  g_assert_cmpint(b->start, ==, T0 + 14 * DAY + HOUR);
+  g_assert_cmpint(b->recurrence_id, ==, T0 + 14 * DAY);
+  g_assert_cmpstr(b->entry->meeting->title, ==, "Budget review (later)");
+
+  /* A window holding only the moved occurrence's original time: nothing. */
+  g_assert_cmpuint(count_in(f, T0 + 14 * DAY - 60, T0 + 14 * DAY + 60), ==, 0);
+  /* Re-sending the series leaves the override and the cancellation alone. */
+  MgMeetingsResult again;
+  upsert_ok(f, s, T0 - DAY, MG_MEETINGS_UNCHANGED, &again);
+  g_assert_cmpuint(count_in(f, T0 - DAY, T0 + 30 * DAY), ==, 2);
+  mg_meetings_result_clear(&r);
+  mg_meetings_result_clear(&o);
+  mg_meetings_result_clear(&again);
+}
+
+static gboolean
+rrule_supported(void)
+{
+  g_autoptr(MgMeeting) m = meeting("probe", T0, 30);
+  m->rrule = g_strdup("FREQ=WEEKLY;COUNT=2");
+  g_autoptr(GArray) occ = mg_meeting_expand(m, T0, T0 + 30 * DAY, 10, NULL);
+  return occ != NULL;
+}
+
+static void
+test_list_rrule(Fixture *f, gconstpointer data)
+{
+  if (!rrule_supported()) {
+    g_test_skip("mg_meeting_expand of this build does not do RRULE");
+    return;
+  }
+  g_autoptr(MgMeeting) s = meeting("weekly", T0, 30);
+  s->rrule = g_strdup("FREQ=WEEKLY");
+  gint64 ex = T0 + 7 * DAY;
+  g_array_append_val(s->exdates, ex);
+  MgMeetingsResult r;
+  upsert_ok(f, s, T0 - DAY, MG_MEETINGS_CREATED, &r);
+  g_assert_true(mg_meetings_cancel(f->store, "hr", "weekly", T0 + 14 * DAY, T0 - DAY, NULL));
+  /* Weeks 0..4: week 1 excluded, week 2 cancelled. */
+  g_assert_cmpuint(count_in(f, T0 - DAY, T0 + 29 * DAY), ==, 3);
+  /* Unbounded: listed far ahead, and its room stays open a horizon ahead. */
+  g_assert_cmpuint(count_in(f, T0 + 700 * DAY, T0 + 707 * DAY), ==, 1);
+  g_autoptr(MgRoomDef) room = mg_rooms_find(f->store, r.room_id);
+  g_assert_cmpint(room->closes_at, >, T0 + 300 * DAY);
+  mg_meetings_result_clear(&r);
+}
+
+static void
+test_durable(Fixture *f, gconstpointer data)
+{
+  g_autoptr(MgMeeting) m = meeting("m1", T0, 60);
+  MgMeetingsResult r;
+  upsert_ok(f, m, T0 - DAY, MG_MEETINGS_CREATED, &r);
+  mg_store_close(f->store);
+  f->store = mg_store_open(f->path, NULL);
+  g_autoptr(MgMeetingsEntry) e = mg_meetings_get(f->store, r.id);
+  g_assert_nonnull(e);
+  g_assert_cmpstr(e->room_id, ==, r.room_id);
+  g_assert_null(mg_meetings_get(f->store, "no-such-id"));
+  mg_meetings_result_clear(&r);
+}
+
+int
+main(int argc, char **argv)
+{
+  g_test_init(&argc, &argv, NULL);
+  g_test_add("/meetings/idempotent", Fixture, NULL, setup, test_idempotent, teardown);
+  g_test_add("/meetings/margins", Fixture, NULL, setup, test_margins, teardown);
+  g_test_add("/meetings/sequence", Fixture, NULL, setup, test_sequence, teardown);
+  g_test_add("/meetings/invalid", Fixture, NULL, setup, test_invalid, teardown);
+  g_test_add("/meetings/cancel-single", Fixture, NULL, setup, test_cancel_single, teardown);
+  g_test_add("/meetings/list-series", Fixture, NULL, setup, test_list_series, teardown);
+  g_test_add("/meetings/list-rrule", Fixture, NULL, setup, test_list_rrule, teardown);
+  g_test_add("/meetings/durable", Fixture, NULL, setup, test_durable, teardown);
+  return g_test_run();
+}
