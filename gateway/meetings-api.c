@@ -8,6 +8,7 @@
 
 #include "gateway/config.h"
 #include "gateway/log.h"
+#include "signaling/ical.h"
 #include "signaling/invite.h"
 
 #define MIN_KEY_LEN 16
@@ -441,6 +442,64 @@ on_invite(MgHttpRequest *req, gpointer data)
   mg_http_request_respond(req, 200, "text/calendar; charset=utf-8", body);
 }
 
+/* POST /api/v1/calendars/import: an iCalendar text (an OA's export, a feed
+ * snapshot, an emailed invite or cancel) upserted meeting by meeting. A
+ * calendar that is not one is refused with its line; a broken event is
+ * skipped and reported, the rest imported. */
+static void
+on_import(MgHttpRequest *req, gpointer data)
+{
+  MgMeetingsApi *api = data;
+  const MgOaSource *src = authenticate(api, req);
+  g_autoptr(GBytes) body = mg_http_request_get_body(req);
+  if (!src || !check_signature(api, req, src, body))
+    return;
+  const char *ct = mg_http_request_get_header(req, "content-type");
+  if (!ct || g_ascii_strncasecmp(ct, "text/calendar", 13)) {
+    mg_http_request_respond_error(req, 415, "unsupported_media_type", "the body must be text/calendar");
+    return;
+  }
+  g_autofree char *text = g_strndup(g_bytes_get_data(body, NULL), g_bytes_get_size(body));
+  g_auto(MgIcalResult) res = { 0 };
+  g_autoptr(GError) error = NULL;
+  if (!mg_ical_import(text, src->name, &res, &error)) {
+    api->refused++;
+    mg_http_request_respond_error(req, 400, "bad_calendar", "%s", error->message);
+    return;
+  }
+  guint counts[4] = { 0 }; /* created, updated, unchanged, refused */
+  json_t *errors = json_array();
+  gint64 now = now_s();
+  for (guint i = 0; i < res.meetings->len; i++) {
+    const MgMeeting *m = g_ptr_array_index(res.meetings, i);
+    MgMeetingsResult r = { 0 };
+    g_autoptr(GError) e = NULL;
+    if (mg_meetings_upsert(api->store, m, now, &r, &e))
+      counts[r.outcome == MG_MEETINGS_CREATED ? 0 : r.outcome == MG_MEETINGS_UNCHANGED ? 2 : 1]++;
+    else {
+      counts[3]++;
+      json_array_append_new(errors, json_pack("{s:o, s:s?, s:s}", "line", json_null(), "uid", m->external_id,
+                                              "reason", e->message));
+    }
+    mg_meetings_result_clear(&r);
+  }
+  for (guint i = 0; i < res.errors->len; i++) {
+    const MgIcalEventError *ee = &g_array_index(res.errors, MgIcalEventError, i);
+    json_array_append_new(errors, json_pack("{s:i, s:s?, s:s}", "line", (int)ee->line, "uid", ee->uid, "reason",
+                                            ee->reason));
+  }
+  if (counts[0] + counts[1])
+    notify(api);
+  g_info("calendar import from %s: %u events, %u created, %u updated, %u unchanged, %u refused, %u errors", src->name,
+         res.events, counts[0], counts[1], counts[2], counts[3], res.errors->len);
+  mg_http_request_respond_json(
+    req, 200,
+    json_pack("{s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:o}", "events", (int)res.events, "created", (int)counts[0],
+              "updated", (int)counts[1], "unchanged", (int)counts[2], "refused", (int)counts[3], "overrides",
+              (int)res.overrides, "cancelled", (int)res.cancelled, "skipped_all_day", (int)res.skipped_all_day,
+              "errors", errors));
+}
+
 static void
 on_get_or_invite(MgHttpRequest *req, gpointer data)
 {
@@ -452,6 +511,7 @@ on_get_or_invite(MgHttpRequest *req, gpointer data)
 
 static const MgHttpRoute routes[] = {
   { "POST", "/api/v1/meetings", MG_HTTP_EXACT, on_post },
+  { "POST", "/api/v1/calendars/import", MG_HTTP_EXACT, on_import },
   { "GET", "/api/v1/meetings", MG_HTTP_EXACT, on_list },
   { "GET", "/api/v1/meetings/", MG_HTTP_PREFIX, on_get_or_invite },
   { "DELETE", "/api/v1/meetings/", MG_HTTP_PREFIX, on_delete },

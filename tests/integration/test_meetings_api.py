@@ -140,6 +140,52 @@ class MeetingsApi(unittest.TestCase):
         self.assertEqual(moved["meeting"]["room"]["code"], m["room"]["code"])
         self.assertNotEqual(moved["meeting"]["room"]["opens_at"], m["room"]["opens_at"])
 
+    def test_calendar_import(self):
+        """An Outlook-style export: Windows time zone, a weekly series with an
+        exception and a moved occurrence, an all-day event, one broken event."""
+        ics = "\r\n".join([
+            "BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//Microsoft Corporation//Outlook 16.0 MIMEDIR//EN",
+            "METHOD:PUBLISH",
+            "BEGIN:VTIMEZONE", "TZID:China Standard Time",
+            "BEGIN:STANDARD", "DTSTART:16010101T000000", "TZOFFSETFROM:+0800", "TZOFFSETTO:+0800", "END:STANDARD",
+            "END:VTIMEZONE",
+            "BEGIN:VEVENT", "UID:weekly-1@oa", "SEQUENCE:0", "SUMMARY:Weekly ops review",
+            "DTSTART;TZID=China Standard Time:20270104T100000", "DTEND;TZID=China Standard Time:20270104T110000",
+            "RRULE:FREQ=WEEKLY;COUNT=6", "EXDATE;TZID=China Standard Time:20270111T100000",
+            "ORGANIZER;CN=Li Wei:mailto:liwei@example.com",
+            "ATTENDEE;CN=Zhang San;ROLE=REQ-PARTICIPANT;PARTSTAT=ACCEPTED:mailto:zhangsan@example.com",
+            "END:VEVENT",
+            "BEGIN:VEVENT", "UID:weekly-1@oa", "RECURRENCE-ID;TZID=China Standard Time:20270118T100000",
+            "SEQUENCE:1", "SUMMARY:Weekly ops review (moved)",
+            "DTSTART;TZID=China Standard Time:20270118T140000", "DTEND;TZID=China Standard Time:20270118T150000",
+            "END:VEVENT",
+            "BEGIN:VEVENT", "UID:holiday@oa", "SUMMARY:Holiday", "DTSTART;VALUE=DATE:20270105", "END:VEVENT",
+            "BEGIN:VEVENT", "UID:broken@oa", "SUMMARY:No start", "END:VEVENT",
+            "END:VCALENDAR", ""]).encode()
+        st, _, body = http("POST", self.d.url + "/api/v1/calendars/import", ics,
+                           {"Authorization": "Bearer " + HR_KEY, "Content-Type": "text/calendar"})
+        self.assertEqual(st, 200, body)
+        r = json.loads(body)
+        self.assertEqual((r["created"], r["overrides"], r["skipped_all_day"]), (2, 1, 1), r)
+        self.assertEqual(len(r["errors"]), 1, r)
+        self.assertEqual(r["errors"][0]["uid"], "broken@oa")
+        self.assertGreater(r["errors"][0]["line"], 0)
+        # Again: nothing changes.
+        st, _, body = http("POST", self.d.url + "/api/v1/calendars/import", ics,
+                           {"Authorization": "Bearer " + HR_KEY, "Content-Type": "text/calendar"})
+        self.assertEqual(json.loads(body)["unchanged"], 2, body)
+        # The occurrences at the right UTC instants: 10:00 China time is 02:00Z; the 11th is excluded,
+        # the 18th moved to 14:00 (06:00Z).
+        occ = self.listing(1798761600, 1798761600 + 60 * 86400)  # 2027-01-01 .. +60 days
+        starts = sorted(o["start"] for o in occ if "Weekly ops review" in o["title"])
+        self.assertEqual(starts, ["2027-01-04T02:00:00Z", "2027-01-18T06:00:00Z", "2027-01-25T02:00:00Z",
+                                  "2027-02-01T02:00:00Z", "2027-02-08T02:00:00Z"])
+        # Not a calendar: refused with the line.
+        st, _, body = http("POST", self.d.url + "/api/v1/calendars/import", b"hello\r\n",
+                           {"Authorization": "Bearer " + HR_KEY, "Content-Type": "text/calendar"})
+        self.assertEqual(st, 400, body)
+        self.assertIn("line 1", json.loads(body)["error"]["message"])
+
     def test_sequence(self):
         b = self.body("seq-1", self.now + 2 * 86400, sequence=3)
         self.assertEqual(self.post(b)[0], 201)
