@@ -8,6 +8,7 @@
 
 #include "gateway/config.h"
 #include "gateway/log.h"
+#include "signaling/attendance.h"
 #include "signaling/ical.h"
 #include "signaling/invite.h"
 
@@ -478,32 +479,67 @@ on_import(MgHttpRequest *req, gpointer data)
       counts[r.outcome == MG_MEETINGS_CREATED ? 0 : r.outcome == MG_MEETINGS_UNCHANGED ? 2 : 1]++;
     else {
       counts[3]++;
-      json_array_append_new(errors, json_pack("{s:o, s:s?, s:s}", "line", json_null(), "uid", m->external_id,
-                                              "reason", e->message));
+      json_array_append_new(
+          errors, json_pack("{s:o, s:s?, s:s}", "line", json_null(), "uid", m->external_id, "reason", e->message));
     }
     mg_meetings_result_clear(&r);
   }
   for (guint i = 0; i < res.errors->len; i++) {
     const MgIcalEventError *ee = &g_array_index(res.errors, MgIcalEventError, i);
-    json_array_append_new(errors, json_pack("{s:i, s:s?, s:s}", "line", (int)ee->line, "uid", ee->uid, "reason",
-                                            ee->reason));
+    json_array_append_new(errors,
+                          json_pack("{s:i, s:s?, s:s}", "line", (int)ee->line, "uid", ee->uid, "reason", ee->reason));
   }
   if (counts[0] + counts[1])
     notify(api);
   g_info("calendar import from %s: %u events, %u created, %u updated, %u unchanged, %u refused, %u errors", src->name,
          res.events, counts[0], counts[1], counts[2], counts[3], res.errors->len);
-  mg_http_request_respond_json(
-    req, 200,
-    json_pack("{s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:o}", "events", (int)res.events, "created", (int)counts[0],
-              "updated", (int)counts[1], "unchanged", (int)counts[2], "refused", (int)counts[3], "overrides",
-              (int)res.overrides, "cancelled", (int)res.cancelled, "skipped_all_day", (int)res.skipped_all_day,
-              "errors", errors));
+  mg_http_request_respond_json(req, 200,
+                               json_pack("{s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:o}", "events", (int)res.events,
+                                         "created", (int)counts[0], "updated", (int)counts[1], "unchanged",
+                                         (int)counts[2], "refused", (int)counts[3], "overrides", (int)res.overrides,
+                                         "cancelled", (int)res.cancelled, "skipped_all_day", (int)res.skipped_all_day,
+                                         "errors", errors));
+}
+
+/* GET /api/v1/meetings/<id>/attendance: every stay in the meeting's room
+ * (who, from when to when, how long), and each person's total. */
+static void
+on_attendance(MgHttpRequest *req, gpointer data)
+{
+  MgMeetingsApi *api = data;
+  const MgOaSource *src = authenticate(api, req);
+  if (!src)
+    return;
+  const char *tail = mg_http_request_get_tail(req);
+  g_autofree char *id = g_strndup(tail, strchr(tail, '/') - tail);
+  g_autoptr(MgMeetingsEntry) e = mg_meetings_get(api->store, id);
+  if (!e || strcmp(e->meeting->source, src->name)) {
+    mg_http_request_respond_error(req, 404, "not_found", "no meeting %s", id);
+    return;
+  }
+  gint64 now = now_s();
+  json_t *stays = mg_attendance_list(api->store, e->room_id, 0, G_MAXINT64, now), *s;
+  json_t *totals = json_object();
+  size_t i;
+  json_array_foreach(stays, i, s)
+  {
+    const char *who = json_string_value(json_object_get(s, "user"));
+    if (!who)
+      who = json_string_value(json_object_get(s, "name"));
+    json_int_t so_far = json_integer_value(json_object_get(totals, who));
+    json_object_set_new(totals, who, json_integer(so_far + json_integer_value(json_object_get(s, "seconds"))));
+  }
+  mg_http_request_respond_json(req, 200,
+                               json_pack("{s:s, s:o, s:o}", "meeting", e->id, "stays", stays, "seconds", totals));
 }
 
 static void
 on_get_or_invite(MgHttpRequest *req, gpointer data)
 {
-  if (strchr(mg_http_request_get_tail(req), '/'))
+  const char *tail = mg_http_request_get_tail(req);
+  if (g_str_has_suffix(tail, "/attendance") && strchr(tail, '/') == strrchr(tail, '/'))
+    on_attendance(req, data);
+  else if (strchr(tail, '/'))
     on_invite(req, data);
   else
     on_get(req, data);

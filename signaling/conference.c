@@ -6,6 +6,7 @@
 
 #include <string.h>
 
+#include "signaling/attendance.h"
 #include "signaling/token.h"
 
 #define RESUME_WINDOW_US (30 * G_USEC_PER_SEC)
@@ -195,6 +196,8 @@ mg_conf_leave(MgConference *conf, MgParticipant *p, const char *reason, gboolean
   if (p->resume_timer)
     g_source_remove(p->resume_timer);
   g_hash_table_remove(conf->resumes, p->resume);
+  if (!p->in_lobby)
+    mg_attendance_left(conf->cfg.store, room->def->id, p->id, g_get_real_time() / G_USEC_PER_SEC);
   mg_conf_close_media(conf, p);
   g_ptr_array_remove(room->participants, p);
   if (p->session)
@@ -230,10 +233,18 @@ send_joined(MgParticipant *p, json_t *msg, gboolean resumed)
     mg_conf_send(p, joined);
 }
 
+static void
+record_joined(MgConference *conf, MgParticipant *p)
+{
+  mg_attendance_joined(conf->cfg.store, p->room->def->id, p->id, p->user, p->name, p->role,
+                       g_get_real_time() / G_USEC_PER_SEC);
+}
+
 void
 mg_conf_admit(MgConference *conf, MgParticipant *p)
 {
   p->in_lobby = FALSE;
+  record_joined(conf, p);
   send_joined(p, NULL, FALSE);
   mg_conf_broadcast(
       p->room, json_pack("{s:s, s:o}", "type", "participant_joined", "participant", mg_conf_participant_json(p)), p);
@@ -392,6 +403,7 @@ on_join(MgConference *conf, MgSession *s, json_t *msg, gint64 now_s)
     }
     return;
   }
+  record_joined(conf, p);
   send_joined(p, msg, FALSE);
   mg_conf_broadcast(
       room, json_pack("{s:s, s:o}", "type", "participant_joined", "participant", mg_conf_participant_json(p)), p);
@@ -545,6 +557,8 @@ mg_conference_free(MgConference *conf)
     g_hash_table_iter_steal(&it);
     for (guint i = 0; i < room->participants->len; i++) {
       MgParticipant *p = g_ptr_array_index(room->participants, i);
+      if (!p->in_lobby) /* the server stops: their stay ends now */
+        mg_attendance_left(conf->cfg.store, room->def->id, p->id, g_get_real_time() / G_USEC_PER_SEC);
       if (p->resume_timer)
         g_source_remove(p->resume_timer);
       if (p->session)

@@ -54,5 +54,16 @@ const char *const mg_store_migrations[] = {
   "  at INTEGER NOT NULL,"
   "  fired_at INTEGER NOT NULL,"
   "  PRIMARY KEY (meeting_id, occurrence_start, kind, at));",
+  /* 4: attendance: one row per stay of a participant in a room. */
+  "CREATE TABLE attendance ("
+  "  room_id TEXT NOT NULL,"
+  "  participant TEXT NOT NULL,"
+  "  user_id TEXT NOT NULL DEFAULT '',"
+  "  name TEXT NOT NULL,"
+  "  role TEXT NOT NULL,"
+  "  joined_at INTEGER NOT NULL,"
+  "  left_at INTEGER,"
+  "  PRIMARY KEY (room_id, participant, joined_at));"
+  "CREATE INDEX attendance_room ON attendance (room_id, joined_at);",
   NULL,
 };

@@ -309,7 +309,21 @@ class MeetingsApi(unittest.TestCase):
         ws.send_json({"type": "join", "id": 1, "token": token_of(links["organizer"]), "name": "Boss"})
         reply = ws.recv_json()
         self.assertEqual(reply["type"], "joined", reply)
+        ws.send_json({"type": "leave", "id": 2})
+        while ws.recv_json().get("id") != 2:
+            pass
         ws.close()
+        # Attendance: Ada's stay is open until her session's resume window ends; Boss left.
+        status, a = self.get("/api/v1/meetings/%s/attendance" % j["meeting"]["id"])
+        self.assertEqual(status, 200, a)
+        names = [s["name"] for s in a["stays"]]
+        self.assertEqual(sorted(names), ["Ada", "Boss"], a)
+        boss = next(s for s in a["stays"] if s["name"] == "Boss")
+        self.assertIsNotNone(boss["left_at"])
+        self.assertEqual(boss["role"], "host")
+        self.assertIn("u1", a["seconds"])
+        status, _ = self.get("/api/v1/meetings/%s/attendance" % j["meeting"]["id"], CRM_KEY)
+        self.assertEqual(status, 404)
 
     def test_lobby_group_link_is_guest(self):
         status, j = self.post(self.body("lobby-1", self.now + 120))
