@@ -11,11 +11,11 @@ typedef enum {
 } MgChatFlavor;
 
 typedef struct {
-  char *headline;     /* "Meeting scheduled: <title>", plain, title clipped */
-  char *title;        /* the title, clipped */
-  GPtrArray *lines;   /* body lines in the flavor (no headline) */
-  const char *link;   /* the button's link (join or recording), borrowed; NULL = no button */
-  const char *label;  /* the button's label */
+  char *headline;    /* "Meeting scheduled: <title>", plain, title clipped */
+  char *title;       /* the title, clipped */
+  GPtrArray *lines;  /* body lines in the flavor (no headline) */
+  const char *link;  /* the button's link (join or recording), borrowed; NULL = no button */
+  const char *label; /* the button's label */
 } MgChatText;
 
 /* Renders ev; the title, the changes and the attendee list are clipped to

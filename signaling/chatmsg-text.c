@@ -7,53 +7,68 @@
 #include <string.h>
 
 enum {
-  S_SCHEDULED, S_CHANGED, S_REMINDER, S_OPEN_NOW, S_CANCELLED, S_SUMMARY,
-  S_WHEN, S_ORGANIZER, S_CHANGES, S_STARTS_IN, S_JOIN, S_JOIN_LABEL, S_INVITE_ONLY,
-  S_DURATION, S_ATTENDEES, S_RECORDING, S_RECORDING_LABEL, S_CANCELLED_NOTE,
+  S_SCHEDULED,
+  S_CHANGED,
+  S_REMINDER,
+  S_OPEN_NOW,
+  S_CANCELLED,
+  S_SUMMARY,
+  S_WHEN,
+  S_ORGANIZER,
+  S_CHANGES,
+  S_STARTS_IN,
+  S_JOIN,
+  S_JOIN_LABEL,
+  S_INVITE_ONLY,
+  S_DURATION,
+  S_ATTENDEES,
+  S_RECORDING,
+  S_RECORDING_LABEL,
+  S_CANCELLED_NOTE,
   S_COUNT
 };
 
 /* [lang][string]; "%s" is filled by fill(), not printf (the table is data). */
 static const char *const strings[2][S_COUNT] = {
   {
-    [S_SCHEDULED] = "Meeting scheduled: %s",
-    [S_CHANGED] = "Meeting changed: %s",
-    [S_REMINDER] = "Reminder: %s",
-    [S_OPEN_NOW] = "Meeting open now: %s",
-    [S_CANCELLED] = "Meeting cancelled: %s",
-    [S_SUMMARY] = "Meeting summary: %s",
-    [S_WHEN] = "When",
-    [S_ORGANIZER] = "Organizer",
-    [S_CHANGES] = "Changed",
-    [S_STARTS_IN] = "Starts in %s minutes",
-    [S_JOIN] = "Join",
-    [S_JOIN_LABEL] = "Join meeting",
-    [S_INVITE_ONLY] = "Invite-only meeting: personal join links were sent to the invitees.",
-    [S_DURATION] = "Duration",
-    [S_ATTENDEES] = "Attendees",
-    [S_RECORDING] = "Recording",
-    [S_RECORDING_LABEL] = "Watch recording",
-    [S_CANCELLED_NOTE] = "This meeting will not take place.",
+      [S_SCHEDULED] = "Meeting scheduled: %s",
+      [S_CHANGED] = "Meeting changed: %s",
+      [S_REMINDER] = "Reminder: %s",
+      [S_OPEN_NOW] = "Meeting open now: %s",
+      [S_CANCELLED] = "Meeting cancelled: %s",
+      [S_SUMMARY] = "Meeting summary: %s",
+      [S_WHEN] = "When",
+      [S_ORGANIZER] = "Organizer",
+      [S_CHANGES] = "Changed",
+      [S_STARTS_IN] = "Starts in %s minutes",
+      [S_JOIN] = "Join",
+      [S_JOIN_LABEL] = "Join meeting",
+      [S_INVITE_ONLY] = "Invite-only meeting: personal join links were sent to the invitees.",
+      [S_DURATION] = "Duration",
+      [S_ATTENDEES] = "Attendees",
+      [S_RECORDING] = "Recording",
+      [S_RECORDING_LABEL] = "Watch recording",
+      [S_CANCELLED_NOTE] = "This meeting will not take place.",
   },
   {
-    [S_SCHEDULED] = "会议已预约：%s",
-    [S_CHANGED] = "会议已变更：%s",
-    [S_REMINDER] = "会议提醒：%s",
-    [S_OPEN_NOW] = "会议已开始：%s",
-    [S_CANCELLED] = "会议已取消：%s",
-    [S_SUMMARY] = "会议纪要：%s",
-    [S_WHEN] = "时间",
-    [S_ORGANIZER] = "发起人",
-    [S_CHANGES] = "变更",
-    [S_STARTS_IN] = "%s 分钟后开始",
-    [S_JOIN] = "入会",
-    [S_JOIN_LABEL] = "加入会议",
-    [S_INVITE_ONLY] = "仅限受邀人参加：个人入会链接已单独发送给受邀人。",
-    [S_DURATION] = "时长",
-    [S_ATTENDEES] = "参会人",
-    [S_RECORDING] = "录制",
-    [S_RECORDING_LABEL] = "观看录制",
-    [S_CANCELLED_NOTE] = "本次会议不再举行。",
+      [S_SCHEDULED] = "会议已预约：%s",
+      [S_CHANGED] = "会议已变更：%s",
+      [S_REMINDER] = "会议提醒：%s",
+      [S_OPEN_NOW] = "会议已开始：%s",
+      [S_CANCELLED] = "会议已取消：%s",
+      [S_SUMMARY] = "会议纪要：%s",
+      [S_WHEN] = "时间",
+      [S_ORGANIZER] = "发起人",
+      [S_CHANGES] = "变更",
+      [S_STARTS_IN] = "%s 分钟后开始",
+      [S_JOIN] = "入会",
+      [S_JOIN_LABEL] = "加入会议",
+      [S_INVITE_ONLY] = "仅限受邀人参加：个人入会链接已单独发送给受邀人。",
+      [S_DURATION] = "时长",
+      [S_ATTENDEES] = "参会人",
+      [S_RECORDING] = "录制",
+      [S_RECORDING_LABEL] = "观看录制",
+      [S_CANCELLED_NOTE] = "本次会议不再举行。",
   },
 };
 
@@ -181,8 +196,8 @@ add_kind_lines(MgChatText *t, const MgChatEvent *ev, MgChatFlavor flavor, guint 
   } else if (ev->kind == MG_CHAT_EVENT_CANCELLED) {
     g_ptr_array_add(t->lines, g_strdup(STR(lang, S_CANCELLED_NOTE)));
   } else if (ev->kind == MG_CHAT_EVENT_SUMMARY) {
-    g_autofree char *d = g_strdup_printf(lang ? "%" G_GINT64_FORMAT " 分钟" : "%" G_GINT64_FORMAT " min",
-                                         (ev->duration_s + 59) / 60);
+    g_autofree char *d =
+        g_strdup_printf(lang ? "%" G_GINT64_FORMAT " 分钟" : "%" G_GINT64_FORMAT " min", (ev->duration_s + 59) / 60);
     add_field(t->lines, flavor, STR(lang, S_DURATION), d);
     g_autofree char *who = join_attendees(ev->attendees, cap, lang);
     if (who)

@@ -43,8 +43,7 @@ static void build_generic(Build *b);
 static const Platform platforms[] = {
   [MG_CHAT_CONNECTOR_CONSOLE] = { "console", MG_CHAT_FLAVOR_PLAIN, " | ", 200, 2000, FALSE, build_console },
   [MG_CHAT_CONNECTOR_SLACK] = { "slack", MG_CHAT_FLAVOR_SLACK, "\n", 150, 3000, FALSE, build_slack },
-  [MG_CHAT_CONNECTOR_MATTERMOST] = { "mattermost", MG_CHAT_FLAVOR_MARKDOWN, "\n", 200, 16383, FALSE,
-                                     build_mattermost },
+  [MG_CHAT_CONNECTOR_MATTERMOST] = { "mattermost", MG_CHAT_FLAVOR_MARKDOWN, "\n", 200, 16383, FALSE, build_mattermost },
   [MG_CHAT_CONNECTOR_TEAMS] = { "teams", MG_CHAT_FLAVOR_PLAIN, "\n", 200, 20000, TRUE, build_teams },
   [MG_CHAT_CONNECTOR_DINGTALK] = { "dingtalk", MG_CHAT_FLAVOR_MARKDOWN, "\n\n", 64, 4000, TRUE, build_dingtalk },
   [MG_CHAT_CONNECTOR_WECOM] = { "wecom", MG_CHAT_FLAVOR_MARKDOWN, "\n", 120, 4096, TRUE, build_wecom },
@@ -140,17 +139,17 @@ static void
 build_teams(Build *b)
 {
   json_t *body = json_array();
-  json_array_append_new(body, json_pack("{s:s, s:s, s:s, s:s, s:b}", "type", "TextBlock", "text",
-                                        b->text->headline, "weight", "Bolder", "size", "Medium", "wrap", 1));
+  json_array_append_new(body, json_pack("{s:s, s:s, s:s, s:s, s:b}", "type", "TextBlock", "text", b->text->headline,
+                                        "weight", "Bolder", "size", "Medium", "wrap", 1));
   for (guint i = 0; i < b->text->lines->len; i++)
     json_array_append_new(body, json_pack("{s:s, s:s, s:b}", "type", "TextBlock", "text",
                                           (char *)g_ptr_array_index(b->text->lines, i), "wrap", 1));
   json_t *card = json_pack("{s:s, s:s, s:s, s:o}", "$schema", "http://adaptivecards.io/schemas/adaptive-card.json",
                            "type", "AdaptiveCard", "version", "1.4", "body", body);
   if (b->text->link)
-    json_object_set_new(card, "actions",
-                        json_pack("[{s:s, s:s, s:s}]", "type", "Action.OpenUrl", "title", b->text->label, "url",
-                                  b->text->link));
+    json_object_set_new(
+        card, "actions",
+        json_pack("[{s:s, s:s, s:s}]", "type", "Action.OpenUrl", "title", b->text->label, "url", b->text->link));
   set_json(b, json_pack("{s:s, s:[{s:s, s:n, s:o}]}", "type", "message", "attachments", "contentType",
                         "application/vnd.microsoft.card.adaptive", "contentUrl", "content", card));
 }
@@ -166,8 +165,7 @@ dingtalk_url(const char *url, const char *secret, gint64 now_ms)
   hmac_sha256(secret, strlen(secret), to_sign, strlen(to_sign), mac);
   g_autofree char *b64 = g_base64_encode(mac, sizeof mac);
   g_autofree char *sign = g_uri_escape_string(b64, NULL, FALSE);
-  return g_strdup_printf("%s%ctimestamp=%" G_GINT64_FORMAT "&sign=%s", url, strchr(url, '?') ? '&' : '?', now_ms,
-                         sign);
+  return g_strdup_printf("%s%ctimestamp=%" G_GINT64_FORMAT "&sign=%s", url, strchr(url, '?') ? '&' : '?', now_ms, sign);
 }
 
 static void
@@ -180,8 +178,8 @@ build_dingtalk(Build *b)
                      b->text->headline, "text", text, "singleTitle", b->text->label, "singleURL", b->text->link,
                      "btnOrientation", "0");
   else
-    root = json_pack("{s:s, s:{s:s, s:s}}", "msgtype", "markdown", "markdown", "title", b->text->headline, "text",
-                     text);
+    root =
+        json_pack("{s:s, s:{s:s, s:s}}", "msgtype", "markdown", "markdown", "title", b->text->headline, "text", text);
   set_json(b, root);
   g_free(b->req->url);
   b->req->url = dingtalk_url(b->c->webhook_url, b->c->secret, b->now_ms);
@@ -210,13 +208,12 @@ build_feishu(Build *b)
   g_autofree char *text = mg_chatmsg_text_join(b->text, MG_CHAT_FLAVOR_MARKDOWN, FALSE, "\n");
   json_t *elements = json_pack("[{s:s, s:{s:s, s:s}}]", "tag", "div", "text", "tag", "lark_md", "content", text);
   if (b->text->link)
-    json_array_append_new(elements, json_pack("{s:s, s:[{s:s, s:{s:s, s:s}, s:s, s:s}]}", "tag", "action",
-                                              "actions", "tag", "button", "text", "tag", "plain_text", "content",
-                                              b->text->label, "type", "primary", "url", b->text->link));
+    json_array_append_new(elements, json_pack("{s:s, s:[{s:s, s:{s:s, s:s}, s:s, s:s}]}", "tag", "action", "actions",
+                                              "tag", "button", "text", "tag", "plain_text", "content", b->text->label,
+                                              "type", "primary", "url", b->text->link));
   const char *color = b->ev->kind == MG_CHAT_EVENT_CANCELLED ? "red" : "blue";
-  json_t *card = json_pack("{s:{s:b}, s:{s:{s:s, s:s}, s:s}, s:o}", "config", "wide_screen_mode", 1, "header",
-                           "title", "tag", "plain_text", "content", b->text->headline, "template", color, "elements",
-                           elements);
+  json_t *card = json_pack("{s:{s:b}, s:{s:{s:s, s:s}, s:s}, s:o}", "config", "wide_screen_mode", 1, "header", "title",
+                           "tag", "plain_text", "content", b->text->headline, "template", color, "elements", elements);
   json_t *root = json_pack("{s:s, s:o}", "msg_type", "interactive", "card", card);
   if (b->c->secret && *b->c->secret) {
     g_autofree char *ts = g_strdup_printf("%" G_GINT64_FORMAT, b->now_ms / 1000);
@@ -241,11 +238,11 @@ generic_object(const MgChatEvent *ev, const MgChatText *text)
   json_t *attendees = json_array();
   for (guint i = 0; ev->attendees && ev->attendees[i]; i++)
     json_array_append_new(attendees, json_string(ev->attendees[i]));
-  json_t *o = json_pack("{s:s, s:o, s:s, s:s, s:s, s:o, s:o, s:o, s:b, s:s, s:s}", "kind",
-                        mg_chatmsg_event_kind_name(ev->kind), "meeting_id", opt_string(ev->meeting_id), "title",
-                        text->title, "start", start, "end", end, "timezone", opt_string(ev->timezone), "organizer",
-                        opt_string(ev->organizer), "join_url", opt_string(ev->join_url), "invite_only",
-                        ev->join_url == NULL, "lang", g_strcmp0(ev->lang, "zh") ? "en" : "zh", "text", plain);
+  json_t *o =
+      json_pack("{s:s, s:o, s:s, s:s, s:s, s:o, s:o, s:o, s:b, s:s, s:s}", "kind", mg_chatmsg_event_kind_name(ev->kind),
+                "meeting_id", opt_string(ev->meeting_id), "title", text->title, "start", start, "end", end, "timezone",
+                opt_string(ev->timezone), "organizer", opt_string(ev->organizer), "join_url", opt_string(ev->join_url),
+                "invite_only", ev->join_url == NULL, "lang", g_strcmp0(ev->lang, "zh") ? "en" : "zh", "text", plain);
   if (ev->kind == MG_CHAT_EVENT_CHANGED)
     json_object_set_new(o, "changes", opt_string(ev->changes));
   if (ev->kind == MG_CHAT_EVENT_REMINDER)
@@ -320,15 +317,13 @@ mg_chatmsg_build(const MgChatConnector *c, const MgChatEvent *ev, gint64 now_ms,
 }
 
 char *
-mg_chatmsg_idempotency_key(const char *meeting_id, gint64 occurrence_start, MgChatEventKind kind,
-                           const char *chat_key)
+mg_chatmsg_idempotency_key(const char *meeting_id, gint64 occurrence_start, MgChatEventKind kind, const char *chat_key)
 {
   /* Length-prefixed so ("a:b", "c") and ("a", "b:c") differ. */
   const char *k = mg_chatmsg_event_kind_name(kind);
-  g_autofree char *material =
-    g_strdup_printf("%zu:%s|%" G_GINT64_FORMAT "|%s|%zu:%s", strlen(meeting_id ? meeting_id : ""),
-                    meeting_id ? meeting_id : "", occurrence_start, k ? k : "?", strlen(chat_key ? chat_key : ""),
-                    chat_key ? chat_key : "");
+  g_autofree char *material = g_strdup_printf(
+      "%zu:%s|%" G_GINT64_FORMAT "|%s|%zu:%s", strlen(meeting_id ? meeting_id : ""), meeting_id ? meeting_id : "",
+      occurrence_start, k ? k : "?", strlen(chat_key ? chat_key : ""), chat_key ? chat_key : "");
   g_autofree char *sum = g_compute_checksum_for_string(G_CHECKSUM_SHA256, material, -1);
   return g_strdup_printf("mgchat1-%s-%" G_GINT64_FORMAT "-%.32s", k ? k : "unknown", occurrence_start, sum);
 }
