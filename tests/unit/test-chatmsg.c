@@ -1,0 +1,446 @@
+/* SPDX-License-Identifier: MIT */
+#include <jansson.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+#include <string.h>
+
+#include "signaling/chatmsg.h"
+
+#define HOOK "https://hooks.example.com/hook?access_token=abc"
+#define SECRET "SEC0123456789abcdef"
+#define NOW_MS G_GINT64_CONSTANT(1700000000000)
+#define LINK "https://meet.example.com/j/r-42?t=eyJ&x=1"
+/* 2026-03-02 02:00 UTC = 10:00 in Shanghai. */
+#define T0 G_GINT64_CONSTANT(1772416800)
+
+static const char *const names[] = { "Ada", "Grace", NULL };
+
+static MgChatEvent
+event(MgChatEventKind kind, const char *lang)
+{
+  return (MgChatEvent){ .kind = kind,
+                        .meeting_id = "m-1",
+                        .title = "Weekly sync",
+                        .start = T0,
+                        .end = T0 + 3600,
+                        .timezone = "Asia/Shanghai",
+                        .organizer = "Ada Lovelace",
+                        .join_url = LINK,
+                        .changes = "moved to 10:00",
+                        .minutes_until = 15,
+                        .duration_s = 3540,
+                        .attendees = names,
+                        .lang = lang };
+}
+
+static MgChatRequest *
+build(MgChatConnectorKind kind, const char *secret, const MgChatEvent *ev)
+{
+  MgChatConnector c = { .kind = kind, .webhook_url = HOOK, .secret = secret };
+  g_autoptr(GError) error = NULL;
+  MgChatRequest *r = mg_chatmsg_build(&c, ev, NOW_MS, &error);
+  g_assert_no_error(error);
+  g_assert_nonnull(r);
+  return r;
+}
+
+static json_t *
+parse(const MgChatRequest *r)
+{
+  json_error_t jerr;
+  json_t *root = json_loads(r->body, JSON_REJECT_DUPLICATES, &jerr);
+  if (!root)
+    g_error("body does not parse: %s: %s", jerr.text, r->body);
+  g_assert_true(json_is_object(root));
+  return root;
+}
+
+/* The value at a path like "a/0/b" ("0" indexes an array). */
+static json_t *
+at(json_t *v, const char *path)
+{
+  g_auto(GStrv) parts = g_strsplit(path, "/", -1);
+  for (guint i = 0; v && parts[i]; i++)
+    v = json_is_array(v) ? json_array_get(v, atoi(parts[i])) : json_object_get(v, parts[i]);
+  if (!v)
+    g_error("no %s", path);
+  return v;
+}
+
+static const char *
+str_at(json_t *v, const char *path)
+{
+  json_t *s = at(v, path);
+  g_assert_true(json_is_string(s));
+  return json_string_value(s);
+}
+
+static guint
+count(const char *hay, const char *needle)
+{
+  guint n = 0;
+  for (const char *p = strstr(hay, needle); p; p = strstr(p + 1, needle))
+    n++;
+  return n;
+}
+
+static char *
+hmac_b64(const char *key, const char *msg)
+{
+  guint8 mac[32];
+  unsigned int len = sizeof mac;
+  HMAC(EVP_sha256(), key, strlen(key), (const guint8 *)msg, strlen(msg), mac, &len);
+  return g_base64_encode(mac, len);
+}
+
+static void
+test_slack(void)
+{
+  MgChatEvent ev = event(MG_CHAT_EVENT_SCHEDULED, "en");
+  g_autoptr(MgChatRequest) r = build(MG_CHAT_CONNECTOR_SLACK, NULL, &ev);
+  g_assert_cmpstr(r->url, ==, HOOK);
+  g_assert_cmpuint(r->headers->len, ==, 1);
+  json_t *root = parse(r);
+  g_assert_cmpstr(str_at(root, "blocks/0/type"), ==, "section");
+  g_assert_cmpstr(str_at(root, "blocks/0/text/type"), ==, "mrkdwn");
+  const char *text = str_at(root, "blocks/0/text/text");
+  g_assert_nonnull(strstr(text, "*Meeting scheduled: Weekly sync*"));
+  g_assert_nonnull(strstr(text, "2026-03-02 (Mon) 10:00–11:00 Asia/Shanghai"));
+  g_assert_cmpstr(str_at(root, "blocks/0/accessory/type"), ==, "button");
+  g_assert_cmpstr(str_at(root, "blocks/0/accessory/text/type"), ==, "plain_text");
+  g_assert_cmpstr(str_at(root, "blocks/0/accessory/url"), ==, LINK);
+  g_assert_nonnull(strstr(str_at(root, "text"), LINK));
+  json_decref(root);
+}
+
+static void
+test_slack_escapes(void)
+{
+  MgChatEvent ev = event(MG_CHAT_EVENT_SCHEDULED, "en");
+  ev.title = "R&D <all hands>";
+  g_autoptr(MgChatRequest) r = build(MG_CHAT_CONNECTOR_SLACK, NULL, &ev);
+  json_t *root = parse(r);
+  g_assert_nonnull(strstr(str_at(root, "text"), "R&amp;D &lt;all hands&gt;"));
+  json_decref(root);
+}
+
+static void
+test_mattermost(void)
+{
+  MgChatEvent ev = event(MG_CHAT_EVENT_CHANGED, "en");
+  g_autoptr(MgChatRequest) r = build(MG_CHAT_CONNECTOR_MATTERMOST, NULL, &ev);
+  json_t *root = parse(r);
+  g_assert_cmpuint(json_object_size(root), ==, 1);
+  const char *text = str_at(root, "text");
+  g_assert_nonnull(strstr(text, "**Meeting changed: Weekly sync**"));
+  g_assert_nonnull(strstr(text, "**Changed:** moved to 10:00"));
+  g_assert_nonnull(strstr(text, "(" LINK ")"));
+  json_decref(root);
+}
+
+static void
+test_teams(void)
+{
+  MgChatEvent ev = event(MG_CHAT_EVENT_REMINDER, "en");
+  g_autoptr(MgChatRequest) r = build(MG_CHAT_CONNECTOR_TEAMS, NULL, &ev);
+  json_t *root = parse(r);
+  g_assert_cmpstr(str_at(root, "type"), ==, "message");
+  g_assert_cmpstr(str_at(root, "attachments/0/contentType"), ==, "application/vnd.microsoft.card.adaptive");
+  g_assert_true(json_is_null(at(root, "attachments/0/contentUrl")));
+  json_t *card = at(root, "attachments/0/content");
+  g_assert_cmpstr(str_at(card, "type"), ==, "AdaptiveCard");
+  g_assert_cmpstr(str_at(card, "version"), ==, "1.4");
+  g_assert_true(json_is_array(at(card, "body")));
+  g_assert_cmpstr(str_at(card, "body/0/type"), ==, "TextBlock");
+  g_assert_cmpstr(str_at(card, "body/0/text"), ==, "Reminder: Weekly sync");
+  g_assert_true(json_is_true(at(card, "body/1/wrap")));
+  g_assert_cmpstr(str_at(card, "actions/0/type"), ==, "Action.OpenUrl");
+  g_assert_cmpstr(str_at(card, "actions/0/url"), ==, LINK);
+  g_assert_nonnull(strstr(r->body, "Starts in 15 minutes"));
+  json_decref(root);
+}
+
+static void
+test_dingtalk(void)
+{
+  MgChatEvent ev = event(MG_CHAT_EVENT_OPEN_NOW, "zh");
+  g_autoptr(MgChatRequest) r = build(MG_CHAT_CONNECTOR_DINGTALK, SECRET, &ev);
+  json_t *root = parse(r);
+  g_assert_cmpstr(str_at(root, "msgtype"), ==, "actionCard");
+  g_assert_cmpstr(str_at(root, "actionCard/title"), ==, "会议已开始：Weekly sync");
+  g_assert_cmpstr(str_at(root, "actionCard/singleTitle"), ==, "加入会议");
+  g_assert_cmpstr(str_at(root, "actionCard/singleURL"), ==, LINK);
+  g_assert_nonnull(strstr(str_at(root, "actionCard/text"), "2026-03-02 (周一) 10:00–11:00"));
+  json_decref(root);
+
+  /* Independently: HMAC(secret, "ts\nsecret"), base64, URL-encoded. */
+  g_autofree char *b64 = hmac_b64(SECRET, "1700000000000\n" SECRET);
+  g_autofree char *enc = g_uri_escape_string(b64, NULL, FALSE);
+  g_autofree char *want = g_strconcat(HOOK, "&timestamp=1700000000000&sign=", enc, NULL);
+  g_assert_cmpstr(r->url, ==, want);
+  /* The same vector from python3 hmac/base64/urllib.parse.quote_plus. */
+  g_assert_cmpstr(r->url, ==, HOOK "&timestamp=1700000000000&sign=TSZbRFUuvaSQaRKUpF970OPCb2%2FLcQAP3wOvwZIzBZk%3D");
+}
+
+static void
+test_dingtalk_unsigned_invite_only(void)
+{
+  MgChatEvent ev = event(MG_CHAT_EVENT_SCHEDULED, "en");
+  ev.join_url = NULL;
+  MgChatConnector c = { .kind = MG_CHAT_CONNECTOR_DINGTALK, .webhook_url = "https://oapi.example/robot/send" };
+  g_autoptr(MgChatRequest) r = mg_chatmsg_build(&c, &ev, NOW_MS, NULL);
+  g_assert_cmpstr(r->url, ==, "https://oapi.example/robot/send");
+  json_t *root = parse(r);
+  g_assert_cmpstr(str_at(root, "msgtype"), ==, "markdown");
+  g_assert_nonnull(strstr(str_at(root, "markdown/text"), "personal join links were sent"));
+  g_assert_null(strstr(r->body, "http"));
+  json_decref(root);
+}
+
+static void
+test_wecom(void)
+{
+  MgChatEvent ev = event(MG_CHAT_EVENT_SCHEDULED, "zh");
+  g_autoptr(MgChatRequest) r = build(MG_CHAT_CONNECTOR_WECOM, SECRET, &ev);
+  g_assert_cmpstr(r->url, ==, HOOK); /* no signing */
+  json_t *root = parse(r);
+  g_assert_cmpstr(str_at(root, "msgtype"), ==, "markdown");
+  const char *content = str_at(root, "markdown/content");
+  g_assert_nonnull(strstr(content, "**会议已预约：Weekly sync**"));
+  g_assert_nonnull(strstr(content, "**发起人:** Ada Lovelace"));
+  g_assert_cmpuint(count(content, LINK), ==, 1);
+  json_decref(root);
+}
+
+static void
+test_wecom_limit(void)
+{
+  /* 4096 bytes of content at most: a 3000-character Chinese title (9000 bytes). */
+  GString *title = g_string_new(NULL);
+  for (int i = 0; i < 3000; i++)
+    g_string_append(title, "会");
+  g_autofree char *long_title = g_string_free(title, FALSE);
+  MgChatEvent ev = event(MG_CHAT_EVENT_CHANGED, "zh");
+  ev.title = long_title;
+  ev.changes = long_title;
+  g_autoptr(MgChatRequest) r = build(MG_CHAT_CONNECTOR_WECOM, NULL, &ev);
+  json_t *root = parse(r);
+  const char *content = str_at(root, "markdown/content");
+  g_assert_cmpuint(strlen(content), <=, 4096);
+  g_assert_nonnull(strstr(content, "…"));
+  g_assert_nonnull(strstr(content, LINK));
+  g_assert_true(g_utf8_validate(content, -1, NULL));
+  json_decref(root);
+}
+
+static void
+test_feishu(void)
+{
+  MgChatEvent ev = event(MG_CHAT_EVENT_SCHEDULED, "en");
+  g_autoptr(MgChatRequest) r = build(MG_CHAT_CONNECTOR_FEISHU, SECRET, &ev);
+  g_assert_cmpstr(r->url, ==, HOOK);
+  json_t *root = parse(r);
+  g_assert_cmpstr(str_at(root, "msg_type"), ==, "interactive");
+  g_assert_cmpstr(str_at(root, "timestamp"), ==, "1700000000");
+  g_assert_cmpstr(str_at(root, "card/header/title/tag"), ==, "plain_text");
+  g_assert_cmpstr(str_at(root, "card/header/title/content"), ==, "Meeting scheduled: Weekly sync");
+  g_assert_cmpstr(str_at(root, "card/elements/0/tag"), ==, "div");
+  g_assert_cmpstr(str_at(root, "card/elements/0/text/tag"), ==, "lark_md");
+  g_assert_cmpstr(str_at(root, "card/elements/1/tag"), ==, "action");
+  g_assert_cmpstr(str_at(root, "card/elements/1/actions/0/tag"), ==, "button");
+  g_assert_cmpstr(str_at(root, "card/elements/1/actions/0/url"), ==, LINK);
+  /* Independently: the key is "ts\nsecret", the message empty. */
+  g_autofree char *want = hmac_b64("1700000000\n" SECRET, "");
+  g_assert_cmpstr(str_at(root, "sign"), ==, want);
+  g_assert_cmpstr(str_at(root, "sign"), ==, "PiO7POLlSx/DM2qf8Dy/XCWeJK3exVnevp5G99LEN2M=");
+  json_decref(root);
+
+  g_autoptr(MgChatRequest) u = build(MG_CHAT_CONNECTOR_FEISHU, NULL, &ev);
+  json_t *unsigned_root = parse(u);
+  g_assert_null(json_object_get(unsigned_root, "sign"));
+  g_assert_null(json_object_get(unsigned_root, "timestamp"));
+  json_decref(unsigned_root);
+}
+
+static void
+test_generic(void)
+{
+  MgChatEvent ev = event(MG_CHAT_EVENT_SUMMARY, "en");
+  ev.recording_url = "https://rec.example.com/r/1";
+  g_autoptr(MgChatRequest) r = build(MG_CHAT_CONNECTOR_GENERIC, SECRET, &ev);
+  json_t *root = parse(r);
+  g_assert_cmpstr(str_at(root, "kind"), ==, "summary");
+  g_assert_cmpstr(str_at(root, "meeting_id"), ==, "m-1");
+  g_assert_cmpstr(str_at(root, "title"), ==, "Weekly sync");
+  g_assert_cmpstr(str_at(root, "start"), ==, "2026-03-02T02:00:00Z");
+  g_assert_cmpstr(str_at(root, "end"), ==, "2026-03-02T03:00:00Z");
+  g_assert_cmpstr(str_at(root, "join_url"), ==, LINK);
+  g_assert_true(json_is_false(at(root, "invite_only")));
+  g_assert_cmpint(json_integer_value(at(root, "duration_s")), ==, 3540);
+  g_assert_cmpstr(str_at(root, "attendees/1"), ==, "Grace");
+  g_assert_cmpstr(str_at(root, "recording_url"), ==, "https://rec.example.com/r/1");
+  g_assert_nonnull(strstr(str_at(root, "text"), "Duration: 59 min"));
+  json_decref(root);
+
+  g_assert_cmpuint(r->headers->len, ==, 3);
+  g_assert_cmpstr(g_ptr_array_index(r->headers, 1), ==, "X-Meetgate-Timestamp: 1700000000");
+  g_autofree char *msg = g_strconcat("1700000000.", r->body, NULL);
+  guint8 mac[32];
+  unsigned int len = sizeof mac;
+  HMAC(EVP_sha256(), SECRET, strlen(SECRET), (const guint8 *)msg, strlen(msg), mac, &len);
+  GString *want = g_string_new("X-Meetgate-Signature: sha256=");
+  for (guint i = 0; i < len; i++)
+    g_string_append_printf(want, "%02x", mac[i]);
+  g_assert_cmpstr(g_ptr_array_index(r->headers, 2), ==, want->str);
+  g_string_free(want, TRUE);
+
+  g_autoptr(MgChatRequest) u = build(MG_CHAT_CONNECTOR_GENERIC, NULL, &ev);
+  g_assert_cmpuint(u->headers->len, ==, 1);
+}
+
+static void
+test_generic_invite_only(void)
+{
+  MgChatEvent ev = event(MG_CHAT_EVENT_SCHEDULED, "en");
+  ev.join_url = NULL;
+  g_autoptr(MgChatRequest) r = build(MG_CHAT_CONNECTOR_GENERIC, NULL, &ev);
+  json_t *root = parse(r);
+  g_assert_true(json_is_null(at(root, "join_url")));
+  g_assert_true(json_is_true(at(root, "invite_only")));
+  json_decref(root);
+}
+
+static void
+test_console(void)
+{
+  MgChatEvent ev = event(MG_CHAT_EVENT_CANCELLED, "en");
+  MgChatConnector c = { .kind = MG_CHAT_CONNECTOR_CONSOLE };
+  g_autoptr(MgChatRequest) r = mg_chatmsg_build(&c, &ev, NOW_MS, NULL);
+  g_assert_null(r->url);
+  g_assert_null(strchr(r->body, '\n'));
+  g_assert_true(g_str_has_prefix(r->body, "Meeting cancelled: Weekly sync | "));
+  g_assert_null(strstr(r->body, LINK)); /* cancelled: no join link */
+}
+
+/* Every connector: the link exactly once as a button and zh, and invite-only has none. */
+static void
+test_all_connectors(void)
+{
+  for (int k = MG_CHAT_CONNECTOR_SLACK; k <= MG_CHAT_CONNECTOR_GENERIC; k++) {
+    MgChatEvent ev = event(MG_CHAT_EVENT_SCHEDULED, "zh");
+    g_autoptr(MgChatRequest) r = build(k, NULL, &ev);
+    json_decref(parse(r));
+    g_assert_nonnull(strstr(r->body, LINK));
+    if (k != MG_CHAT_CONNECTOR_GENERIC)
+      g_assert_nonnull(strstr(r->body, "会议已预约"));
+    ev.join_url = NULL;
+    g_autoptr(MgChatRequest) i = build(k, NULL, &ev);
+    g_assert_null(strstr(i->body, "meet.example.com"));
+    if (k != MG_CHAT_CONNECTOR_GENERIC)
+      g_assert_nonnull(strstr(i->body, "个人入会链接已单独发送"));
+  }
+}
+
+static void
+test_long_title(void)
+{
+  GString *title = g_string_new(NULL);
+  for (int i = 0; i < 500; i++)
+    g_string_append(title, "Quarterly ");
+  g_autofree char *long_title = g_string_free(title, FALSE);
+  static const struct {
+    MgChatConnectorKind kind;
+    const char *path;
+  } cases[] = {
+    { MG_CHAT_CONNECTOR_SLACK, "blocks/0/text/text" },
+    { MG_CHAT_CONNECTOR_MATTERMOST, "text" },
+    { MG_CHAT_CONNECTOR_TEAMS, "attachments/0/content/body/0/text" },
+    { MG_CHAT_CONNECTOR_DINGTALK, "actionCard/title" },
+    { MG_CHAT_CONNECTOR_FEISHU, "card/header/title/content" },
+  };
+  for (guint i = 0; i < G_N_ELEMENTS(cases); i++) {
+    MgChatEvent ev = event(MG_CHAT_EVENT_SCHEDULED, "en");
+    ev.title = long_title;
+    g_autoptr(MgChatRequest) r = build(cases[i].kind, NULL, &ev);
+    json_t *root = parse(r);
+    const char *s = str_at(root, cases[i].path);
+    g_assert_nonnull(strstr(s, "…"));
+    g_assert_cmpuint(g_utf8_strlen(s, -1), <, 400);
+    g_assert_nonnull(strstr(r->body, LINK));
+    json_decref(root);
+  }
+  /* Slack's section text stays under 3000 characters. */
+  MgChatEvent ev = event(MG_CHAT_EVENT_SUMMARY, "en");
+  const char *many[400];
+  for (guint i = 0; i < 399; i++)
+    many[i] = "A very long attendee name";
+  many[399] = NULL;
+  ev.attendees = many;
+  g_autoptr(MgChatRequest) r = build(MG_CHAT_CONNECTOR_SLACK, NULL, &ev);
+  json_t *root = parse(r);
+  g_assert_cmpuint(g_utf8_strlen(str_at(root, "blocks/0/text/text"), -1), <=, 3000);
+  json_decref(root);
+}
+
+static void
+test_timezone_and_errors(void)
+{
+  MgChatEvent ev = event(MG_CHAT_EVENT_SCHEDULED, "en");
+  ev.timezone = "Not/AZone";
+  ev.end = T0 + 86400;
+  MgChatConnector c = { .kind = MG_CHAT_CONNECTOR_CONSOLE };
+  g_autoptr(MgChatRequest) r = mg_chatmsg_build(&c, &ev, NOW_MS, NULL);
+  g_assert_nonnull(strstr(r->body, "2026-03-02 (Mon) 02:00–2026-03-03 02:00 UTC"));
+
+  MgChatConnector no_url = { .kind = MG_CHAT_CONNECTOR_SLACK };
+  g_autoptr(GError) error = NULL;
+  g_assert_null(mg_chatmsg_build(&no_url, &ev, NOW_MS, &error));
+  g_assert_error(error, MG_CHATMSG_ERROR, MG_CHATMSG_ERROR_INVALID);
+
+  MgChatConnectorKind k;
+  g_assert_true(mg_chatmsg_connector_kind_from_name("Feishu", &k));
+  g_assert_cmpint(k, ==, MG_CHAT_CONNECTOR_FEISHU);
+  g_assert_false(mg_chatmsg_connector_kind_from_name("irc", &k));
+}
+
+static void
+test_idempotency_key(void)
+{
+  g_autofree char *a = mg_chatmsg_idempotency_key("m-1", T0, MG_CHAT_EVENT_REMINDER, "chat-a");
+  g_autofree char *b = mg_chatmsg_idempotency_key("m-1", T0, MG_CHAT_EVENT_REMINDER, "chat-a");
+  g_autofree char *c = mg_chatmsg_idempotency_key("m-1", T0, MG_CHAT_EVENT_REMINDER, "chat-b");
+  g_autofree char *d = mg_chatmsg_idempotency_key("m-1", T0 + 604800, MG_CHAT_EVENT_REMINDER, "chat-a");
+  g_autofree char *e = mg_chatmsg_idempotency_key("m-1", T0, MG_CHAT_EVENT_OPEN_NOW, "chat-a");
+  g_autofree char *f = mg_chatmsg_idempotency_key("m", T0, MG_CHAT_EVENT_REMINDER, "-1chat-a");
+  g_assert_cmpstr(a, ==, b);
+  g_assert_cmpstr(a, !=, c);
+  g_assert_cmpstr(a, !=, d);
+  g_assert_cmpstr(a, !=, e);
+  g_assert_cmpstr(a, !=, f);
+  g_assert_true(g_str_has_prefix(a, "mgchat1-reminder-1772416800-"));
+  /* Stable across builds and versions: pinned (python3 hashlib over "3:m-1|1772416800|reminder|6:chat-a"). */
+  g_assert_cmpstr(a, ==, "mgchat1-reminder-1772416800-9560bfbcce49792620934a84cd55c42b");
+}
+
+int
+main(int argc, char **argv)
+{
+  g_test_init(&argc, &argv, NULL);
+  g_test_add_func("/chatmsg/slack", test_slack);
+  g_test_add_func("/chatmsg/slack-escapes", test_slack_escapes);
+  g_test_add_func("/chatmsg/mattermost", test_mattermost);
+  g_test_add_func("/chatmsg/teams", test_teams);
+  g_test_add_func("/chatmsg/dingtalk", test_dingtalk);
+  g_test_add_func("/chatmsg/dingtalk-unsigned-invite-only", test_dingtalk_unsigned_invite_only);
+  g_test_add_func("/chatmsg/wecom", test_wecom);
+  g_test_add_func("/chatmsg/wecom-limit", test_wecom_limit);
+  g_test_add_func("/chatmsg/feishu", test_feishu);
+  g_test_add_func("/chatmsg/generic", test_generic);
+  g_test_add_func("/chatmsg/generic-invite-only", test_generic_invite_only);
+  g_test_add_func("/chatmsg/console", test_console);
+  g_test_add_func("/chatmsg/all-connectors", test_all_connectors);
+  g_test_add_func("/chatmsg/long-title", test_long_title);
+  g_test_add_func("/chatmsg/timezone-and-errors", test_timezone_and_errors);
+  g_test_add_func("/chatmsg/idempotency-key", test_idempotency_key);
+  return g_test_run();
+}
