@@ -119,12 +119,21 @@ calendar_from_row(sqlite3_stmt *st)
 }
 
 static gboolean
+has_userinfo(const char *url)
+{
+  g_autoptr(GUri) uri = g_uri_parse(url, G_URI_FLAGS_NONE, NULL);
+  return !uri || g_uri_get_userinfo(uri) != NULL;
+}
+
+static gboolean
 validate(const MgFeedsCalendar *c, GError **error)
 {
   const char *why = NULL;
   if (!c->url || !(g_str_has_prefix(c->url, "http://") || g_str_has_prefix(c->url, "https://")) ||
       !g_uri_is_valid(c->url, G_URI_FLAGS_NONE, NULL))
     why = "url must be an http:// or https:// URL";
+  else if (has_userinfo(c->url))
+    why = "url must not carry credentials: give username and password";
   else if (c->interval_s < MG_FEEDS_MIN_INTERVAL_S)
     why = "interval_s must be 30 or more";
   else if (!c->source || !*c->source || strlen(c->source) > 64)

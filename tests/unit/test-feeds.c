@@ -109,6 +109,7 @@ test_add_validates(Fixture *f, gconstpointer data)
     { .url = "http://x/", .interval_s = 29, .source = "s" },
     { .url = "http://x/", .interval_s = 60, .source = "" },
     { .url = "http://x/", .interval_s = 60, .source = "s", .password = "p" },
+    { .url = "http://u:p@x/", .interval_s = 60, .source = "s" },
   };
   for (guint i = 0; i < G_N_ELEMENTS(bad); i++) {
     g_autoptr(GError) error = NULL;
