@@ -59,8 +59,7 @@ static void
 invalid(MgHttpRequest *req, const char *field, const char *message)
 {
   mg_http_request_respond_json(
-      req, 400,
-      json_pack("{s:{s:s, s:s, s:s}}", "error", "code", "invalid_field", "message", message, "field", field));
+      req, 400, json_pack("{s:{s:s, s:s, s:s}}", "error", "code", "invalid_field", "message", message, "field", field));
 }
 
 /* POST /api/v1/calendars {url, kind, username, password, interval_s, source} */
@@ -82,8 +81,8 @@ on_add(MgHttpRequest *req, gpointer data)
   MgFeedsCalendar in = { 0 };
   const char *kind = NULL, *src = NULL;
   json_int_t interval = 0;
-  if (json_unpack_ex(j, &jerr, JSON_STRICT, "{s:s, s:s, s?s, s?s, s:I, s?s}", "url", &in.url, "kind", &kind,
-                     "username", &in.username, "password", &in.password, "interval_s", &interval, "source", &src)) {
+  if (json_unpack_ex(j, &jerr, JSON_STRICT, "{s:s, s:s, s?s, s?s, s:I, s?s}", "url", &in.url, "kind", &kind, "username",
+                     &in.username, "password", &in.password, "interval_s", &interval, "source", &src)) {
     invalid(req, "body", jerr.text);
   } else if (!mg_feeds_kind_parse(kind, &in.kind)) {
     invalid(req, "kind", "kind must be \"ics\" or \"caldav\"");
@@ -98,7 +97,10 @@ on_add(MgHttpRequest *req, gpointer data)
       g_info("calendar %s (%s, %s) added by %s", c->id, mg_feeds_kind_name(c->kind), c->url, source);
       mg_http_request_respond_json(req, 201, json_pack("{s:o}", "calendar", calendar_json(c)));
     } else if (g_error_matches(error, MG_FEEDS_ERROR, MG_FEEDS_ERROR_INVALID)) {
-      invalid(req, strstr(error->message, "interval") ? "interval_s" : strstr(error->message, "url") ? "url" : "body",
+      invalid(req,
+              strstr(error->message, "interval") ? "interval_s"
+              : strstr(error->message, "url")    ? "url"
+                                                 : "body",
               error->message);
     } else {
       mg_http_request_respond_error(req, 500, "store", "%s", error->message);

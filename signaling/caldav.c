@@ -12,7 +12,7 @@
 #define NS_DAV "DAV:"
 #define NS_CALDAV "urn:ietf:params:xml:ns:caldav"
 
-G_DEFINE_QUARK(mg-caldav-error-quark, mg_caldav_error)
+G_DEFINE_QUARK(mg - caldav - error - quark, mg_caldav_error)
 
 static void
 item_clear(gpointer p)
@@ -149,8 +149,7 @@ parse_response(const xmlNode *resp, GArray *items)
 /* libxml2 reports some errors (encodings, I/O) through the generic handler,
  * which prints to stderr whatever XML_PARSE_NOERROR says: the peer's bytes
  * must not reach the log that way. The handler is per thread. */
-static void G_GNUC_PRINTF(2, 3)
-quiet(void *ctx, const char *fmt, ...)
+static void G_GNUC_PRINTF(2, 3) quiet(void *ctx, const char *fmt, ...)
 {
 }
 
@@ -181,7 +180,8 @@ mg_caldav_parse_multistatus(const char *xml, gsize len, MgCaldavMultistatus *out
     else
       g_set_error(error, MG_CALDAV_ERROR, MG_CALDAV_ERROR_MALFORMED, "the multistatus response is empty");
   } else if (!root || !is(root, NS_DAV, "multistatus")) {
-    g_set_error(error, MG_CALDAV_ERROR, MG_CALDAV_ERROR_MALFORMED, "the response's root element is not DAV:multistatus");
+    g_set_error(error, MG_CALDAV_ERROR, MG_CALDAV_ERROR_MALFORMED,
+                "the response's root element is not DAV:multistatus");
   } else {
     for (const xmlNode *c = root->children; c; c = c->next) {
       if (is(c, NS_DAV, "response"))

@@ -11,10 +11,10 @@ G_BEGIN_DECLS
 #define MG_CALDAV_ERROR (mg_caldav_error_quark())
 GQuark mg_caldav_error_quark(void);
 typedef enum {
-  MG_CALDAV_ERROR_MALFORMED,       /* not well-formed XML, or not a DAV:multistatus */
+  MG_CALDAV_ERROR_MALFORMED, /* not well-formed XML, or not a DAV:multistatus */
   MG_CALDAV_ERROR_TOO_LARGE,
-  MG_CALDAV_ERROR_HTTP,            /* transport failure, or an unexpected HTTP status */
-  MG_CALDAV_ERROR_INVALID_TOKEN,   /* the server refused the sync token or sync-collection */
+  MG_CALDAV_ERROR_HTTP,          /* transport failure, or an unexpected HTTP status */
+  MG_CALDAV_ERROR_INVALID_TOKEN, /* the server refused the sync token or sync-collection */
 } MgCaldavErrorCode;
 
 /* Responses larger than this are refused. */

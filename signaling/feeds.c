@@ -13,7 +13,7 @@
 
 #define HTTP_TIMEOUT_S 60
 
-G_DEFINE_QUARK(mg-feeds-error-quark, mg_feeds_error)
+G_DEFINE_QUARK(mg - feeds - error - quark, mg_feeds_error)
 
 typedef enum {
   FETCH_ICS,
@@ -23,10 +23,10 @@ typedef enum {
 
 struct MgFeedsFetch {
   FetchMode mode;
-  char *ics;                 /* FETCH_ICS */
-  MgCaldavMultistatus ms;    /* CalDAV */
-  gboolean complete;         /* every member is listed (initial sync, or query within the window) */
-  gint64 from_s, to_s;       /* FETCH_CALENDAR_QUERY's window */
+  char *ics;              /* FETCH_ICS */
+  MgCaldavMultistatus ms; /* CalDAV */
+  gboolean complete;      /* every member is listed (initial sync, or query within the window) */
+  gint64 from_s, to_s;    /* FETCH_CALENDAR_QUERY's window */
 };
 
 static const char *const kind_names[] = { "ics", "caldav" };
@@ -96,7 +96,7 @@ column_text(sqlite3_stmt *st, int i)
   return t ? g_strdup((const char *)t) : NULL;
 }
 
-#define CALENDAR_COLUMNS                                                                                             \
+#define CALENDAR_COLUMNS                                                                                               \
   "id, url, kind, username, password, interval_s, source, sync_token, last_error, last_sync_at, created_at"
 
 static MgFeedsCalendar *
@@ -315,8 +315,7 @@ save_item(sqlite3 *db, const char *id, const char *href, const char *etag, GStrv
 static gboolean
 delete_item(sqlite3 *db, const char *id, const char *href, GError **error)
 {
-  return exec_id(db, "DELETE FROM calendar_items WHERE calendar_id = ?1 AND href = ?2 AND ?3 = 0", id, href, 0,
-                 error);
+  return exec_id(db, "DELETE FROM calendar_items WHERE calendar_id = ?1 AND href = ?2 AND ?3 = 0", id, href, 0, error);
 }
 
 /* ---- apply ---- */
@@ -473,8 +472,7 @@ apply_caldav(Apply *a, const MgFeedsFetch *f, GHashTable *present, GError **erro
 }
 
 gboolean
-mg_feeds_apply(MgStore *store, const char *id, MgFeedsFetch *fetch, gint64 now_s, MgFeedsCounts *counts,
-               GError **error)
+mg_feeds_apply(MgStore *store, const char *id, MgFeedsFetch *fetch, gint64 now_s, MgFeedsCounts *counts, GError **error)
 {
   static const char *const modes[] = { "ics", "sync-collection", "calendar-query" };
   memset(counts, 0, sizeof *counts);
@@ -568,8 +566,8 @@ body_text(GBytes *b)
 }
 
 static gboolean
-http(const MgFeedsCalendar *cal, const char *method, const char *depth, const char *body, guint *status,
-     char **text, GError **error)
+http(const MgFeedsCalendar *cal, const char *method, const char *depth, const char *body, guint *status, char **text,
+     GError **error)
 {
   g_autoptr(GBytes) resp = NULL;
   if (!mg_caldav_http(method, cal->url, cal->username, cal->password, depth, body, HTTP_TIMEOUT_S, status, &resp,

@@ -13,10 +13,10 @@ G_BEGIN_DECLS
 #define MG_FEEDS_ERROR (mg_feeds_error_quark())
 GQuark mg_feeds_error_quark(void);
 typedef enum {
-  MG_FEEDS_ERROR_INVALID,   /* a calendar's fields are wrong */
+  MG_FEEDS_ERROR_INVALID, /* a calendar's fields are wrong */
   MG_FEEDS_ERROR_NOT_FOUND,
-  MG_FEEDS_ERROR_BUSY,      /* a sync of that calendar is running */
-  MG_FEEDS_ERROR_FETCH,     /* the server failed or answered something unusable */
+  MG_FEEDS_ERROR_BUSY,  /* a sync of that calendar is running */
+  MG_FEEDS_ERROR_FETCH, /* the server failed or answered something unusable */
   MG_FEEDS_ERROR_STORE,
 } MgFeedsError;
 

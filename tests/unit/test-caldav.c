@@ -7,25 +7,25 @@
 
 /* Radicale's answer to a sync-collection: one changed member, one removed. */
 static const char sync_response[] =
-  "<?xml version='1.0' encoding='utf-8'?>\n"
-  "<multistatus xmlns=\"DAV:\" xmlns:C=\"urn:ietf:params:xml:ns:caldav\">"
-  "<response><href>/alice/work/ev1.ics</href><propstat><prop>"
-  "<getetag>\"a1b2\"</getetag><C:calendar-data>BEGIN:VCALENDAR\r\nVERSION:2.0\r\nEND:VCALENDAR\r\n</C:calendar-data>"
-  "</prop><status>HTTP/1.1 200 OK</status></propstat></response>"
-  "<response><href>/alice/work/gone.ics</href><status>HTTP/1.1 404 Not Found</status></response>"
-  "<sync-token>http://radicale.org/ns/sync/abc123</sync-token>"
-  "</multistatus>";
+    "<?xml version='1.0' encoding='utf-8'?>\n"
+    "<multistatus xmlns=\"DAV:\" xmlns:C=\"urn:ietf:params:xml:ns:caldav\">"
+    "<response><href>/alice/work/ev1.ics</href><propstat><prop>"
+    "<getetag>\"a1b2\"</getetag><C:calendar-data>BEGIN:VCALENDAR\r\nVERSION:2.0\r\nEND:VCALENDAR\r\n</C:calendar-data>"
+    "</prop><status>HTTP/1.1 200 OK</status></propstat></response>"
+    "<response><href>/alice/work/gone.ics</href><status>HTTP/1.1 404 Not Found</status></response>"
+    "<sync-token>http://radicale.org/ns/sync/abc123</sync-token>"
+    "</multistatus>";
 
 /* A calendar-query answer with a prefixed namespace, a 404 propstat for a
  * property the server lacks, and an ETag only. */
 static const char query_response[] =
-  "<D:multistatus xmlns:D=\"DAV:\" xmlns:cal=\"urn:ietf:params:xml:ns:caldav\">\n"
-  "  <D:response>\n"
-  "    <D:href>/cal/a%40b.ics</D:href>\n"
-  "    <D:propstat><D:prop><cal:calendar-data/></D:prop><D:status>HTTP/1.1 404 Not Found</D:status></D:propstat>\n"
-  "    <D:propstat><D:prop><D:getetag>W/\"7\"</D:getetag></D:prop><D:status>HTTP/1.1 200 OK</D:status></D:propstat>\n"
-  "  </D:response>\n"
-  "</D:multistatus>\n";
+    "<D:multistatus xmlns:D=\"DAV:\" xmlns:cal=\"urn:ietf:params:xml:ns:caldav\">\n"
+    "  <D:response>\n"
+    "    <D:href>/cal/a%40b.ics</D:href>\n"
+    "    <D:propstat><D:prop><cal:calendar-data/></D:prop><D:status>HTTP/1.1 404 Not Found</D:status></D:propstat>\n"
+    "    <D:propstat><D:prop><D:getetag>W/\"7\"</D:getetag></D:prop><D:status>HTTP/1.1 200 OK</D:status></D:propstat>\n"
+    "  </D:response>\n"
+    "</D:multistatus>\n";
 
 static void
 test_sync_body(void)
@@ -93,7 +93,7 @@ test_parse_malformed(void)
     "",
     "<multistatus xmlns=\"DAV:\"><response>",
     "not xml at all",
-    "<multistatus><response/></multistatus>",        /* no DAV: namespace */
+    "<multistatus><response/></multistatus>",                    /* no DAV: namespace */
     "<D:error xmlns:D=\"DAV:\"><D:valid-sync-token/></D:error>", /* an error body, not a multistatus */
   };
   for (guint i = 0; i < G_N_ELEMENTS(bad); i++) {

@@ -26,8 +26,12 @@ setup(Fixture *f, gconstpointer data)
   g_autoptr(GError) error = NULL;
   f->store = mg_store_open(f->path, &error);
   g_assert_no_error(error);
-  MgFeedsCalendar in = { .url = "http://127.0.0.1:1/alice/work/", .kind = GPOINTER_TO_INT(data),
-                         .username = "alice", .password = "s3cret", .interval_s = 60, .source = "cal" };
+  MgFeedsCalendar in = { .url = "http://127.0.0.1:1/alice/work/",
+                         .kind = GPOINTER_TO_INT(data),
+                         .username = "alice",
+                         .password = "s3cret",
+                         .interval_s = 60,
+                         .source = "cal" };
   g_autoptr(MgFeedsCalendar) c = mg_feeds_add(f->store, &in, NOW, &error);
   g_assert_no_error(error);
   f->id = g_strdup(c->id);
@@ -86,8 +90,7 @@ static void
 apply_caldav(Fixture *f, const char *xml, gboolean sync, gboolean complete, MgFeedsCounts *counts)
 {
   g_autoptr(GError) error = NULL;
-  g_autoptr(MgFeedsFetch) fetch =
-      mg_feeds_fetch_new_caldav(xml, sync, complete, NOW - 86400, NOW + 90 * 86400, &error);
+  g_autoptr(MgFeedsFetch) fetch = mg_feeds_fetch_new_caldav(xml, sync, complete, NOW - 86400, NOW + 90 * 86400, &error);
   g_assert_no_error(error);
   g_assert_true(mg_feeds_apply(f->store, f->id, fetch, NOW, counts, &error));
   g_assert_no_error(error);
@@ -145,8 +148,10 @@ test_sync_collection(Fixture *f, gconstpointer data)
 
   /* a edited and moved, b removed. */
   g_autofree char *a2 = member("/alice/work/a.ics", "\"2\"", "uid-a", "Standup (moved)", "20260303T020000Z");
-  g_autofree char *gone = g_strconcat(a2, "<response><href>/alice/work/b.ics</href>"
-                                          "<status>HTTP/1.1 404 Not Found</status></response>", NULL);
+  g_autofree char *gone = g_strconcat(a2,
+                                      "<response><href>/alice/work/b.ics</href>"
+                                      "<status>HTTP/1.1 404 Not Found</status></response>",
+                                      NULL);
   g_autofree char *second = multistatus(gone, "tok-2");
   apply_caldav(f, second, TRUE, FALSE, &n);
   g_assert_cmpuint(n.updated, ==, 1);
