@@ -15,6 +15,7 @@
 #include "gateway/admin.h"
 #include "gateway/http.h"
 #include "gateway/log.h"
+#include "gateway/calendars-api.h"
 #include "gateway/meetings-api.h"
 #include "gateway/sample-meetings.h"
 #include "gateway/rooms-api.h"
@@ -43,6 +44,8 @@ struct MgDaemon {
   MgConference *conference;
   MgRoomsApi *rooms_api;
   MgMeetingsApi *meetings_api;
+  MgCalendarsApi *calendars_api;
+  guint calendars_timer;
   MgScheduler *scheduler;
   guint scheduler_timer;
   MgHttpServer *http;
@@ -266,6 +269,7 @@ start_http(MgDaemon *d, GError **error)
                                         mg_config_get_string(cfg, "oa", "sources"), error);
   if (!d->meetings_api)
     return FALSE;
+  d->calendars_api = mg_calendars_api_new(d->http, d->store, d->meetings_api);
   mg_http_server_add_websocket(d->http, "/ws", &signaling_ws, d);
   mg_web_add_static(d->http); /* last: it answers every other GET */
   return TRUE;
@@ -355,6 +359,18 @@ on_meetings_changed(gpointer data)
   arm_scheduler(data, TRUE);
 }
 
+/* ---- subscribed calendars: a poll tick; each calendar keeps its own interval ---- */
+
+#define CALENDARS_TICK_S 5
+
+static gboolean
+on_calendars_timer(gpointer data)
+{
+  MgDaemon *d = data;
+  mg_calendars_api_poll(d->calendars_api, wall_s());
+  return G_SOURCE_CONTINUE;
+}
+
 static gboolean
 start_scheduler(MgDaemon *d, GError **error)
 {
@@ -381,6 +397,7 @@ start_scheduler(MgDaemon *d, GError **error)
   d->scheduler = mg_scheduler_new(d->store, &s, on_schedule_event, d);
   mg_meetings_api_set_changed(d->meetings_api, on_meetings_changed, d);
   arm_scheduler(d, TRUE);
+  d->calendars_timer = g_timeout_add_seconds(CALENDARS_TICK_S, on_calendars_timer, d);
   return TRUE;
 }
 
@@ -456,9 +473,12 @@ mg_daemon_free(MgDaemon *d)
     g_source_remove(d->sig_term);
   if (d->scheduler_timer)
     g_source_remove(d->scheduler_timer);
+  if (d->calendars_timer)
+    g_source_remove(d->calendars_timer);
   g_clear_pointer(&d->http, mg_http_server_free);
   g_clear_pointer(&d->conference, mg_conference_free);
   g_clear_pointer(&d->scheduler, mg_scheduler_free);
+  g_clear_pointer(&d->calendars_api, mg_calendars_api_free);
   g_clear_pointer(&d->meetings_api, mg_meetings_api_free);
   g_clear_pointer(&d->rooms_api, mg_rooms_api_free);
   g_clear_pointer(&d->whip, mg_whip_free);

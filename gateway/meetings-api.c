@@ -618,6 +618,19 @@ mg_meetings_api_set_changed(MgMeetingsApi *api, MgMeetingsApiChanged changed, gp
   api->changed_data = user_data;
 }
 
+const char *
+mg_meetings_api_authenticate(MgMeetingsApi *api, MgHttpRequest *req)
+{
+  const MgOaSource *src = authenticate(api, req);
+  return src ? src->name : NULL;
+}
+
+void
+mg_meetings_api_notify_changed(MgMeetingsApi *api)
+{
+  notify(api);
+}
+
 guint64
 mg_meetings_api_get_refused(MgMeetingsApi *api)
 {

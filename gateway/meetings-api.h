@@ -22,6 +22,11 @@ MgMeetingsApi *mg_meetings_api_new(MgHttpServer *server, MgStore *store, MgRooms
                                    const char *sources, GError **error);
 void mg_meetings_api_free(MgMeetingsApi *api);
 void mg_meetings_api_set_changed(MgMeetingsApi *api, MgMeetingsApiChanged changed, gpointer user_data);
+/* The name of the [oa] source whose key the request bears (borrowed), or
+ * NULL after answering 401 (counted as refused). */
+const char *mg_meetings_api_authenticate(MgMeetingsApi *api, MgHttpRequest *req);
+/* Tells the changed callback that meetings were written elsewhere (calendar syncs). */
+void mg_meetings_api_notify_changed(MgMeetingsApi *api);
 /* Requests refused (authentication, signature, validation), for /metrics. */
 guint64 mg_meetings_api_get_refused(MgMeetingsApi *api);
 

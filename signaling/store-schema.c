@@ -65,5 +65,25 @@ const char *const mg_store_migrations[] = {
   "  left_at INTEGER,"
   "  PRIMARY KEY (room_id, participant, joined_at));"
   "CREATE INDEX attendance_room ON attendance (room_id, joined_at);",
+  /* 5: subscribed calendars (ICS feeds and CalDAV collections) and, per
+   * calendar, what each member (CalDAV href, or a feed's UID) held last sync. */
+  "CREATE TABLE calendars ("
+  "  id TEXT PRIMARY KEY,"
+  "  url TEXT NOT NULL,"
+  "  kind TEXT NOT NULL CHECK (kind IN ('ics', 'caldav')),"
+  "  username TEXT,"
+  "  password TEXT,"
+  "  interval_s INTEGER NOT NULL CHECK (interval_s >= 30),"
+  "  source TEXT NOT NULL,"
+  "  sync_token TEXT,"
+  "  last_error TEXT,"
+  "  last_sync_at INTEGER NOT NULL DEFAULT 0,"
+  "  created_at INTEGER NOT NULL);"
+  "CREATE TABLE calendar_items ("
+  "  calendar_id TEXT NOT NULL REFERENCES calendars (id) ON DELETE CASCADE,"
+  "  href TEXT NOT NULL,"
+  "  etag TEXT,"
+  "  uids TEXT NOT NULL DEFAULT '',"
+  "  PRIMARY KEY (calendar_id, href));",
   NULL,
 };
