@@ -191,9 +191,12 @@ on_media_event(const MgMediaEvent *ev, gpointer data)
   if (d->conference)
     mg_conference_on_media_event(d->conference, ev);
   static const char *const names[] = {
-    [MG_MEDIA_EVENT_CONNECTED] = "connected",         [MG_MEDIA_EVENT_FAILED] = "failed",
-    [MG_MEDIA_EVENT_CLOSED] = "closed",               [MG_MEDIA_EVENT_TRACK_ADDED] = "track added",
-    [MG_MEDIA_EVENT_TRACK_REMOVED] = "track removed", [MG_MEDIA_EVENT_ACTIVE_SPEAKER] = "active speaker",
+    [MG_MEDIA_EVENT_CONNECTED] = "connected",
+    [MG_MEDIA_EVENT_FAILED] = "failed",
+    [MG_MEDIA_EVENT_CLOSED] = "closed",
+    [MG_MEDIA_EVENT_TRACK_ADDED] = "track added",
+    [MG_MEDIA_EVENT_TRACK_REMOVED] = "track removed",
+    [MG_MEDIA_EVENT_ACTIVE_SPEAKER] = "active speaker",
   };
   G_STATIC_ASSERT(G_N_ELEMENTS(names) == MG_MEDIA_EVENT_ACTIVE_SPEAKER + 1);
   g_info("room %s: peer %s %s%s%s%s%s", ev->room, ev->peer ? ev->peer : "-", names[ev->type], ev->track ? " " : "",
@@ -299,8 +302,7 @@ announce_demo_room(MgDaemon *d, const char *data_dir)
   }
   g_autofree char *host = mg_rooms_api_link(d->rooms_api, room, "host", "demo-host", "Host", now);
   g_autofree char *guest = mg_rooms_api_link(d->rooms_api, room, "guest", NULL, NULL, now);
-  printf("\nmeetgate is running. Try the demo room %s:\n  as host:   %s\n  as guest:  %s\n\n", room->code, host,
-         guest);
+  printf("\nmeetgate is running. Try the demo room %s:\n  as host:   %s\n  as guest:  %s\n\n", room->code, host, guest);
   fflush(stdout);
 }
 
@@ -325,6 +327,12 @@ on_schedule_event(const MgScheduleEvent *ev, gpointer data)
   else
     g_message("meeting %s \"%s\" (%s) starting %s: room %s %s", ev->entry->id, m->title, m->source, when,
               ev->entry->room_id, ev->kind == MG_SCHEDULE_OPEN ? "opens" : "closes");
+  MgDaemon *d = data;
+  if (ev->kind == MG_SCHEDULE_CLOSE && d->conference) {
+    guint n = mg_conference_overtime(d->conference, ev->entry->room_id);
+    if (n)
+      g_message("room %s runs over: %u people stay; they were told", ev->entry->room_id, n);
+  }
 }
 
 static void arm_scheduler(MgDaemon *d, gboolean now);

@@ -275,8 +275,18 @@ participant_new(MgConference *conf, MgLiveRoom *room, const MgToken *t, const ch
 /* ---- join ---- */
 
 static void
-refuse_token(MgSession *s, json_t *msg, const GError *error, gint64 nbf)
+refuse_token(MgConference *conf, MgSession *s, json_t *msg, const char *jwt, const GError *error, gint64 nbf,
+             gint64 now_s)
 {
+  if (g_error_matches(error, MG_TOKEN_ERROR, MG_TOKEN_ERROR_EXPIRED)) {
+    /* A link that expired with its meeting's window: the meeting is over. */
+    g_autofree char *room = mg_token_signed_room(jwt, conf->cfg.secret);
+    g_autoptr(MgRoomDef) def = room ? mg_rooms_find(conf->cfg.store, room) : NULL;
+    if (def && def->closes_at && now_s >= def->closes_at) {
+      mg_session_error(s, msg, "ended", "the meeting is over");
+      return;
+    }
+  }
   if (g_error_matches(error, MG_TOKEN_ERROR, MG_TOKEN_ERROR_NOT_YET)) {
     g_autofree char *when = iso_time(nbf);
     json_t *e = json_pack("{s:s, s:s, s:s, s:s}", "type", "error", "code", "not_started", "message",
@@ -337,7 +347,7 @@ on_join(MgConference *conf, MgSession *s, json_t *msg, gint64 now_s)
   gint64 nbf = 0;
   g_autoptr(MgToken) t = mg_token_verify(jwt, conf->cfg.secret, NULL, now_s, &nbf, &error);
   if (!t) {
-    refuse_token(s, msg, error, nbf);
+    refuse_token(conf, s, msg, jwt, error, nbf, now_s);
     return;
   }
   MgRoomDef *def = mg_rooms_find(conf->cfg.store, t->room);
@@ -571,6 +581,19 @@ mg_conference_free(MgConference *conf)
   g_hash_table_unref(conf->resumes);
   g_hash_table_unref(conf->peers);
   g_free(conf);
+}
+
+guint
+mg_conference_overtime(MgConference *conf, const char *room_id)
+{
+  MgLiveRoom *room = g_hash_table_lookup(conf->rooms, room_id);
+  guint n = room ? joined_count(room) : 0;
+  if (n)
+    mg_conf_broadcast(room,
+                      json_pack("{s:s, s:s}", "type", "room_overtime", "message",
+                                "the scheduled time is over; the room stays open while people remain"),
+                      NULL);
+  return n;
 }
 
 guint

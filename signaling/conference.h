@@ -30,6 +30,11 @@ void mg_conference_free(MgConference *conf);
 /* Media events from the engine (tracks, active speaker, peers gone). */
 void mg_conference_on_media_event(MgConference *conf, const MgMediaEvent *event);
 
+/* The room's scheduled window is over (end + grace). The room stays open
+ * while people remain, who are told so; nobody new may join (the window
+ * refuses them as `ended`). Returns how many were told. */
+guint mg_conference_overtime(MgConference *conf, const char *room_id);
+
 /* The session of a participant is gone (WebSocket closed): the participant
  * may resume within the window, or leaves. */
 void mg_conference_detach(MgConference *conf, MgParticipant *p);

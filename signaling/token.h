@@ -42,6 +42,10 @@ char *mg_token_sign(const MgToken *claims, const char *secret);
 MgToken *mg_token_verify(const char *jwt, const char *secret, const char *room, gint64 now_s, gint64 *nbf_out,
                          GError **error);
 
+/* The room of a token whose signature is valid, whatever its time window
+ * (to tell "the meeting ended" from "the link expired"). (transfer full) or NULL */
+char *mg_token_signed_room(const char *jwt, const char *secret);
+
 /* The stable code of a refusal, e.g. "token_expired", for API and page answers. */
 const char *mg_token_error_code(const GError *error);
 

@@ -93,6 +93,7 @@ export const STRINGS = {
   leftToast: '{name} left',
   lobbyToast: '{name} is waiting to join',
   roomLockedToast: 'The meeting is now locked. Nobody new can join.',
+  overtimeToast: 'The scheduled time is over. The room stays open while people are here; nobody new can join.',
   roomUnlockedToast: 'The meeting is unlocked.',
   closingSoon: 'This meeting ends at {time}.',
   notHost: 'Only a host can do that.',

@@ -458,6 +458,9 @@ function onMessage(msg) {
     case 'recording':
       S.recording = !!msg.active;
       return renderMeeting();
+    case 'room_overtime':
+      if (S.phase === 'meeting') ui.toast(STRINGS.overtimeToast, 10000);
+      return;
     default:
       return; // unknown events are ignored so that a newer server does not break this page
   }

@@ -338,5 +338,48 @@ class MeetingsApi(unittest.TestCase):
         self.assertTrue(any("loaded 3 sample meetings" in m for m in msgs), msgs[-20:])
 
 
+
+class Overtime(unittest.TestCase):
+    """The scheduled time runs out while people are in the room: they stay and
+    are told; a newcomer is refused as `ended`."""
+
+    def test_overtime_notice(self):
+        d = Daemon(BINARY, ["-o", "server.secret=" + SECRET, "-o", "schedule.grace_minutes=0",
+                            "-o", "schedule.lead_minutes=0", "-o", "schedule.reminders=none",
+                            "-o", "oa.sources=hr:%s" % HR_KEY])
+        try:
+            now = int(time.time())
+            body = {"external_id": "short-1", "title": "Quick sync", "start": local3339(now - 60),
+                    "end": local3339(now + 3), "policy": "open",
+                    "organizer": {"id": "boss", "name": "Boss"}, "attendees": [{"id": "u1", "name": "Ada"}]}
+            st, _, text = http("POST", d.url + "/api/v1/meetings", json.dumps(body).encode(),
+                               {"Authorization": "Bearer " + HR_KEY})
+            self.assertEqual(st, 201, text)
+            links = json.loads(text)["meeting"]["links"]
+            ws = WebSocket(d)
+            ws.send_json({"type": "join", "id": 1, "token": token_of(links["attendees"]["u1"]), "name": "Ada"})
+            self.assertEqual(ws.recv_json()["type"], "joined")
+            deadline, notice = time.time() + 15, None
+            while time.time() < deadline and not notice:
+                try:
+                    m = ws.recv_json(timeout=1)
+                except Exception:  # noqa: BLE001 - keep waiting until the deadline
+                    continue
+                if m["type"] == "room_overtime":
+                    notice = m
+            self.assertIsNotNone(notice, "no room_overtime after the window ended")
+            ws.send_json({"type": "ping", "id": 9})  # still connected
+            while ws.recv_json().get("id") != 9:
+                pass
+            late = WebSocket(d)
+            late.send_json({"type": "join", "id": 1, "token": token_of(links["organizer"]), "name": "Boss"})
+            self.assertEqual(late.recv_json()["code"], "ended")
+            ws.close()
+            late.close()
+            self.assertEqual(d.stop(), 0)
+        finally:
+            d.cleanup()
+
+
 if __name__ == "__main__":
     unittest.main(verbosity=2)

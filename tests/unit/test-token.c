@@ -88,6 +88,16 @@ test_alg_none(void)
 }
 
 static void
+test_signed_room(void)
+{
+  g_autofree char *jwt = make("room-a", T0, T0 + 3600);
+  g_autofree char *room = mg_token_signed_room(jwt, SECRET);
+  g_assert_cmpstr(room, ==, "room-a"); /* whatever the time */
+  g_assert_null(mg_token_signed_room(jwt, "another-secret-another-secret-xx"));
+  g_assert_null(mg_token_signed_room("a.b.c", SECRET));
+}
+
+static void
 test_malformed(void)
 {
   static const char *const bad[] = { "", "abc", "a.b", "a.b.c.d", "!!!.???.***", "eyJhbGciOiJIUzI1NiJ9..", NULL };
@@ -111,5 +121,6 @@ main(int argc, char **argv)
   g_test_add_func("/token/forged", test_forged);
   g_test_add_func("/token/alg-none", test_alg_none);
   g_test_add_func("/token/malformed", test_malformed);
+  g_test_add_func("/token/signed-room", test_signed_room);
   return g_test_run();
 }
