@@ -3,7 +3,6 @@
 #define G_LOG_DOMAIN "admin"
 #include "gateway/admin.h"
 
-#include <openssl/crypto.h>
 #include <string.h>
 
 #include "gateway/log.h"
@@ -34,17 +33,11 @@ key_clear(gpointer p)
 static const MgAdminKey *
 authenticate(MgAdmin *admin, MgHttpRequest *req, MgAdminRole need)
 {
-  const char *auth = mg_http_request_get_header(req, "authorization");
+  const char *given = mg_http_request_get_bearer(req);
   const MgAdminKey *found = NULL;
-  if (auth && !g_ascii_strncasecmp(auth, "Bearer ", 7)) {
-    const char *given = auth + 7;
-    gsize n = strlen(given);
-    for (guint i = 0; i < admin->keys->len; i++) {
-      const MgAdminKey *k = &g_array_index(admin->keys, MgAdminKey, i);
-      if (strlen(k->key) == n && !CRYPTO_memcmp(k->key, given, n))
-        found = k;
-    }
-  }
+  for (guint i = 0; given && i < admin->keys->len; i++)
+    if (mg_http_secret_equal(given, g_array_index(admin->keys, MgAdminKey, i).key))
+      found = &g_array_index(admin->keys, MgAdminKey, i);
   if (!found) {
     mg_http_request_add_header(req, "www-authenticate", "Bearer realm=\"meetgate admin\"");
     mg_http_request_respond_error(req, 401, "unauthorized", "an admin key is required");

@@ -4,6 +4,7 @@
 #define G_LOG_DOMAIN "http"
 #include "gateway/http-private.h"
 
+#include <openssl/crypto.h>
 #include <stdarg.h>
 #include <string.h>
 
@@ -116,6 +117,20 @@ const char *
 mg_http_request_get_header(MgHttpRequest *req, const char *name)
 {
   return g_hash_table_lookup(req->headers, name);
+}
+
+const char *
+mg_http_request_get_bearer(MgHttpRequest *req)
+{
+  const char *auth = mg_http_request_get_header(req, "authorization");
+  return auth && !g_ascii_strncasecmp(auth, "Bearer ", 7) && auth[7] ? auth + 7 : NULL;
+}
+
+gboolean
+mg_http_secret_equal(const char *given, const char *key)
+{
+  gsize n = given ? strlen(given) : 0;
+  return given && key && strlen(key) == n && !CRYPTO_memcmp(given, key, n);
 }
 
 GBytes *

@@ -81,6 +81,10 @@ const char *mg_http_request_get_query(MgHttpRequest *req, const char *name);
 /* A header by lower-case name, or NULL. */
 const char *mg_http_request_get_header(MgHttpRequest *req, const char *name);
 GBytes *mg_http_request_get_body(MgHttpRequest *req);
+/* The credential of "Authorization: Bearer <credential>", or NULL. */
+const char *mg_http_request_get_bearer(MgHttpRequest *req);
+/* Compares a presented secret with a configured one in constant time. */
+gboolean mg_http_secret_equal(const char *given, const char *key);
 const char *mg_http_request_get_peer(MgHttpRequest *req);
 gboolean mg_http_request_is_gone(MgHttpRequest *req);
 

@@ -67,17 +67,11 @@ static void G_GNUC_PRINTF(5, 6)
 static const MgOaSource *
 authenticate(MgMeetingsApi *api, MgHttpRequest *req)
 {
-  const char *auth = mg_http_request_get_header(req, "authorization");
+  const char *given = mg_http_request_get_bearer(req);
   const MgOaSource *found = NULL;
-  if (auth && !g_ascii_strncasecmp(auth, "Bearer ", 7)) {
-    const char *given = auth + 7;
-    gsize n = strlen(given);
-    for (guint i = 0; i < api->sources->len; i++) {
-      const MgOaSource *s = &g_array_index(api->sources, MgOaSource, i);
-      if (strlen(s->key) == n && !CRYPTO_memcmp(s->key, given, n))
-        found = s;
-    }
-  }
+  for (guint i = 0; given && i < api->sources->len; i++)
+    if (mg_http_secret_equal(given, g_array_index(api->sources, MgOaSource, i).key))
+      found = &g_array_index(api->sources, MgOaSource, i);
   if (!found) {
     mg_http_request_add_header(req, "www-authenticate", "Bearer realm=\"meetgate meetings\"");
     refuse(api, req, 401, "unauthorized", "an OA source key ([oa] sources) is required");
