@@ -328,12 +328,19 @@ on_list(MgHttpRequest *req, gpointer data)
       req, 200, json_pack("{s:o, s:o, s:o}", "from", time_json(from), "to", time_json(to), "occurrences", list));
 }
 
-/* The meeting the path's tail names, if it belongs to src; else answers 404. */
+/* The meeting the path's tail names ("<id>", or "<id><suffix>" with a suffix
+ * such as "/invite.ics"), if it belongs to src; else answers 404. */
 static MgMeetingsEntry *
-tail_entry(MgMeetingsApi *api, MgHttpRequest *req, const MgOaSource *src)
+tail_entry(MgMeetingsApi *api, MgHttpRequest *req, const MgOaSource *src, const char *suffix)
 {
-  const char *id = mg_http_request_get_tail(req);
-  MgMeetingsEntry *e = strchr(id, '/') ? NULL : mg_meetings_get(api->store, id);
+  const char *tail = mg_http_request_get_tail(req);
+  const char *slash = strchr(tail, '/');
+  if (suffix ? !slash || strcmp(slash, suffix) : slash != NULL) {
+    mg_http_request_respond_error(req, 404, "not_found", "no such resource");
+    return NULL;
+  }
+  g_autofree char *id = g_strndup(tail, slash ? (gsize)(slash - tail) : strlen(tail));
+  MgMeetingsEntry *e = mg_meetings_get(api->store, id);
   if (e && strcmp(e->meeting->source, src->name))
     g_clear_pointer(&e, mg_meetings_entry_unref);
   if (!e)
@@ -346,7 +353,7 @@ on_get(MgHttpRequest *req, gpointer data)
 {
   MgMeetingsApi *api = data;
   const MgOaSource *src = authenticate(api, req);
-  g_autoptr(MgMeetingsEntry) e = src ? tail_entry(api, req, src) : NULL;
+  g_autoptr(MgMeetingsEntry) e = src ? tail_entry(api, req, src, NULL) : NULL;
   if (e)
     mg_http_request_respond_json(req, 200,
                                  json_pack("{s:o}", "meeting", mg_meetings_api_meeting_json(api, e, now_s())));
@@ -360,7 +367,7 @@ on_delete(MgHttpRequest *req, gpointer data)
   g_autoptr(GBytes) body = mg_http_request_get_body(req);
   if (!src || !check_signature(api, req, src, body))
     return;
-  g_autoptr(MgMeetingsEntry) e = tail_entry(api, req, src);
+  g_autoptr(MgMeetingsEntry) e = tail_entry(api, req, src, NULL);
   if (!e)
     return;
   const char *occ_text = mg_http_request_get_query(req, "occurrence");
@@ -395,18 +402,9 @@ on_invite(MgHttpRequest *req, gpointer data)
   const MgOaSource *src = authenticate(api, req);
   if (!src)
     return;
-  const char *tail = mg_http_request_get_tail(req);
-  const char *slash = strchr(tail, '/');
-  if (!slash || strcmp(slash, "/invite.ics")) {
-    mg_http_request_respond_error(req, 404, "not_found", "no such resource");
+  g_autoptr(MgMeetingsEntry) e = tail_entry(api, req, src, "/invite.ics");
+  if (!e)
     return;
-  }
-  g_autofree char *id = g_strndup(tail, slash - tail);
-  g_autoptr(MgMeetingsEntry) e = mg_meetings_get(api->store, id);
-  if (!e || strcmp(e->meeting->source, src->name)) {
-    mg_http_request_respond_error(req, 404, "not_found", "no meeting %s", id);
-    return;
-  }
   g_autoptr(MgRoomDef) room = mg_rooms_find(api->store, e->room_id);
   const char *who = mg_http_request_get_query(req, "attendee");
   const MgMeeting *m = e->meeting;
@@ -504,13 +502,9 @@ on_attendance(MgHttpRequest *req, gpointer data)
   const MgOaSource *src = authenticate(api, req);
   if (!src)
     return;
-  const char *tail = mg_http_request_get_tail(req);
-  g_autofree char *id = g_strndup(tail, strchr(tail, '/') - tail);
-  g_autoptr(MgMeetingsEntry) e = mg_meetings_get(api->store, id);
-  if (!e || strcmp(e->meeting->source, src->name)) {
-    mg_http_request_respond_error(req, 404, "not_found", "no meeting %s", id);
+  g_autoptr(MgMeetingsEntry) e = tail_entry(api, req, src, "/attendance");
+  if (!e)
     return;
-  }
   gint64 now = now_s();
   json_t *stays = mg_attendance_list(api->store, e->room_id, 0, G_MAXINT64, now), *s;
   json_t *totals = json_object();
@@ -530,13 +524,13 @@ on_attendance(MgHttpRequest *req, gpointer data)
 static void
 on_get_or_invite(MgHttpRequest *req, gpointer data)
 {
-  const char *tail = mg_http_request_get_tail(req);
-  if (g_str_has_suffix(tail, "/attendance") && strchr(tail, '/') == strrchr(tail, '/'))
-    on_attendance(req, data);
-  else if (strchr(tail, '/'))
-    on_invite(req, data);
-  else
+  const char *slash = strchr(mg_http_request_get_tail(req), '/');
+  if (!slash)
     on_get(req, data);
+  else if (!strcmp(slash, "/attendance"))
+    on_attendance(req, data);
+  else
+    on_invite(req, data); /* which answers 404 for anything but /invite.ics */
 }
 
 static const MgHttpRoute routes[] = {
