@@ -85,5 +85,36 @@ const char *const mg_store_migrations[] = {
   "  etag TEXT,"
   "  uids TEXT NOT NULL DEFAULT '',"
   "  PRIMARY KEY (calendar_id, href));",
+  /* 6: chat bindings and the durable chat outbox. A chat's settings hold its
+   * connector's URL and secrets (JSON); rules say which meetings it receives.
+   * One outbox row per message, unique by its idempotency key. */
+  "CREATE TABLE chats ("
+  "  key TEXT PRIMARY KEY,"
+  "  name TEXT NOT NULL,"
+  "  connector TEXT NOT NULL,"
+  "  settings TEXT NOT NULL DEFAULT '{}',"
+  "  rules TEXT NOT NULL DEFAULT '{}',"
+  "  is_default INTEGER NOT NULL DEFAULT 0,"
+  "  timezone TEXT,"
+  "  lang TEXT NOT NULL DEFAULT 'en',"
+  "  rate TEXT,"
+  "  created_at INTEGER NOT NULL,"
+  "  updated_at INTEGER NOT NULL);"
+  "CREATE TABLE outbox ("
+  "  id INTEGER PRIMARY KEY,"
+  "  idem_key TEXT NOT NULL UNIQUE,"
+  "  chat_key TEXT NOT NULL,"
+  "  meeting_id TEXT NOT NULL,"
+  "  occurrence INTEGER NOT NULL,"
+  "  kind TEXT NOT NULL,"
+  "  event TEXT NOT NULL,"
+  "  state TEXT NOT NULL CHECK (state IN ('pending', 'sending', 'sent', 'dead', 'withdrawn')),"
+  "  attempts INTEGER NOT NULL DEFAULT 0,"
+  "  next_at INTEGER NOT NULL,"
+  "  last_error TEXT,"
+  "  created_at INTEGER NOT NULL,"
+  "  sent_at INTEGER);"
+  "CREATE INDEX outbox_due ON outbox (state, next_at);"
+  "CREATE INDEX outbox_meeting ON outbox (meeting_id, occurrence);",
   NULL,
 };
