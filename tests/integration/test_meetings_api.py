@@ -381,5 +381,51 @@ class Overtime(unittest.TestCase):
             d.cleanup()
 
 
+class CancelLive(unittest.TestCase):
+    """A meeting cancelled while people are in its room: they are told why
+    and disconnected; the link then says the meeting is over."""
+
+    def test_cancel_closes_room(self):
+        d = Daemon(BINARY, ["-o", "server.secret=" + SECRET, "-o", "schedule.reminders=none",
+                            "-o", "oa.sources=hr:%s" % HR_KEY])
+        try:
+            now = int(time.time())
+            auth = {"Authorization": "Bearer " + HR_KEY}
+            body = {"external_id": "cancel-live", "title": "Doomed", "start": local3339(now - 60),
+                    "end": local3339(now + 3600), "policy": "open",
+                    "organizer": {"id": "boss", "name": "Boss"}, "attendees": [{"id": "u1", "name": "Ada"}]}
+            st, _, text = http("POST", d.url + "/api/v1/meetings", json.dumps(body).encode(), auth)
+            self.assertEqual(st, 201, text)
+            meeting = json.loads(text)["meeting"]
+            ws = WebSocket(d)
+            ws.send_json({"type": "join", "id": 1, "token": token_of(meeting["links"]["attendees"]["u1"]),
+                          "name": "Ada"})
+            self.assertEqual(ws.recv_json()["type"], "joined")
+            st, _, text = http("DELETE", d.url + "/api/v1/meetings/" + meeting["id"], None, auth)
+            self.assertEqual(st, 200, text)
+            closing = None
+            try:
+                while closing is None:
+                    m = ws.recv_json(timeout=5)
+                    if m["type"] == "room_closing":
+                        closing = m
+            except ConnectionError:
+                pass
+            self.assertIsNotNone(closing, "no room_closing after the meeting was cancelled")
+            self.assertEqual(closing["reason"], "cancelled")
+            with self.assertRaises(ConnectionError):  # then the server closes the socket
+                while True:
+                    ws.recv_json(timeout=5)
+            again = WebSocket(d)
+            again.send_json({"type": "join", "id": 1, "token": token_of(meeting["links"]["attendees"]["u1"]),
+                             "name": "Ada"})
+            self.assertEqual(again.recv_json()["code"], "ended")
+            again.close()
+            self.assertIn("closed: its meeting was cancelled", d.log_text())
+            self.assertEqual(d.stop(), 0)
+        finally:
+            d.cleanup()
+
+
 if __name__ == "__main__":
     unittest.main(verbosity=2)
