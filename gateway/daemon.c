@@ -458,6 +458,7 @@ mg_daemon_new(MgConfig *cfg, GError **error)
   d->store = d->web.store = mg_store_open(store_path ? store_path : default_store, error);
   if (!d->store)
     return NULL;
+  mg_store_set_seal_key(d->store, mg_config_get_string(cfg, "server", "secret"));
 
   if (!start_media(d, error) || !start_http(d, error) || !start_scheduler(d, error))
     return NULL;
