@@ -227,6 +227,7 @@ class MeetingsApi(unittest.TestCase):
                                               "X-Meetgate-Signature": sign(CRM_HOOK, ts, raw)}, raw)
         self.assertEqual(status, 201, j)
         self.assertEqual(j["meeting"]["source"], "crm")
+        meeting_id = j["meeting"]["id"]
         status, j = self.post(None, CRM_KEY, {"X-Meetgate-Timestamp": str(ts),
                                               "X-Meetgate-Signature": sign("not-the-secret", ts, raw)}, raw)
         self.assertEqual((status, j["error"]["code"]), (401, "bad_signature"))
@@ -239,6 +240,22 @@ class MeetingsApi(unittest.TestCase):
         status, j = self.post(None, CRM_KEY, {"X-Meetgate-Timestamp": str(old),
                                               "X-Meetgate-Signature": sign(CRM_HOOK, old, raw)}, raw)
         self.assertEqual((status, j["error"]["code"]), (401, "stale_timestamp"))
+        # A captured request sent again (a replay) is refused, even an older
+        # version that would undo a later change; a retry signed anew passes.
+        edited = dict(self.body("crm-1", self.now + 86400), title="Edited")
+        raw2, ts2 = json.dumps(edited).encode(), ts + 1
+        status, j = self.post(None, CRM_KEY, {"X-Meetgate-Timestamp": str(ts2),
+                                              "X-Meetgate-Signature": sign(CRM_HOOK, ts2, raw2)}, raw2)
+        self.assertEqual(status, 200, j)
+        status, j = self.post(None, CRM_KEY, {"X-Meetgate-Timestamp": str(ts),
+                                              "X-Meetgate-Signature": sign(CRM_HOOK, ts, raw)}, raw)
+        self.assertEqual((status, j["error"]["code"]), (409, "replayed"))
+        status, j = self.get("/api/v1/meetings/" + meeting_id, CRM_KEY)
+        self.assertEqual((status, j["meeting"]["title"]), (200, "Edited"))
+        ts3 = ts + 2
+        status, j = self.post(None, CRM_KEY, {"X-Meetgate-Timestamp": str(ts3),
+                                              "X-Meetgate-Signature": sign(CRM_HOOK, ts3, raw2)}, raw2)
+        self.assertEqual(status, 200, j)
         # Unsigned sources stay unsigned: hr never needs the headers.
         self.assertEqual(self.post(self.body("hr-unsigned", self.now + 86400))[0], 201)
 
