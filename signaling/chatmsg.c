@@ -327,13 +327,19 @@ mg_chatmsg_build(const MgChatConnector *c, const MgChatEvent *ev, gint64 now_ms,
 }
 
 char *
-mg_chatmsg_idempotency_key(const char *meeting_id, gint64 occurrence_start, MgChatEventKind kind, const char *chat_key)
+mg_chatmsg_idempotency_key(const char *meeting_id, gint64 occurrence_start, MgChatEventKind kind, const char *variant,
+                           const char *chat_key)
 {
-  /* Length-prefixed so ("a:b", "c") and ("a", "b:c") differ. */
+  /* Length-prefixed so ("a:b", "c") and ("a", "b:c") differ; without a
+   * variant the material is what it was before variants existed. */
   const char *k = mg_chatmsg_event_kind_name(kind);
-  g_autofree char *material = g_strdup_printf(
-      "%zu:%s|%" G_GINT64_FORMAT "|%s|%zu:%s", strlen(meeting_id ? meeting_id : ""), meeting_id ? meeting_id : "",
-      occurrence_start, k ? k : "?", strlen(chat_key ? chat_key : ""), chat_key ? chat_key : "");
-  g_autofree char *sum = g_compute_checksum_for_string(G_CHECKSUM_SHA256, material, -1);
+  GString *material = g_string_new(NULL);
+  g_string_append_printf(material, "%zu:%s|%" G_GINT64_FORMAT "|%s|%zu:%s", strlen(meeting_id ? meeting_id : ""),
+                         meeting_id ? meeting_id : "", occurrence_start, k ? k : "?",
+                         strlen(chat_key ? chat_key : ""), chat_key ? chat_key : "");
+  if (variant)
+    g_string_append_printf(material, "|%zu:%s", strlen(variant), variant);
+  g_autofree char *sum = g_compute_checksum_for_string(G_CHECKSUM_SHA256, material->str, material->len);
+  g_string_free(material, TRUE);
   return g_strdup_printf("mgchat1-%s-%" G_GINT64_FORMAT "-%.32s", k ? k : "unknown", occurrence_start, sum);
 }

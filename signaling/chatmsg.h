@@ -70,10 +70,12 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(MgChatRequest, mg_chatmsg_request_free)
  * the signing timestamp. (transfer full), or NULL and error set. */
 MgChatRequest *mg_chatmsg_build(const MgChatConnector *c, const MgChatEvent *ev, gint64 now_ms, GError **error);
 
-/* A stable key for one message: the same meeting, occurrence, kind and chat
- * always give the same string. (transfer full) */
+/* A stable key for one message: the same meeting, occurrence, kind, variant
+ * and chat always give the same string. variant tells repeated events of one
+ * kind apart (the change's revision for changed, the offset for reminder);
+ * NULL when the kind happens once per occurrence. (transfer full) */
 char *mg_chatmsg_idempotency_key(const char *meeting_id, gint64 occurrence_start, MgChatEventKind kind,
-                                 const char *chat_key);
+                                 const char *variant, const char *chat_key);
 
 /* "scheduled", "changed", ...; NULL for an unknown kind. */
 const char *mg_chatmsg_event_kind_name(MgChatEventKind kind);
