@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "signaling/chats-private.h"
+#include "signaling/ratelimit.h"
 
 G_DEFINE_QUARK(mg-chats-error-quark, mg_chats_error)
 
@@ -127,43 +128,6 @@ valid_jid(const char *jid, gboolean need_local)
   return *domain && !strchr(domain, '@');
 }
 
-guint
-mg_chats_parse_rate(const char *text, guint counts[4], guint periods_s[4])
-{
-  static const struct {
-    const char *unit;
-    guint seconds;
-  } units[] = { { "s", 1 }, { "sec", 1 }, { "min", 60 }, { "h", 3600 }, { "hour", 3600 } };
-  if (!text || !*text)
-    return 0;
-  g_auto(GStrv) parts = g_strsplit(text, ",", -1);
-  guint n = 0;
-  for (char **p = parts; *p; p++) {
-    if (n == 4)
-      return 0;
-    g_autofree char *one = g_strstrip(g_strdup(*p));
-    char *slash = strchr(one, '/');
-    if (!slash || slash == one)
-      return 0;
-    *slash = '\0';
-    guint64 count = 0;
-    if (!g_ascii_string_to_unsigned(one, 10, 1, 100000, &count, NULL))
-      return 0;
-    guint period = 0;
-    for (guint i = 0; i < G_N_ELEMENTS(units); i++)
-      if (!strcmp(slash + 1, units[i].unit))
-        period = units[i].seconds;
-    if (!period)
-      return 0;
-    if (counts)
-      counts[n] = (guint)count;
-    if (periods_s)
-      periods_s[n] = period;
-    n++;
-  }
-  return n;
-}
-
 static gboolean
 validate_connector(const MgChat *c, GError **error)
 {
@@ -225,8 +189,12 @@ mg_chats_validate(const MgChat *c, GError **error)
   }
   if (c->lang && strcmp(c->lang, "en") && strcmp(c->lang, "zh"))
     return invalid(error, "lang: \"en\" or \"zh\"");
-  if (c->rate && !mg_chats_parse_rate(c->rate, NULL, NULL))
-    return invalid(error, "rate: like \"20/min\" or \"5/s,100/min\" (units s, min, h)");
+  if (c->rate) {
+    g_autoptr(GError) why = NULL;
+    g_autoptr(MgRatelimit) rl = mg_ratelimit_new(c->rate, 0, &why);
+    if (!rl || !*c->rate)
+      return invalid(error, "rate: like \"20/min\" or \"5/s,100/min\": %s", why ? why->message : "empty");
+  }
   return validate_rules(&c->rules, error);
 }
 

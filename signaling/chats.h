@@ -56,7 +56,7 @@ MgChat *mg_chats_get(MgStore *store, const char *key);
 /* Checks chat as mg_chats_put() would: key, name, the connector's settings
  * (robots and generic need an http(s) webhook URL; xmpp needs jid, secret
  * (its password), room and nick), a known IANA timezone, lang "en" | "zh",
- * a parsable rate. The message names the field. */
+ * a rate mg_ratelimit_new() parses ("unlimited" too). The message names the field. */
 gboolean mg_chats_validate(const MgChat *chat, GError **error);
 
 /* Inserts chat, or replaces the chat with its key (its created_at kept),
@@ -72,11 +72,6 @@ gint64 mg_chats_count(MgStore *store);
 
 /* A deep copy. (transfer full) */
 MgChat *mg_chat_copy(const MgChat *chat);
-
-/* "20/min", "5/s,100/min": up to 4 comma-separated limits, each count/unit
- * with unit s|sec|min|h|hour. Fills counts/periods_s (may be NULL) and
- * returns how many limits, or 0 when text does not parse. */
-guint mg_chats_parse_rate(const char *text, guint counts[4], guint periods_s[4]);
 
 /* url with its secret parts masked: scheme and host kept, query values and
  * path segments that may be tokens replaced by "****", user info dropped.

@@ -125,24 +125,6 @@ test_validate(void)
 }
 
 static void
-test_rate(void)
-{
-  guint counts[4], periods[4];
-  g_assert_cmpuint(mg_chats_parse_rate("5/s, 100/min", counts, periods), ==, 2);
-  g_assert_cmpuint(counts[0], ==, 5);
-  g_assert_cmpuint(periods[0], ==, 1);
-  g_assert_cmpuint(counts[1], ==, 100);
-  g_assert_cmpuint(periods[1], ==, 60);
-  g_assert_cmpuint(mg_chats_parse_rate("1/h", counts, periods), ==, 1);
-  g_assert_cmpuint(periods[0], ==, 3600);
-  g_assert_cmpuint(mg_chats_parse_rate("1/s,1/s,1/s,1/s,1/s", NULL, NULL), ==, 0);
-  g_assert_cmpuint(mg_chats_parse_rate("/s", NULL, NULL), ==, 0);
-  g_assert_cmpuint(mg_chats_parse_rate("3", NULL, NULL), ==, 0);
-  g_assert_cmpuint(mg_chats_parse_rate("-3/s", NULL, NULL), ==, 0);
-  g_assert_cmpuint(mg_chats_parse_rate("", NULL, NULL), ==, 0);
-}
-
-static void
 test_mask(void)
 {
   struct {
@@ -316,7 +298,6 @@ main(int argc, char **argv)
 {
   g_test_init(&argc, &argv, NULL);
   g_test_add_func("/chats/validate", test_validate);
-  g_test_add_func("/chats/rate", test_rate);
   g_test_add_func("/chats/mask", test_mask);
   g_test_add("/chats/store", Fixture, NULL, setup, test_store, teardown);
   g_test_add("/chats/match", Fixture, NULL, setup, test_match, teardown);
