@@ -39,6 +39,7 @@ static void build_dingtalk(Build *b);
 static void build_wecom(Build *b);
 static void build_feishu(Build *b);
 static void build_generic(Build *b);
+static void build_xmpp(Build *b);
 
 static const Platform platforms[] = {
   [MG_CHAT_CONNECTOR_CONSOLE] = { "console", MG_CHAT_FLAVOR_PLAIN, " | ", 200, 2000, FALSE, build_console },
@@ -49,6 +50,7 @@ static const Platform platforms[] = {
   [MG_CHAT_CONNECTOR_WECOM] = { "wecom", MG_CHAT_FLAVOR_MARKDOWN, "\n", 120, 4096, TRUE, build_wecom },
   [MG_CHAT_CONNECTOR_FEISHU] = { "feishu", MG_CHAT_FLAVOR_MARKDOWN, "\n", 100, 18000, TRUE, build_feishu },
   [MG_CHAT_CONNECTOR_GENERIC] = { "generic", MG_CHAT_FLAVOR_PLAIN, "\n", 0, 0, FALSE, build_generic },
+  [MG_CHAT_CONNECTOR_XMPP] = { "xmpp", MG_CHAT_FLAVOR_PLAIN, "\n", 200, 10000, FALSE, build_xmpp },
 };
 
 static const char *const event_kinds[] = {
@@ -114,6 +116,14 @@ static void
 build_console(Build *b)
 {
   b->req->body = mg_chatmsg_text_join(b->text, MG_CHAT_FLAVOR_PLAIN, TRUE, " | ");
+}
+
+/* XMPP groupchat: the body is plain text, one field a line; the XMPP
+ * connector sends it to the room (no URL). */
+static void
+build_xmpp(Build *b)
+{
+  b->req->body = mg_chatmsg_text_join(b->text, MG_CHAT_FLAVOR_PLAIN, TRUE, "\n");
 }
 
 static void
@@ -297,7 +307,7 @@ mg_chatmsg_build(const MgChatConnector *c, const MgChatEvent *ev, gint64 now_ms,
     g_set_error_literal(error, MG_CHATMSG_ERROR, MG_CHATMSG_ERROR_INVALID, "unknown connector or event kind");
     return NULL;
   }
-  if (c->kind != MG_CHAT_CONNECTOR_CONSOLE && (!c->webhook_url || !*c->webhook_url)) {
+  if (c->kind != MG_CHAT_CONNECTOR_CONSOLE && c->kind != MG_CHAT_CONNECTOR_XMPP && (!c->webhook_url || !*c->webhook_url)) {
     g_set_error(error, MG_CHATMSG_ERROR, MG_CHATMSG_ERROR_INVALID, "the %s connector has no webhook URL",
                 platforms[c->kind].name);
     return NULL;
@@ -317,13 +327,19 @@ mg_chatmsg_build(const MgChatConnector *c, const MgChatEvent *ev, gint64 now_ms,
 }
 
 char *
-mg_chatmsg_idempotency_key(const char *meeting_id, gint64 occurrence_start, MgChatEventKind kind, const char *chat_key)
+mg_chatmsg_idempotency_key(const char *meeting_id, gint64 occurrence_start, MgChatEventKind kind, const char *variant,
+                           const char *chat_key)
 {
-  /* Length-prefixed so ("a:b", "c") and ("a", "b:c") differ. */
+  /* Length-prefixed so ("a:b", "c") and ("a", "b:c") differ; without a
+   * variant the material is what it was before variants existed. */
   const char *k = mg_chatmsg_event_kind_name(kind);
-  g_autofree char *material = g_strdup_printf(
-      "%zu:%s|%" G_GINT64_FORMAT "|%s|%zu:%s", strlen(meeting_id ? meeting_id : ""), meeting_id ? meeting_id : "",
-      occurrence_start, k ? k : "?", strlen(chat_key ? chat_key : ""), chat_key ? chat_key : "");
-  g_autofree char *sum = g_compute_checksum_for_string(G_CHECKSUM_SHA256, material, -1);
+  GString *material = g_string_new(NULL);
+  g_string_append_printf(material, "%zu:%s|%" G_GINT64_FORMAT "|%s|%zu:%s", strlen(meeting_id ? meeting_id : ""),
+                         meeting_id ? meeting_id : "", occurrence_start, k ? k : "?",
+                         strlen(chat_key ? chat_key : ""), chat_key ? chat_key : "");
+  if (variant)
+    g_string_append_printf(material, "|%zu:%s", strlen(variant), variant);
+  g_autofree char *sum = g_compute_checksum_for_string(G_CHECKSUM_SHA256, material->str, material->len);
+  g_string_free(material, TRUE);
   return g_strdup_printf("mgchat1-%s-%" G_GINT64_FORMAT "-%.32s", k ? k : "unknown", occurrence_start, sum);
 }

@@ -42,6 +42,7 @@ typedef enum {
   MG_CHAT_CONNECTOR_WECOM,
   MG_CHAT_CONNECTOR_FEISHU,
   MG_CHAT_CONNECTOR_GENERIC,
+  MG_CHAT_CONNECTOR_XMPP, /* the MUC connector: plain text, no webhook */
 } MgChatConnectorKind;
 
 typedef struct {
@@ -69,16 +70,18 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(MgChatRequest, mg_chatmsg_request_free)
  * the signing timestamp. (transfer full), or NULL and error set. */
 MgChatRequest *mg_chatmsg_build(const MgChatConnector *c, const MgChatEvent *ev, gint64 now_ms, GError **error);
 
-/* A stable key for one message: the same meeting, occurrence, kind and chat
- * always give the same string. (transfer full) */
+/* A stable key for one message: the same meeting, occurrence, kind, variant
+ * and chat always give the same string. variant tells repeated events of one
+ * kind apart (the change's revision for changed, the offset for reminder);
+ * NULL when the kind happens once per occurrence. (transfer full) */
 char *mg_chatmsg_idempotency_key(const char *meeting_id, gint64 occurrence_start, MgChatEventKind kind,
-                                 const char *chat_key);
+                                 const char *variant, const char *chat_key);
 
 /* "scheduled", "changed", ...; NULL for an unknown kind. */
 const char *mg_chatmsg_event_kind_name(MgChatEventKind kind);
 
 /* "console", "slack", "mattermost", "teams", "dingtalk", "wecom", "feishu",
- * "generic" to the kind; FALSE for another name. */
+ * "generic", "xmpp" to the kind; FALSE for another name. */
 gboolean mg_chatmsg_connector_kind_from_name(const char *name, MgChatConnectorKind *kind);
 
 G_END_DECLS

@@ -406,12 +406,12 @@ test_timezone_and_errors(void)
 static void
 test_idempotency_key(void)
 {
-  g_autofree char *a = mg_chatmsg_idempotency_key("m-1", T0, MG_CHAT_EVENT_REMINDER, "chat-a");
-  g_autofree char *b = mg_chatmsg_idempotency_key("m-1", T0, MG_CHAT_EVENT_REMINDER, "chat-a");
-  g_autofree char *c = mg_chatmsg_idempotency_key("m-1", T0, MG_CHAT_EVENT_REMINDER, "chat-b");
-  g_autofree char *d = mg_chatmsg_idempotency_key("m-1", T0 + 604800, MG_CHAT_EVENT_REMINDER, "chat-a");
-  g_autofree char *e = mg_chatmsg_idempotency_key("m-1", T0, MG_CHAT_EVENT_OPEN_NOW, "chat-a");
-  g_autofree char *f = mg_chatmsg_idempotency_key("m", T0, MG_CHAT_EVENT_REMINDER, "-1chat-a");
+  g_autofree char *a = mg_chatmsg_idempotency_key("m-1", T0, MG_CHAT_EVENT_REMINDER, NULL, "chat-a");
+  g_autofree char *b = mg_chatmsg_idempotency_key("m-1", T0, MG_CHAT_EVENT_REMINDER, NULL, "chat-a");
+  g_autofree char *c = mg_chatmsg_idempotency_key("m-1", T0, MG_CHAT_EVENT_REMINDER, NULL, "chat-b");
+  g_autofree char *d = mg_chatmsg_idempotency_key("m-1", T0 + 604800, MG_CHAT_EVENT_REMINDER, NULL, "chat-a");
+  g_autofree char *e = mg_chatmsg_idempotency_key("m-1", T0, MG_CHAT_EVENT_OPEN_NOW, NULL, "chat-a");
+  g_autofree char *f = mg_chatmsg_idempotency_key("m", T0, MG_CHAT_EVENT_REMINDER, NULL, "-1chat-a");
   g_assert_cmpstr(a, ==, b);
   g_assert_cmpstr(a, !=, c);
   g_assert_cmpstr(a, !=, d);
@@ -420,6 +420,17 @@ test_idempotency_key(void)
   g_assert_true(g_str_has_prefix(a, "mgchat1-reminder-1772416800-"));
   /* Stable across builds and versions: pinned (python3 hashlib over "3:m-1|1772416800|reminder|6:chat-a"). */
   g_assert_cmpstr(a, ==, "mgchat1-reminder-1772416800-9560bfbcce49792620934a84cd55c42b");
+  /* The variant tells repeated events apart: two reminders, two changes. */
+  g_autofree char *r10 = mg_chatmsg_idempotency_key("m-1", T0, MG_CHAT_EVENT_REMINDER, "600", "chat-a");
+  g_autofree char *r0 = mg_chatmsg_idempotency_key("m-1", T0, MG_CHAT_EVENT_REMINDER, "0", "chat-a");
+  g_autofree char *r10b = mg_chatmsg_idempotency_key("m-1", T0, MG_CHAT_EVENT_REMINDER, "600", "chat-a");
+  g_autofree char *empty = mg_chatmsg_idempotency_key("m-1", T0, MG_CHAT_EVENT_REMINDER, "", "chat-a");
+  g_assert_cmpstr(r10, ==, r10b);
+  g_assert_cmpstr(r10, !=, r0);
+  g_assert_cmpstr(r10, !=, a);
+  g_assert_cmpstr(empty, !=, a);
+  /* Pinned: python3 hashlib over "3:m-1|1772416800|reminder|6:chat-a|3:600". */
+  g_assert_cmpstr(r10, ==, "mgchat1-reminder-1772416800-ce8e0166980cf32a1d77f309cc15380c");
 }
 
 int

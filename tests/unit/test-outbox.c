@@ -50,7 +50,7 @@ static gint64
 enqueue(Fixture *f, const char *chat, MgChatEventKind kind, gint64 occurrence, gint64 now_ms)
 {
   MgChatEvent ev = event(kind);
-  g_autofree char *key = mg_chatmsg_idempotency_key("m-1", occurrence, kind, chat);
+  g_autofree char *key = mg_chatmsg_idempotency_key("m-1", occurrence, kind, NULL, chat);
   gboolean queued = FALSE;
   g_autoptr(GError) error = NULL;
   g_assert_true(mg_outbox_enqueue(f->store, key, chat, "m-1", occurrence, &ev, now_ms, &queued, &error));
@@ -71,7 +71,7 @@ static void
 test_idempotent(Fixture *f, gconstpointer data)
 {
   MgChatEvent ev = event(MG_CHAT_EVENT_SCHEDULED);
-  g_autofree char *key = mg_chatmsg_idempotency_key("m-1", 0, ev.kind, "team");
+  g_autofree char *key = mg_chatmsg_idempotency_key("m-1", 0, ev.kind, NULL, "team");
   gboolean queued = FALSE;
   g_assert_true(mg_outbox_enqueue(f->store, key, "team", "m-1", 0, &ev, NOW, &queued, NULL));
   g_assert_true(queued);
@@ -95,7 +95,7 @@ test_idempotent(Fixture *f, gconstpointer data)
   g_assert_cmpstr(frozen->ev.title, ==, "Weekly sync");
 
   /* Inside a caller's transaction, a rollback takes the message with it. */
-  g_autofree char *key2 = mg_chatmsg_idempotency_key("m-1", 0, MG_CHAT_EVENT_CANCELLED, "team");
+  g_autofree char *key2 = mg_chatmsg_idempotency_key("m-1", 0, MG_CHAT_EVENT_CANCELLED, NULL, "team");
   g_assert_true(mg_store_begin(f->store, FALSE, NULL));
   g_assert_true(mg_outbox_enqueue(f->store, key2, "team", "m-1", 0, &ev, NOW, &queued, NULL));
   g_assert_true(queued);
