@@ -23,8 +23,10 @@
 #include "gateway/whip.h"
 #include "media/engine.h"
 #include "media/worker.h"
+#include "signaling/chatsend.h"
 #include "signaling/conference.h"
 #include "signaling/scheduler.h"
+#include "signaling/outbox.h"
 #include "signaling/session.h"
 #include "signaling/store.h"
 
@@ -48,6 +50,7 @@ struct MgDaemon {
   guint calendars_timer;
   MgScheduler *scheduler;
   guint scheduler_timer;
+  MgChatsend *chatsend;
   MgHttpServer *http;
   MgWebState web;
   MgSessionStats session_stats;
@@ -409,6 +412,23 @@ start_scheduler(MgDaemon *d, GError **error)
   return TRUE;
 }
 
+/* ---- chat delivery: the outbox's deliverer; messages a crash left 'sending' go again ---- */
+
+static void
+start_chatsend(MgDaemon *d)
+{
+  MgChatsendConfig c = {
+    .max_attempts = (guint)mg_config_get_int(d->cfg, "chat", "max_attempts"),
+    .max_in_flight = (guint)mg_config_get_int(d->cfg, "chat", "max_in_flight"),
+    .request_timeout_ms = (guint)mg_config_get_int(d->cfg, "chat", "request_timeout_ms"),
+  };
+  guint recovered = mg_outbox_recover(d->store, g_get_real_time() / 1000);
+  if (recovered)
+    g_message("chat outbox: %u message(s) interrupted during delivery are sent again", recovered);
+  d->chatsend = mg_chatsend_new(d->store, NULL, &c);
+  mg_chatsend_kick(d->chatsend);
+}
+
 static gboolean
 on_signal(gpointer data)
 {
@@ -441,6 +461,7 @@ mg_daemon_new(MgConfig *cfg, GError **error)
   if (!d->store)
     return NULL;
 
+  start_chatsend(d);
   if (!start_media(d, error) || !start_http(d, error) || !start_scheduler(d, error))
     return NULL;
 
@@ -486,6 +507,8 @@ mg_daemon_free(MgDaemon *d)
   g_clear_pointer(&d->http, mg_http_server_free);
   g_clear_pointer(&d->conference, mg_conference_free);
   g_clear_pointer(&d->scheduler, mg_scheduler_free);
+  /* Requests in flight are cancelled; their messages stay 'sending' for the next start. */
+  g_clear_pointer(&d->chatsend, mg_chatsend_free);
   g_clear_pointer(&d->calendars_api, mg_calendars_api_free);
   g_clear_pointer(&d->meetings_api, mg_meetings_api_free);
   g_clear_pointer(&d->rooms_api, mg_rooms_api_free);
