@@ -47,6 +47,10 @@ typedef struct {
   gint64 created_at, updated_at;
 } MgChat;
 
+/* The key of the built-in console chat used when no chat is configured
+ * (see mg_chats_builtin_console()). */
+#define MG_CHATS_CONSOLE_KEY "console"
+
 void mg_chat_free(MgChat *chat);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(MgChat, mg_chat_free)
 
@@ -72,6 +76,10 @@ gint64 mg_chats_count(MgStore *store);
 
 /* A deep copy. (transfer full) */
 MgChat *mg_chat_copy(const MgChat *chat);
+/* The built-in console chat: key MG_CHATS_CONSOLE_KEY, UTC, English. A
+ * deliverer that finds no stored chat MG_CHATS_CONSOLE_KEY uses it.
+ * (transfer full) */
+MgChat *mg_chats_builtin_console(void);
 
 /* url with its secret parts masked: scheme and host kept, query values and
  * path segments that may be tokens replaced by "****", user info dropped.
