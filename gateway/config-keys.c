@@ -47,6 +47,8 @@ const MgConfigKey mg_config_keys[] = {
   INT("schedule", "lead_minutes", "10", 0, 1440, "a meeting's room opens this many minutes before its start"),
   INT("schedule", "grace_minutes", "15", 0, 1440, "a meeting's room closes this many minutes after its end"),
   STR("schedule", "reminders", "10,0", "reminders, in minutes before the start, comma-separated (none: no reminders)"),
+  BOOL("chat", "console_default", "true",
+       "with no chat configured, meeting messages go to the built-in console chat (the log)"),
   ENUM("log", "format", "auto", "auto|text|json", "auto: text on a terminal, JSON lines otherwise"),
   ENUM("log", "level", "info", "error|warning|info|debug", "default level for every module"),
   STR("log", "modules", NULL, "per-module levels, e.g. http=debug,store=warning"),
