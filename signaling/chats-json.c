@@ -195,6 +195,29 @@ mg_chats_mask_url(const char *url)
   return g_string_free(s, FALSE);
 }
 
+GStrv
+mg_chats_url_secrets(const char *url)
+{
+  GPtrArray *out = g_ptr_array_new();
+  g_autoptr(GUri) uri = url ? g_uri_parse(url, G_URI_FLAGS_ENCODED, NULL) : NULL;
+  if (uri) {
+    if (g_uri_get_userinfo(uri))
+      g_ptr_array_add(out, g_strdup(g_uri_get_userinfo(uri)));
+    g_auto(GStrv) segments = g_strsplit(g_uri_get_path(uri), "/", -1);
+    for (char **p = segments; *p; p++)
+      if (!plain_segment(*p, strlen(*p)))
+        g_ptr_array_add(out, g_strdup(*p));
+    g_auto(GStrv) params = g_strsplit(g_uri_get_query(uri) ? g_uri_get_query(uri) : "", "&", -1);
+    for (char **p = params; *p; p++) {
+      char *eq = strchr(*p, '=');
+      if (**p)
+        g_ptr_array_add(out, g_strdup(eq ? eq + 1 : *p));
+    }
+  }
+  g_ptr_array_add(out, NULL);
+  return (GStrv)g_ptr_array_free(out, FALSE);
+}
+
 gpointer
 mg_chat_to_json_masked(const MgChat *c)
 {

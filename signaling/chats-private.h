@@ -6,8 +6,6 @@
 
 G_BEGIN_DECLS
 
-/* "console", "slack", ..., "xmpp"; NULL for an unknown kind. */
-const char *mg_chats_connector_name(MgChatConnectorKind kind);
 gboolean mg_chats_webhook_url_ok(const char *url);
 
 /* The settings column: webhook_url, secret, jid, room, nick, host, port. (transfer full) */

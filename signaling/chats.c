@@ -64,6 +64,18 @@ mg_chat_copy(const MgChat *c)
   return d;
 }
 
+MgChat *
+mg_chats_builtin_console(void)
+{
+  MgChat *c = g_new0(MgChat, 1);
+  c->key = g_strdup(MG_CHATS_CONSOLE_KEY);
+  c->name = g_strdup("Console (built-in)");
+  c->connector = MG_CHAT_CONNECTOR_CONSOLE;
+  c->lang = g_strdup("en");
+  c->is_default = TRUE;
+  return c;
+}
+
 /* ---- validation ---- */
 
 static gboolean

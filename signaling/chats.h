@@ -47,6 +47,10 @@ typedef struct {
   gint64 created_at, updated_at;
 } MgChat;
 
+/* The key of the built-in console chat used when no chat is configured
+ * (see mg_chats_builtin_console()). */
+#define MG_CHATS_CONSOLE_KEY "console"
+
 void mg_chat_free(MgChat *chat);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(MgChat, mg_chat_free)
 
@@ -70,13 +74,24 @@ GPtrArray *mg_chats_list(MgStore *store, GError **error);
 /* How many chats are stored. */
 gint64 mg_chats_count(MgStore *store);
 
+/* "console", "slack", ..., "xmpp"; NULL for an unknown kind. */
+const char *mg_chats_connector_name(MgChatConnectorKind kind);
+
 /* A deep copy. (transfer full) */
 MgChat *mg_chat_copy(const MgChat *chat);
+/* The built-in console chat: key MG_CHATS_CONSOLE_KEY, UTC, English. A
+ * deliverer that finds no stored chat MG_CHATS_CONSOLE_KEY uses it.
+ * (transfer full) */
+MgChat *mg_chats_builtin_console(void);
 
 /* url with its secret parts masked: scheme and host kept, query values and
  * path segments that may be tokens replaced by "****", user info dropped.
  * (transfer full); NULL for NULL. */
 char *mg_chats_mask_url(const char *url);
+
+/* The parts of url that mg_chats_mask_url() hides (path tokens, query
+ * values, user info), for the log's secret list. (transfer full) GStrv. */
+GStrv mg_chats_url_secrets(const char *url);
 
 /* The chat as JSON for API answers: the secret left out ("secret_set"
  * true/false instead), the webhook URL masked. (transfer full) json_t *. */

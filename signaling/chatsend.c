@@ -220,12 +220,8 @@ static MgChat *
 find_chat(MgStore *store, const char *key)
 {
   MgChat *chat = mg_chats_get(store, key);
-  if (!chat && !g_strcmp0(key, "console")) {
-    chat = g_new0(MgChat, 1);
-    chat->key = g_strdup("console");
-    chat->name = g_strdup("console");
-    chat->connector = MG_CHAT_CONNECTOR_CONSOLE;
-  }
+  if (!chat && !g_strcmp0(key, MG_CHATS_CONSOLE_KEY))
+    chat = mg_chats_builtin_console();
   return chat;
 }
 

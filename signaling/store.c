@@ -126,7 +126,7 @@ mg_store_close(MgStore *store)
 void
 mg_store_set_data(MgStore *store, const char *key, gpointer data, GDestroyNotify destroy)
 {
-  g_datalist_set_data_full(&store->data, key, data, destroy);
+  g_datalist_set_data_full(&store->data, key, data, data ? destroy : NULL);
 }
 
 gpointer
