@@ -307,7 +307,8 @@ mg_chatmsg_build(const MgChatConnector *c, const MgChatEvent *ev, gint64 now_ms,
     g_set_error_literal(error, MG_CHATMSG_ERROR, MG_CHATMSG_ERROR_INVALID, "unknown connector or event kind");
     return NULL;
   }
-  if (c->kind != MG_CHAT_CONNECTOR_CONSOLE && c->kind != MG_CHAT_CONNECTOR_XMPP && (!c->webhook_url || !*c->webhook_url)) {
+  if (c->kind != MG_CHAT_CONNECTOR_CONSOLE && c->kind != MG_CHAT_CONNECTOR_XMPP &&
+      (!c->webhook_url || !*c->webhook_url)) {
     g_set_error(error, MG_CHATMSG_ERROR, MG_CHATMSG_ERROR_INVALID, "the %s connector has no webhook URL",
                 platforms[c->kind].name);
     return NULL;
@@ -335,8 +336,8 @@ mg_chatmsg_idempotency_key(const char *meeting_id, gint64 occurrence_start, MgCh
   const char *k = mg_chatmsg_event_kind_name(kind);
   GString *material = g_string_new(NULL);
   g_string_append_printf(material, "%zu:%s|%" G_GINT64_FORMAT "|%s|%zu:%s", strlen(meeting_id ? meeting_id : ""),
-                         meeting_id ? meeting_id : "", occurrence_start, k ? k : "?",
-                         strlen(chat_key ? chat_key : ""), chat_key ? chat_key : "");
+                         meeting_id ? meeting_id : "", occurrence_start, k ? k : "?", strlen(chat_key ? chat_key : ""),
+                         chat_key ? chat_key : "");
   if (variant)
     g_string_append_printf(material, "|%zu:%s", strlen(variant), variant);
   g_autofree char *sum = g_compute_checksum_for_string(G_CHECKSUM_SHA256, material->str, material->len);
