@@ -39,7 +39,6 @@ static void build_dingtalk(Build *b);
 static void build_wecom(Build *b);
 static void build_feishu(Build *b);
 static void build_generic(Build *b);
-static void build_xmpp(Build *b);
 
 static const Platform platforms[] = {
   [MG_CHAT_CONNECTOR_CONSOLE] = { "console", MG_CHAT_FLAVOR_PLAIN, " | ", 200, 2000, FALSE, build_console },
@@ -50,7 +49,6 @@ static const Platform platforms[] = {
   [MG_CHAT_CONNECTOR_WECOM] = { "wecom", MG_CHAT_FLAVOR_MARKDOWN, "\n", 120, 4096, TRUE, build_wecom },
   [MG_CHAT_CONNECTOR_FEISHU] = { "feishu", MG_CHAT_FLAVOR_MARKDOWN, "\n", 100, 18000, TRUE, build_feishu },
   [MG_CHAT_CONNECTOR_GENERIC] = { "generic", MG_CHAT_FLAVOR_PLAIN, "\n", 0, 0, FALSE, build_generic },
-  [MG_CHAT_CONNECTOR_XMPP] = { "xmpp", MG_CHAT_FLAVOR_PLAIN, "\n", 200, 10000, FALSE, build_xmpp },
 };
 
 static const char *const event_kinds[] = {
@@ -116,14 +114,6 @@ static void
 build_console(Build *b)
 {
   b->req->body = mg_chatmsg_text_join(b->text, MG_CHAT_FLAVOR_PLAIN, TRUE, " | ");
-}
-
-/* XMPP groupchat: the body is plain text, one field a line; the XMPP
- * connector sends it to the room (no URL). */
-static void
-build_xmpp(Build *b)
-{
-  b->req->body = mg_chatmsg_text_join(b->text, MG_CHAT_FLAVOR_PLAIN, TRUE, "\n");
 }
 
 static void
@@ -307,8 +297,7 @@ mg_chatmsg_build(const MgChatConnector *c, const MgChatEvent *ev, gint64 now_ms,
     g_set_error_literal(error, MG_CHATMSG_ERROR, MG_CHATMSG_ERROR_INVALID, "unknown connector or event kind");
     return NULL;
   }
-  if (c->kind != MG_CHAT_CONNECTOR_CONSOLE && c->kind != MG_CHAT_CONNECTOR_XMPP &&
-      (!c->webhook_url || !*c->webhook_url)) {
+  if (c->kind != MG_CHAT_CONNECTOR_CONSOLE && (!c->webhook_url || !*c->webhook_url)) {
     g_set_error(error, MG_CHATMSG_ERROR, MG_CHATMSG_ERROR_INVALID, "the %s connector has no webhook URL",
                 platforms[c->kind].name);
     return NULL;

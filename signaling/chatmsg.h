@@ -42,7 +42,6 @@ typedef enum {
   MG_CHAT_CONNECTOR_WECOM,
   MG_CHAT_CONNECTOR_FEISHU,
   MG_CHAT_CONNECTOR_GENERIC,
-  MG_CHAT_CONNECTOR_XMPP, /* the MUC connector: plain text, no webhook */
 } MgChatConnectorKind;
 
 typedef struct {
@@ -81,7 +80,7 @@ char *mg_chatmsg_idempotency_key(const char *meeting_id, gint64 occurrence_start
 const char *mg_chatmsg_event_kind_name(MgChatEventKind kind);
 
 /* "console", "slack", "mattermost", "teams", "dingtalk", "wecom", "feishu",
- * "generic", "xmpp" to the kind; FALSE for another name. */
+ * "generic" to the kind; FALSE for another name. */
 gboolean mg_chatmsg_connector_kind_from_name(const char *name, MgChatConnectorKind *kind);
 
 G_END_DECLS

@@ -322,24 +322,6 @@ test_console(void)
   g_assert_null(strstr(r->body, LINK)); /* cancelled: no join link */
 }
 
-/* XMPP: no URL (the MUC is the destination), a plain-text body a line per field. */
-static void
-test_xmpp(void)
-{
-  MgChatEvent ev = event(MG_CHAT_EVENT_SCHEDULED, "en");
-  MgChatConnector c = { .kind = MG_CHAT_CONNECTOR_XMPP };
-  g_autoptr(GError) error = NULL;
-  g_autoptr(MgChatRequest) r = mg_chatmsg_build(&c, &ev, NOW_MS, &error);
-  g_assert_no_error(error);
-  g_assert_null(r->url);
-  g_assert_cmpuint(r->headers->len, ==, 0);
-  g_assert_true(g_str_has_prefix(r->body, "Meeting scheduled: Weekly sync\n"));
-  g_assert_nonnull(strstr(r->body, LINK));
-  MgChatConnectorKind kind;
-  g_assert_true(mg_chatmsg_connector_kind_from_name("xmpp", &kind));
-  g_assert_cmpint(kind, ==, MG_CHAT_CONNECTOR_XMPP);
-}
-
 /* Every connector: the link exactly once as a button and zh, and invite-only has none. */
 static void
 test_all_connectors(void)
@@ -471,6 +453,5 @@ main(int argc, char **argv)
   g_test_add_func("/chatmsg/long-title", test_long_title);
   g_test_add_func("/chatmsg/timezone-and-errors", test_timezone_and_errors);
   g_test_add_func("/chatmsg/idempotency-key", test_idempotency_key);
-  g_test_add_func("/chatmsg/xmpp", test_xmpp);
   return g_test_run();
 }
