@@ -25,8 +25,10 @@
 #include "media/engine.h"
 #include "media/worker.h"
 #include "signaling/chatevents.h"
+#include "signaling/chatsend.h"
 #include "signaling/conference.h"
 #include "signaling/scheduler.h"
+#include "signaling/outbox.h"
 #include "signaling/session.h"
 #include "signaling/store.h"
 
@@ -53,6 +55,7 @@ struct MgDaemon {
   guint calendars_timer;
   MgScheduler *scheduler;
   guint scheduler_timer;
+  MgChatsend *chatsend;
   MgHttpServer *http;
   MgWebState web;
   MgSessionStats session_stats;
@@ -411,8 +414,8 @@ on_chat_kick(gpointer data)
 {
   MgDaemon *d = data;
   d->chat_kick = 0;
-  /* TODO(lead): call the deliverer's kick (mg_chatsend_kick) here once wt-outbox's
-   * deliverer is merged; until then queued messages wait in the outbox. */
+  if (d->chatsend)
+    mg_chatsend_kick(d->chatsend);
   return G_SOURCE_REMOVE;
 }
 
@@ -470,6 +473,23 @@ start_scheduler(MgDaemon *d, GError **error)
   return TRUE;
 }
 
+/* ---- chat delivery: the outbox's deliverer; messages a crash left 'sending' go again ---- */
+
+static void
+start_chatsend(MgDaemon *d)
+{
+  MgChatsendConfig c = {
+    .max_attempts = (guint)mg_config_get_int(d->cfg, "chat", "max_attempts"),
+    .max_in_flight = (guint)mg_config_get_int(d->cfg, "chat", "max_in_flight"),
+    .request_timeout_ms = (guint)mg_config_get_int(d->cfg, "chat", "request_timeout_ms"),
+  };
+  guint recovered = mg_outbox_recover(d->store, g_get_real_time() / 1000);
+  if (recovered)
+    g_message("chat outbox: %u message(s) interrupted during delivery are sent again", recovered);
+  d->chatsend = mg_chatsend_new(d->store, NULL, &c);
+  mg_chatsend_kick(d->chatsend);
+}
+
 static gboolean
 on_signal(gpointer data)
 {
@@ -502,6 +522,7 @@ mg_daemon_new(MgConfig *cfg, GError **error)
   if (!d->store)
     return NULL;
 
+  start_chatsend(d);
   if (!start_media(d, error) || !start_http(d, error) || !start_scheduler(d, error))
     return NULL;
 
@@ -549,6 +570,8 @@ mg_daemon_free(MgDaemon *d)
   g_clear_pointer(&d->http, mg_http_server_free);
   g_clear_pointer(&d->conference, mg_conference_free);
   g_clear_pointer(&d->scheduler, mg_scheduler_free);
+  /* Requests in flight are cancelled; their messages stay 'sending' for the next start. */
+  g_clear_pointer(&d->chatsend, mg_chatsend_free);
   g_clear_pointer(&d->calendars_api, mg_calendars_api_free);
   g_clear_pointer(&d->chats_api, mg_chats_api_free);
   g_clear_pointer(&d->chatevents, mg_chatevents_free);
