@@ -40,9 +40,8 @@ mg_chats_api_add_secrets(const MgChat *chat)
 static char *
 authenticate(MgChatsApi *api, MgHttpRequest *req, const char **source_out)
 {
-  const char *source = api->meetings_api ? mg_meetings_api_source_for_key(api->meetings_api,
-                                                                            mg_http_request_get_bearer(req))
-                                         : NULL;
+  const char *source =
+      api->meetings_api ? mg_meetings_api_source_for_key(api->meetings_api, mg_http_request_get_bearer(req)) : NULL;
   if (source_out)
     *source_out = source;
   if (source)
@@ -63,9 +62,9 @@ respond_invalid(MgHttpRequest *req, const GError *error)
   const char *msg = error->message;
   const char *colon = strstr(msg, ": ");
   gboolean body = g_str_has_prefix(msg, "the body");
-  g_autofree char *field = body ? g_strdup("body")
+  g_autofree char *field = body                                      ? g_strdup("body")
                            : colon && !memchr(msg, ' ', colon - msg) ? g_strndup(msg, colon - msg)
-                                                                      : g_strdup("body");
+                                                                     : g_strdup("body");
   mg_http_request_respond_json(req, 400,
                                json_pack("{s:{s:s, s:s, s:s}}", "error", "code", body ? "bad_json" : "invalid_field",
                                          "message", msg, "field", field));
@@ -104,8 +103,8 @@ put_chat(MgChatsApi *api, MgHttpRequest *req, const char *key_from_path)
     return;
   }
   g_autoptr(MgChat) stored = mg_chats_get(api->store, chat->key);
-  g_info("chat %s (%s) %s by %s", chat->key, mg_chats_connector_name(chat->connector),
-         created ? "created" : "replaced", who);
+  g_info("chat %s (%s) %s by %s", chat->key, mg_chats_connector_name(chat->connector), created ? "created" : "replaced",
+         who);
   mg_http_request_respond_json(req, created ? 201 : 200,
                                json_pack("{s:s, s:o}", "status", created ? "created" : "replaced", "chat",
                                          (json_t *)mg_chat_to_json_masked(stored)));
@@ -133,9 +132,8 @@ on_list(MgHttpRequest *req, gpointer data)
   json_t *list = json_array();
   for (guint i = 0; i < chats->len; i++)
     json_array_append_new(list, mg_chat_to_json_masked(chats->pdata[i]));
-  mg_http_request_respond_json(req, 200,
-                               json_pack("{s:o, s:b}", "chats", list, "console_default",
-                                         api->console_default && chats->len == 0));
+  mg_http_request_respond_json(
+      req, 200, json_pack("{s:o, s:b}", "chats", list, "console_default", api->console_default && chats->len == 0));
 }
 
 /* The key a /api/v1/chats/<key> path names, or NULL after answering 404. */
@@ -219,18 +217,16 @@ on_meeting_chats(MgHttpRequest *req, gpointer data)
     json_t *reasons = json_array();
     for (guint j = 0; j < m->reasons->len; j++)
       json_array_append_new(reasons, json_string(m->reasons->pdata[j]));
-    json_array_append_new(list, json_pack("{s:s, s:s, s:s, s:o}", "key", m->chat->key, "name", m->chat->name,
-                                          "connector", mg_chats_connector_name(m->chat->connector), "reasons",
-                                          reasons));
+    json_array_append_new(list,
+                          json_pack("{s:s, s:s, s:s, s:o}", "key", m->chat->key, "name", m->chat->name, "connector",
+                                    mg_chats_connector_name(m->chat->connector), "reasons", reasons));
   }
   mg_http_request_respond_json(req, 200, json_pack("{s:s, s:o}", "meeting", e->id, "chats", list));
 }
 
 static const MgHttpRoute routes[] = {
-  { "POST", "/api/v1/chats", MG_HTTP_EXACT, on_post },
-  { "GET", "/api/v1/chats", MG_HTTP_EXACT, on_list },
-  { "GET", "/api/v1/chats/", MG_HTTP_PREFIX, on_get },
-  { "PUT", "/api/v1/chats/", MG_HTTP_PREFIX, on_put },
+  { "POST", "/api/v1/chats", MG_HTTP_EXACT, on_post },       { "GET", "/api/v1/chats", MG_HTTP_EXACT, on_list },
+  { "GET", "/api/v1/chats/", MG_HTTP_PREFIX, on_get },       { "PUT", "/api/v1/chats/", MG_HTTP_PREFIX, on_put },
   { "DELETE", "/api/v1/chats/", MG_HTTP_PREFIX, on_delete },
 };
 

@@ -11,8 +11,8 @@ enum { C_TIME, C_TITLE, C_REPEAT, C_POLICY, C_ORGANIZER, C_RESTORED, C_SEP, C_N 
 static const char *const texts[2][C_N] = {
   { "new time (was {})", "new title (was \"{}\")", "the repetition changed", "access is now {}",
     "new organizer (was {})", "the meeting is on again", "; " },
-  { "时间已变更（原为 {}）", "标题已变更（原为“{}”）", "重复规则已变更", "入会方式改为 {}",
-    "组织者已变更（原为 {}）", "会议已恢复", "；" },
+  { "时间已变更（原为 {}）", "标题已变更（原为“{}”）", "重复规则已变更", "入会方式改为 {}", "组织者已变更（原为 {}）",
+    "会议已恢复", "；" },
 };
 
 static char *

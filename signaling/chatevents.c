@@ -37,13 +37,13 @@ typedef struct {
   const char *meeting_id;       /* the series' id: what withdraw and the API use */
   gint64 occurrence;            /* original start of an occurrence; 0: the meeting */
   gint64 start, end;
-  const char *variant;               /* of the idempotency key */
-  const MgMeeting *before;           /* changed: for the sentence */
-  int minutes_until;                 /* reminder */
-  gint64 duration_s;                 /* summary */
-  const char *const *attendees;      /* summary */
-  gboolean only_new_chats;           /* scheduled after a change: chats not matched before */
-  GHashTable *skip;                  /* chat keys to leave out, or NULL */
+  const char *variant;          /* of the idempotency key */
+  const MgMeeting *before;      /* changed: for the sentence */
+  int minutes_until;            /* reminder */
+  gint64 duration_s;            /* summary */
+  const char *const *attendees; /* summary */
+  gboolean only_new_chats;      /* scheduled after a change: chats not matched before */
+  GHashTable *skip;             /* chat keys to leave out, or NULL */
 } Message;
 
 static char *
@@ -96,8 +96,7 @@ post(MgChatevents *ce, const Message *msg, gint64 now_s, GError **error)
       return -1;
     if (queued) {
       queued_n++;
-      g_info("queued %s of meeting %s for chat %s", mg_chatmsg_event_kind_name(msg->kind), msg->meeting_id,
-             chat->key);
+      g_info("queued %s of meeting %s for chat %s", mg_chatmsg_event_kind_name(msg->kind), msg->meeting_id, chat->key);
     }
   }
   if (queued_n && ce->s.queued)
@@ -110,8 +109,7 @@ static char *
 series_id(MgStore *store, const MgMeetingsEntry *e)
 {
   if (e->meeting->recurrence_id) {
-    g_autoptr(MgMeetingsEntry) series =
-        mg_meetings_find(store, e->meeting->source, e->meeting->external_id, 0);
+    g_autoptr(MgMeetingsEntry) series = mg_meetings_find(store, e->meeting->source, e->meeting->external_id, 0);
     if (series)
       return g_strdup(series->id);
   }
@@ -157,8 +155,12 @@ post_cancelled(MgChatevents *ce, const MgMeetingsEntry *after, const char *id, g
   guint n = mg_outbox_withdraw(ce->store, id, occurrence, withdrawn_kinds, G_N_ELEMENTS(withdrawn_kinds));
   if (n)
     g_info("withdrew %u pending message(s) of meeting %s", n, id);
-  Message msg = { .kind = MG_CHAT_EVENT_CANCELLED, .entry = after, .meeting_id = id, .occurrence = occurrence,
-                  .start = start, .end = end };
+  Message msg = { .kind = MG_CHAT_EVENT_CANCELLED,
+                  .entry = after,
+                  .meeting_id = id,
+                  .occurrence = occurrence,
+                  .start = start,
+                  .end = end };
   return post(ce, &msg, now_s, error);
 }
 
@@ -203,8 +205,12 @@ post_changed(MgChatevents *ce, const MgMeeting *was, const MgMeetingsEntry *afte
 {
   const MgMeeting *m = after->meeting;
   g_autofree char *rev = revision(after);
-  Message msg = { .kind = MG_CHAT_EVENT_CHANGED, .entry = after, .meeting_id = id, .occurrence = m->recurrence_id,
-                  .variant = rev, .before = was };
+  Message msg = { .kind = MG_CHAT_EVENT_CHANGED,
+                  .entry = after,
+                  .meeting_id = id,
+                  .occurrence = m->recurrence_id,
+                  .variant = rev,
+                  .before = was };
   shown_time(m, now_s, &msg.start, &msg.end);
   /* Chats the change brings in hear of the meeting as scheduled. */
   g_autoptr(GHashTable) old_chats = matched_keys(ce, was, error);
@@ -239,8 +245,8 @@ post_changed(MgChatevents *ce, const MgMeeting *was, const MgMeetingsEntry *afte
 
 /* An override row (one occurrence) appeared or changed. */
 static int
-on_override(MgChatevents *ce, const MgMeetingsEntry *before, const MgMeetingsEntry *after, const char *id,
-            gint64 now_s, GError **error)
+on_override(MgChatevents *ce, const MgMeetingsEntry *before, const MgMeetingsEntry *after, const char *id, gint64 now_s,
+            GError **error)
 {
   const MgMeeting *m = after->meeting;
   g_autoptr(MgMeetingsEntry) series = mg_meetings_find(ce->store, m->source, m->external_id, 0);
@@ -336,7 +342,8 @@ attendance(MgChatevents *ce, const MgScheduleEvent *ev, gint64 now_s, gint64 *du
   gint64 first = 0, last = 0;
   size_t i;
   json_t *stay;
-  json_array_foreach(stays, i, stay) {
+  json_array_foreach(stays, i, stay)
+  {
     const char *name = json_string_value(json_object_get(stay, "name"));
     const char *joined = json_string_value(json_object_get(stay, "joined_at"));
     g_autoptr(GDateTime) j = joined ? g_date_time_new_from_iso8601(joined, NULL) : NULL;
@@ -359,8 +366,9 @@ mg_chatevents_on_schedule(MgChatevents *ce, const MgScheduleEvent *sev, gint64 n
 {
   g_autofree char *id = series_id(ce->store, sev->entry);
   g_autofree char *variant = NULL;
-  Message msg = { .entry = sev->entry, .meeting_id = id, .occurrence = sev->recurrence_id, .start = sev->start,
-                  .end = sev->end };
+  Message msg = {
+    .entry = sev->entry, .meeting_id = id, .occurrence = sev->recurrence_id, .start = sev->start, .end = sev->end
+  };
   g_autoptr(GPtrArray) names = NULL;
   switch (sev->kind) {
   case MG_SCHEDULE_REMINDER:

@@ -48,7 +48,6 @@ GPtrArray *mg_chatevents_match(MgStore *store, const MgMeeting *m, gboolean cons
 
 /* The visible changes from before to after ("new time (was ...)", ...) in
  * lang, times in tz; NULL when only invisible fields changed. (transfer full) */
-char *mg_chatevents_describe_changes(const MgMeeting *before, const MgMeeting *after, const char *tz,
-                                     const char *lang);
+char *mg_chatevents_describe_changes(const MgMeeting *before, const MgMeeting *after, const char *tz, const char *lang);
 
 G_END_DECLS

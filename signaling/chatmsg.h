@@ -42,19 +42,22 @@ typedef enum {
   MG_CHAT_CONNECTOR_WECOM,
   MG_CHAT_CONNECTOR_FEISHU,
   MG_CHAT_CONNECTOR_GENERIC,
-  MG_CHAT_CONNECTOR_XMPP, /* the MUC connector: plain text, no webhook */
+  MG_CHAT_CONNECTOR_XMPP, /* the request is the plain text; signaling/xmpp.c posts it */
 } MgChatConnectorKind;
+
+/* The most characters an XMPP message body gets (the text is clipped to fit). */
+#define MG_CHATMSG_XMPP_LIMIT 4000
 
 typedef struct {
   MgChatConnectorKind kind;
-  const char *webhook_url; /* unused by console */
+  const char *webhook_url; /* unused by console and xmpp */
   const char *secret;      /* DingTalk, Feishu, generic; NULL = unsigned */
 } MgChatConnector;
 
 typedef struct {
-  char *url;          /* NULL for console */
+  char *url;          /* NULL for console and xmpp */
   GPtrArray *headers; /* "Name: value" strings (curl_slist form), owned */
-  char *body;         /* JSON; for console, the one-line text */
+  char *body;         /* JSON; for console the one-line text, for xmpp the multi-line plain text */
 } MgChatRequest;
 
 #define MG_CHATMSG_ERROR (mg_chatmsg_error_quark())

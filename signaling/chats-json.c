@@ -8,10 +8,14 @@
 #include "signaling/chats-private.h"
 
 static const char *const connector_names[] = {
-  [MG_CHAT_CONNECTOR_CONSOLE] = "console", [MG_CHAT_CONNECTOR_SLACK] = "slack",
-  [MG_CHAT_CONNECTOR_MATTERMOST] = "mattermost", [MG_CHAT_CONNECTOR_TEAMS] = "teams",
-  [MG_CHAT_CONNECTOR_DINGTALK] = "dingtalk", [MG_CHAT_CONNECTOR_WECOM] = "wecom",
-  [MG_CHAT_CONNECTOR_FEISHU] = "feishu", [MG_CHAT_CONNECTOR_GENERIC] = "generic",
+  [MG_CHAT_CONNECTOR_CONSOLE] = "console",
+  [MG_CHAT_CONNECTOR_SLACK] = "slack",
+  [MG_CHAT_CONNECTOR_MATTERMOST] = "mattermost",
+  [MG_CHAT_CONNECTOR_TEAMS] = "teams",
+  [MG_CHAT_CONNECTOR_DINGTALK] = "dingtalk",
+  [MG_CHAT_CONNECTOR_WECOM] = "wecom",
+  [MG_CHAT_CONNECTOR_FEISHU] = "feishu",
+  [MG_CHAT_CONNECTOR_GENERIC] = "generic",
   [MG_CHAT_CONNECTOR_XMPP] = "xmpp",
 };
 
@@ -108,7 +112,8 @@ strv_from_json(json_t *a, GStrv *out)
   GPtrArray *v = g_ptr_array_new();
   size_t i;
   json_t *item;
-  json_array_foreach(a, i, item) {
+  json_array_foreach(a, i, item)
+  {
     if (!json_is_string(item)) {
       g_ptr_array_free(v, TRUE);
       return FALSE;
@@ -270,13 +275,13 @@ take_str(json_t *o, const char *name, char **out, GError **error)
 static gboolean
 fill_from_object(json_t *o, MgChat *c, GError **error)
 {
-  static const char *const known[] = { "key",  "name",    "connector", "webhook_url", "secret", "jid",
-                                       "room", "nick",    "host",      "port",        "timezone", "lang",
-                                       "rate", "default", "rules",     "secret_set",  "created_at",
-                                       "updated_at" };
+  static const char *const known[] = { "key",  "name",    "connector", "webhook_url", "secret",     "jid",
+                                       "room", "nick",    "host",      "port",        "timezone",   "lang",
+                                       "rate", "default", "rules",     "secret_set",  "created_at", "updated_at" };
   const char *name;
   json_t *v;
-  json_object_foreach(o, name, v) {
+  json_object_foreach(o, name, v)
+  {
     gboolean ok = FALSE;
     for (guint i = 0; i < G_N_ELEMENTS(known) && !ok; i++)
       ok = !strcmp(name, known[i]);
@@ -325,8 +330,8 @@ mg_chat_from_json_text(const char *text, gsize len, const char *key_from_path, G
   json_error_t jerr;
   json_t *o = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
   if (!json_is_object(o)) {
-    g_set_error(error, MG_CHATS_ERROR, MG_CHATS_ERROR_INVALID, "the body is not a JSON object%s%s",
-                o ? "" : ": ", o ? "" : jerr.text);
+    g_set_error(error, MG_CHATS_ERROR, MG_CHATS_ERROR_INVALID, "the body is not a JSON object%s%s", o ? "" : ": ",
+                o ? "" : jerr.text);
     json_decref(o);
     return NULL;
   }

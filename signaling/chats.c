@@ -12,7 +12,7 @@
 #include "signaling/chats-private.h"
 #include "signaling/ratelimit.h"
 
-G_DEFINE_QUARK(mg-chats-error-quark, mg_chats_error)
+G_DEFINE_QUARK(mg - chats - error - quark, mg_chats_error)
 
 static void
 rules_clear(MgChatRules *r)
@@ -78,8 +78,7 @@ mg_chats_builtin_console(void)
 
 /* ---- validation ---- */
 
-static gboolean
-invalid(GError **error, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
+static gboolean invalid(GError **error, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
 
 static gboolean
 invalid(GError **error, const char *fmt, ...)

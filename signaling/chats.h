@@ -32,16 +32,16 @@ typedef struct {
   char *name; /* for people */
   MgChatConnectorKind connector;
   /* Connector settings (all owned; NULL where the connector has none). */
-  char *webhook_url;   /* robots and generic: the secret part is masked in answers and logs */
-  char *secret;        /* signing secret (DingTalk, Feishu, generic) or XMPP password */
-  char *xmpp_jid;      /* the account meetgate logs in as */
-  char *xmpp_room;     /* the MUC, room@conference.example.org */
-  char *xmpp_nick;     /* meetgate's nickname in the room */
-  char *xmpp_host;     /* NULL: from the JID's domain */
-  guint16 xmpp_port;   /* 0: 5222 */
-  char *timezone;      /* IANA; NULL: UTC */
-  char *lang;          /* "en" | "zh" */
-  char *rate;          /* "20/min", "5/s,100/min"; NULL: the connector's default */
+  char *webhook_url; /* robots and generic: the secret part is masked in answers and logs */
+  char *secret;      /* signing secret (DingTalk, Feishu, generic) or XMPP password */
+  char *xmpp_jid;    /* the account meetgate logs in as */
+  char *xmpp_room;   /* the MUC, room@conference.example.org */
+  char *xmpp_nick;   /* meetgate's nickname in the room */
+  char *xmpp_host;   /* NULL: from the JID's domain */
+  guint16 xmpp_port; /* 0: 5222 */
+  char *timezone;    /* IANA; NULL: UTC */
+  char *lang;        /* "en" | "zh" */
+  char *rate;        /* "20/min", "5/s,100/min"; NULL: the connector's default */
   MgChatRules rules;
   gboolean is_default; /* receives the meetings no other chat matches */
   gint64 created_at, updated_at;

@@ -48,8 +48,9 @@ on_schedule(const MgScheduleEvent *ev, gpointer data)
 static void
 start(Fixture *f, gboolean console_default)
 {
-  MgChateventsSettings s = { .console_default = console_default, .lead_s = 10 * MINUTE, .link = link_for,
-                             .queued = on_queued, .queued_data = f };
+  MgChateventsSettings s = {
+    .console_default = console_default, .lead_s = 10 * MINUTE, .link = link_for, .queued = on_queued, .queued_data = f
+  };
   f->ce = mg_chatevents_new(f->store, &s);
   MgSchedulerSettings ss = { .lead_s = 10 * MINUTE, .grace_s = 15 * MINUTE };
   g_assert_true(mg_scheduler_parse_reminders("10", &ss, NULL));
@@ -129,8 +130,7 @@ rows(Fixture *f)
 {
   sqlite3_stmt *st = NULL;
   g_assert_cmpint(sqlite3_prepare_v2(mg_store_get_db(f->store),
-                                     "SELECT chat_key, kind, occurrence, state FROM outbox ORDER BY id", -1, &st,
-                                     NULL),
+                                     "SELECT chat_key, kind, occurrence, state FROM outbox ORDER BY id", -1, &st, NULL),
                   ==, SQLITE_OK);
   GString *s = g_string_new(NULL);
   while (sqlite3_step(st) == SQLITE_ROW)

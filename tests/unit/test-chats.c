@@ -115,8 +115,7 @@ test_validate(void)
   expect_invalid("{\"key\":\"c\",\"name\":\"C\",\"connector\":\"icq\"}", "connector");
   expect_invalid("{\"key\":\"c\",\"name\":\"C\"}", "connector");
   expect_invalid("{\"key\":\"c\",\"name\":\"C\",\"connector\":\"console\",\"colour\":\"red\"}", "colour");
-  expect_invalid("{\"key\":\"c\",\"name\":\"C\",\"connector\":\"console\",\"rules\":{\"people\":[1]}}",
-                 "rules.people");
+  expect_invalid("{\"key\":\"c\",\"name\":\"C\",\"connector\":\"console\",\"rules\":{\"people\":[1]}}", "rules.people");
   expect_invalid("{\"key\":\"c\",\"name\":\"C\",\"connector\":\"console\",\"rules\":{\"people\":[\"\"]}}",
                  "rules.people");
   expect_invalid("{\"key\":\"c\",\"name\":7,\"connector\":\"console\"}", "name");
@@ -130,9 +129,11 @@ test_mask(void)
   struct {
     const char *url, *masked;
   } cases[] = {
-    { "https://oapi.dingtalk.com/robot/send?access_token=0123abcd", "https://oapi.dingtalk.com/robot/send?access_token=****" },
+    { "https://oapi.dingtalk.com/robot/send?access_token=0123abcd",
+      "https://oapi.dingtalk.com/robot/send?access_token=****" },
     { "https://hooks.slack.com/services/T000/B000/XXXXsecretXXXX", "https://hooks.slack.com/services/****/****/****" },
-    { "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=693a91f6", "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=****" },
+    { "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=693a91f6",
+      "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=****" },
     { "http://user:pw@127.0.0.1:8080/hook/abc123?x=1&y", "http://127.0.0.1:8080/hook/****?x=****&****" },
     { "https://open.feishu.cn/open-apis/bot/v2/hook/6a1e-77", "https://open.feishu.cn/open-apis/bot/****/hook/****" },
     { "not a url", "****" },
@@ -272,7 +273,8 @@ test_match(Fixture *f, gconstpointer data)
   put_json(f, "{\"key\":\"eng-weekly\",\"name\":\"E\",\"connector\":\"console\"}");
   put_json(f, "{\"key\":\"rd\",\"name\":\"R\",\"connector\":\"console\",\"rules\":{\"departments\":[\"R&D\"],"
               "\"sources\":[\"oa-main\"]}}");
-  put_json(f, "{\"key\":\"people\",\"name\":\"P\",\"connector\":\"console\",\"rules\":{\"people\":[\"u42\",\"boss\"]}}");
+  put_json(f,
+           "{\"key\":\"people\",\"name\":\"P\",\"connector\":\"console\",\"rules\":{\"people\":[\"u42\",\"boss\"]}}");
   put_json(f, "{\"key\":\"other\",\"name\":\"O\",\"connector\":\"console\",\"rules\":{\"departments\":[\"Sales\"],"
               "\"people\":[\"u7\"],\"sources\":[\"hr\"]}}");
   g_autofree char *all = match(f, m);
