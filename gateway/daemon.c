@@ -16,6 +16,7 @@
 #include "gateway/http.h"
 #include "gateway/log.h"
 #include "gateway/calendars-api.h"
+#include "gateway/chats-api.h"
 #include "gateway/meetings-api.h"
 #include "gateway/sample-meetings.h"
 #include "gateway/rooms-api.h"
@@ -23,8 +24,11 @@
 #include "gateway/whip.h"
 #include "media/engine.h"
 #include "media/worker.h"
+#include "signaling/chatevents.h"
+#include "signaling/chatsend.h"
 #include "signaling/conference.h"
 #include "signaling/scheduler.h"
+#include "signaling/outbox.h"
 #include "signaling/session.h"
 #include "signaling/store.h"
 
@@ -45,9 +49,13 @@ struct MgDaemon {
   MgRoomsApi *rooms_api;
   MgMeetingsApi *meetings_api;
   MgCalendarsApi *calendars_api;
+  MgChatsApi *chats_api;
+  MgChatevents *chatevents;
+  guint chat_kick;
   guint calendars_timer;
   MgScheduler *scheduler;
   guint scheduler_timer;
+  MgChatsend *chatsend;
   MgHttpServer *http;
   MgWebState web;
   MgSessionStats session_stats;
@@ -273,6 +281,8 @@ start_http(MgDaemon *d, GError **error)
   if (!d->meetings_api)
     return FALSE;
   d->calendars_api = mg_calendars_api_new(d->http, d->store, d->meetings_api);
+  d->chats_api = mg_chats_api_new(d->http, d->store, d->admin, d->meetings_api,
+                                  mg_config_get_bool(cfg, "chat", "console_default"));
   mg_http_server_add_websocket(d->http, "/ws", &signaling_ws, d);
   mg_web_add_static(d->http); /* last: it answers every other GET */
   return TRUE;
@@ -328,6 +338,11 @@ on_schedule_event(const MgScheduleEvent *ev, gpointer data)
     g_message("meeting %s \"%s\" (%s) starting %s: room %s %s", ev->entry->id, m->title, m->source, when,
               ev->entry->room_id, ev->kind == MG_SCHEDULE_OPEN ? "opens" : "closes");
   MgDaemon *d = data;
+  /* Inside the scheduler's transaction: the messages commit with the event's record. */
+  g_autoptr(GError) error = NULL;
+  if (d->chatevents && mg_chatevents_on_schedule(d->chatevents, ev, wall_s(), &error) < 0)
+    g_warning("meeting %s: %s not queued for its chats: %s", ev->entry->id, mg_schedule_kind_name(ev->kind),
+              error->message);
   if (ev->kind == MG_SCHEDULE_CLOSE && d->conference) {
     guint n = mg_conference_overtime(d->conference, ev->entry->room_id);
     if (n)
@@ -397,6 +412,54 @@ on_calendars_timer(gpointer data)
   return G_SOURCE_CONTINUE;
 }
 
+/* ---- chat messages: queued in the outbox with their cause ---- */
+
+/* The group link a chat message carries: the room's, bound to its window;
+ * none for invite-only rooms (docs/chat.md). */
+static char *
+chat_group_link(MgStore *store, const char *room_id, gint64 now_s, gpointer data)
+{
+  MgDaemon *d = data;
+  g_autoptr(MgRoomDef) room = mg_rooms_find(store, room_id);
+  if (!room || room->policy == MG_POLICY_INVITE_ONLY)
+    return NULL;
+  return mg_rooms_api_link(d->rooms_api, room, room->policy == MG_POLICY_OPEN ? "attendee" : "guest", NULL, NULL,
+                           now_s);
+}
+
+static gboolean
+on_chat_kick(gpointer data)
+{
+  MgDaemon *d = data;
+  d->chat_kick = 0;
+  if (d->chatsend)
+    mg_chatsend_kick(d->chatsend);
+  return G_SOURCE_REMOVE;
+}
+
+/* Called inside the transaction that queued a message: the kick runs after it commits. */
+static void
+on_chat_queued(gpointer data)
+{
+  MgDaemon *d = data;
+  if (!d->chat_kick)
+    d->chat_kick = g_idle_add(on_chat_kick, d);
+}
+
+static void
+start_chats(MgDaemon *d)
+{
+  MgChateventsSettings s = {
+    .console_default = mg_config_get_bool(d->cfg, "chat", "console_default"),
+    .lead_s = mg_config_get_int(d->cfg, "schedule", "lead_minutes") * 60,
+    .link = chat_group_link,
+    .link_data = d,
+    .queued = on_chat_queued,
+    .queued_data = d,
+  };
+  d->chatevents = mg_chatevents_new(d->store, &s);
+}
+
 static gboolean
 start_scheduler(MgDaemon *d, GError **error)
 {
@@ -412,6 +475,7 @@ start_scheduler(MgDaemon *d, GError **error)
   }
   if (!mg_meetings_set_margins(d->store, s.lead_s, s.grace_s, error))
     return FALSE;
+  start_chats(d); /* before the first meeting write, the sample schedule's included */
   if (!mg_config_get_bool(cfg, "server", "production") && !mg_meetings_count(d->store, NULL)) {
     g_autoptr(GDateTime) now = g_date_time_new_now_local();
     guint n = mg_sample_meetings_load(d->store, now, &local);
@@ -425,6 +489,23 @@ start_scheduler(MgDaemon *d, GError **error)
   arm_scheduler(d, TRUE);
   d->calendars_timer = g_timeout_add_seconds(CALENDARS_TICK_S, on_calendars_timer, d);
   return TRUE;
+}
+
+/* ---- chat delivery: the outbox's deliverer; messages a crash left 'sending' go again ---- */
+
+static void
+start_chatsend(MgDaemon *d)
+{
+  MgChatsendConfig c = {
+    .max_attempts = (guint)mg_config_get_int(d->cfg, "chat", "max_attempts"),
+    .max_in_flight = (guint)mg_config_get_int(d->cfg, "chat", "max_in_flight"),
+    .request_timeout_ms = (guint)mg_config_get_int(d->cfg, "chat", "request_timeout_ms"),
+  };
+  guint recovered = mg_outbox_recover(d->store, g_get_real_time() / 1000);
+  if (recovered)
+    g_message("chat outbox: %u message(s) interrupted during delivery are sent again", recovered);
+  d->chatsend = mg_chatsend_new(d->store, NULL, &c);
+  mg_chatsend_kick(d->chatsend);
 }
 
 static gboolean
@@ -460,6 +541,7 @@ mg_daemon_new(MgConfig *cfg, GError **error)
     return NULL;
   mg_store_set_seal_key(d->store, mg_config_get_string(cfg, "server", "secret"));
 
+  start_chatsend(d);
   if (!start_media(d, error) || !start_http(d, error) || !start_scheduler(d, error))
     return NULL;
 
@@ -502,10 +584,16 @@ mg_daemon_free(MgDaemon *d)
     g_source_remove(d->scheduler_timer);
   if (d->calendars_timer)
     g_source_remove(d->calendars_timer);
+  if (d->chat_kick)
+    g_source_remove(d->chat_kick);
   g_clear_pointer(&d->http, mg_http_server_free);
   g_clear_pointer(&d->conference, mg_conference_free);
   g_clear_pointer(&d->scheduler, mg_scheduler_free);
+  /* Requests in flight are cancelled; their messages stay 'sending' for the next start. */
+  g_clear_pointer(&d->chatsend, mg_chatsend_free);
   g_clear_pointer(&d->calendars_api, mg_calendars_api_free);
+  g_clear_pointer(&d->chats_api, mg_chats_api_free);
+  g_clear_pointer(&d->chatevents, mg_chatevents_free);
   g_clear_pointer(&d->meetings_api, mg_meetings_api_free);
   g_clear_pointer(&d->rooms_api, mg_rooms_api_free);
   g_clear_pointer(&d->whip, mg_whip_free);

@@ -30,6 +30,8 @@ struct MgMeetingsApi {
   GArray *sources; /* MgOaSource */
   MgMeetingsApiChanged changed;
   gpointer changed_data;
+  MgHttpHandler chats_handler; /* GET /api/v1/meetings/<id>/chats */
+  gpointer chats_data;
   guint64 refused;
   /* Signed requests seen within the signature window: a replay is refused.
    * Keys "source\nsignature"; the queue holds them in arrival order with
@@ -571,6 +573,8 @@ on_get_or_invite(MgHttpRequest *req, gpointer data)
     on_get(req, data);
   else if (!strcmp(slash, "/attendance"))
     on_attendance(req, data);
+  else if (!strcmp(slash, "/chats") && ((MgMeetingsApi *)data)->chats_handler)
+    ((MgMeetingsApi *)data)->chats_handler(req, ((MgMeetingsApi *)data)->chats_data);
   else
     on_invite(req, data); /* which answers 404 for anything but /invite.ics */
 }
@@ -657,6 +661,22 @@ mg_meetings_api_authenticate(MgMeetingsApi *api, MgHttpRequest *req)
 {
   const MgOaSource *src = authenticate(api, req);
   return src ? src->name : NULL;
+}
+
+const char *
+mg_meetings_api_source_for_key(MgMeetingsApi *api, const char *key)
+{
+  for (guint i = 0; key && i < api->sources->len; i++)
+    if (mg_http_secret_equal(key, g_array_index(api->sources, MgOaSource, i).key))
+      return g_array_index(api->sources, MgOaSource, i).name;
+  return NULL;
+}
+
+void
+mg_meetings_api_set_chats_handler(MgMeetingsApi *api, MgHttpHandler handler, gpointer user_data)
+{
+  api->chats_handler = handler;
+  api->chats_data = user_data;
 }
 
 void

@@ -216,6 +216,42 @@ refresh_room(MgStore *store, const char *source, const char *external_id, const 
   return mg_rooms_update(store, room, error);
 }
 
+/* ---- the observer ---- */
+
+typedef struct {
+  MgMeetingsObserver fn;
+  gpointer user_data;
+} Observer;
+
+#define OBSERVER_KEY "mg-meetings-observer"
+
+void
+mg_meetings_set_observer(MgStore *store, MgMeetingsObserver observer, gpointer user_data)
+{
+  Observer *o = NULL;
+  if (observer) {
+    o = g_new0(Observer, 1);
+    o->fn = observer;
+    o->user_data = user_data;
+  }
+  mg_store_set_data(store, OBSERVER_KEY, o, g_free);
+}
+
+/* Tells the observer about the row id now holds; before as it was. */
+static gboolean
+notify(MgStore *store, const MgMeetingsEntry *before, const char *id, gint64 now_s, GError **error)
+{
+  Observer *o = mg_store_get_data(store, OBSERVER_KEY);
+  if (!o)
+    return TRUE;
+  g_autoptr(MgMeetingsEntry) after = mg_meetings_get(store, id);
+  if (!after) {
+    g_set_error(error, MG_MEETINGS_ERROR, MG_MEETINGS_ERROR_STORE, "meeting %s vanished while being written", id);
+    return FALSE;
+  }
+  return o->fn(store, before, after, now_s, o->user_data, error);
+}
+
 /* ---- reading rows ---- */
 
 static MgMeetingsEntry *
@@ -430,7 +466,8 @@ upsert_locked(MgStore *store, const MgMeeting *m, const char *content, const Spa
   }
   result->stored_sequence = m->sequence;
   return write_row(db, !old, result->id, m, content, span, result->room_id, now_s, error) &&
-         refresh_room(store, m->source, m->external_id, result->room_id, now_s, error);
+         refresh_room(store, m->source, m->external_id, result->room_id, now_s, error) &&
+         notify(store, old, result->id, now_s, error);
 }
 
 gboolean
@@ -461,11 +498,13 @@ cancel_row(MgStore *store, MgMeetingsEntry *e, gint64 now_s, GError **error)
 {
   if (e->meeting->cancelled)
     return TRUE;
+  g_autoptr(MgMeetingsEntry) before = mg_meetings_get(store, e->id);
   e->meeting->cancelled = TRUE;
   g_autofree char *content = mg_meetings_content(e->meeting);
   Span span = { e->meeting->start, e->meeting->end, FALSE };
   meeting_span(e->meeting, now_s, &span, NULL);
-  return write_row(mg_store_get_db(store), FALSE, e->id, e->meeting, content, &span, e->room_id, now_s, error);
+  return write_row(mg_store_get_db(store), FALSE, e->id, e->meeting, content, &span, e->room_id, now_s, error) &&
+         notify(store, before, e->id, now_s, error);
 }
 
 /* A cancelled override for the occurrence of series that starts at occurrence. */
@@ -492,7 +531,8 @@ cancel_occurrence(MgStore *store, MgMeetingsEntry *series, gint64 occurrence, gi
   g_autofree char *content = mg_meetings_content(m);
   g_autofree char *id = g_uuid_string_random();
   Span span = { m->start, m->end, FALSE };
-  return write_row(mg_store_get_db(store), TRUE, id, m, content, &span, series->room_id, now_s, error);
+  return write_row(mg_store_get_db(store), TRUE, id, m, content, &span, series->room_id, now_s, error) &&
+         notify(store, NULL, id, now_s, error);
 }
 
 static gboolean

@@ -97,6 +97,16 @@ gboolean mg_meetings_cancel(MgStore *store, const char *source, const char *exte
  * a room people should be sent out of. */
 gboolean mg_meetings_room_cancelled_at(MgStore *store, const char *room_id, gint64 now_s);
 
+/* Called inside the transaction of every write of a meeting row (upserts
+ * from any path, cancellations) with the row before (NULL: a new row) and
+ * after the change, so what it writes to the store (the chat outbox)
+ * commits or rolls back with the change. Returning FALSE (error set) fails
+ * the whole write. */
+typedef gboolean (*MgMeetingsObserver)(MgStore *store, const MgMeetingsEntry *before, const MgMeetingsEntry *after,
+                                       gint64 now_s, gpointer user_data, GError **error);
+/* Sets (observer NULL: clears) the observer of store's meetings; user_data is borrowed. */
+void mg_meetings_set_observer(MgStore *store, MgMeetingsObserver observer, gpointer user_data);
+
 /* How many meetings (rows) source has; NULL: every source. */
 gint64 mg_meetings_count(MgStore *store, const char *source);
 

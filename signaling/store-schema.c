@@ -115,6 +115,7 @@ const char *const mg_store_migrations[] = {
   "  created_at INTEGER NOT NULL,"
   "  sent_at INTEGER);"
   "CREATE INDEX outbox_due ON outbox (state, next_at);"
-  "CREATE INDEX outbox_meeting ON outbox (meeting_id, occurrence);",
+  "CREATE INDEX outbox_meeting ON outbox (meeting_id, occurrence);"
+  "CREATE INDEX outbox_chat ON outbox (chat_key, state, id);",
   NULL,
 };

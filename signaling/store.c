@@ -107,6 +107,7 @@ mg_store_close(MgStore *store)
 {
   if (!store)
     return;
+  g_datalist_clear(&store->data);
   if (store->db) {
     mg_store_flush(store);
     sqlite3_close_v2(store->db);
@@ -114,6 +115,18 @@ mg_store_close(MgStore *store)
   g_free(store->path);
   explicit_bzero(store->seal_key, sizeof store->seal_key);
   g_free(store);
+}
+
+void
+mg_store_set_data(MgStore *store, const char *key, gpointer data, GDestroyNotify destroy)
+{
+  g_datalist_set_data_full(&store->data, key, data, data ? destroy : NULL);
+}
+
+gpointer
+mg_store_get_data(MgStore *store, const char *key)
+{
+  return g_datalist_get_data(&store->data, key);
 }
 
 int

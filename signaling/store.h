@@ -43,6 +43,10 @@ void mg_store_flush(MgStore *store);
 gboolean mg_store_begin(MgStore *store, gboolean durable, GError **error);
 /* Commits (commit TRUE) or rolls back the transaction mg_store_begin opened. */
 gboolean mg_store_end(MgStore *store, gboolean commit, GError **error);
+/* Data a module keeps with this store (e.g. the meetings observer), by key;
+ * destroy (may be NULL) runs when it is replaced or the store closes. */
+void mg_store_set_data(MgStore *store, const char *key, gpointer data, GDestroyNotify destroy);
+gpointer mg_store_get_data(MgStore *store, const char *key);
 /* The connection, for the modules that own tables. Used on the control loop only. */
 sqlite3 *mg_store_get_db(MgStore *store);
 
