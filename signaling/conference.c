@@ -112,8 +112,8 @@ iso_time(gint64 s)
   return g_date_time_format(t, "%Y-%m-%dT%H:%M:%SZ");
 }
 
-static json_t *
-room_json(MgLiveRoom *room)
+json_t *
+mg_conf_room_json(MgLiveRoom *room)
 {
   MgRoomDef *d = room->def;
   g_autofree char *opens = iso_time(d->opens_at), *closes = iso_time(d->closes_at);
@@ -176,6 +176,8 @@ participant_free(MgParticipant *p)
   g_free(p->resume);
   g_free(p->pub_peer);
   g_free(p->sub_peer);
+  g_free(p->ip);
+  g_free(p->agent);
   g_free(p);
 }
 
@@ -223,7 +225,7 @@ send_joined(MgParticipant *p, json_t *msg, gboolean resumed)
       json_array_append_new(others, mg_conf_participant_json(o));
   }
   json_t *joined = json_pack("{s:s, s:{s:s, s:s, s:s}, s:o, s:o, s:s, s:b}", "type", "joined", "me", "id", p->id,
-                             "name", p->name, "role", p->role, "room", room_json(room), "participants", others,
+                             "name", p->name, "role", p->role, "room", mg_conf_room_json(room), "participants", others,
                              "resume", p->resume, "resumed", resumed);
   if (room->active_speaker)
     json_object_set_new(joined, "active_speaker", json_string(room->active_speaker));
@@ -313,6 +315,7 @@ resume(MgConference *conf, MgSession *s, json_t *msg, const char *token)
   }
   p->session = s;
   mg_session_set_participant(s, p);
+  mg_conf_note_client(p, s);
   /* The client comes with new connections: the old ones go. */
   mg_conf_close_media(conf, p);
   g_info("room %s: %s resumed", p->room->def->id, p->id);
@@ -401,6 +404,8 @@ on_join(MgConference *conf, MgSession *s, json_t *msg, gint64 now_s)
   MgParticipant *p = participant_new(conf, room, t, name);
   p->session = s;
   mg_session_set_participant(s, p);
+  p->joined_us = p->join_wait_us = mg_session_get_received_us(s);
+  mg_conf_note_client(p, s);
   g_info("room %s: %s (%s, %s) joins", room->def->id, p->id, p->name, p->role);
   if (room->def->policy == MG_POLICY_LOBBY && !host && !invited) {
     p->in_lobby = TRUE;
@@ -611,9 +616,22 @@ mg_conference_describe(MgConference *conf, const char *room_id)
   json_t *people = json_array(), *lobby = json_array();
   for (guint i = 0; i < room->participants->len; i++) {
     MgParticipant *p = g_ptr_array_index(room->participants, i);
-    json_t *j = mg_conf_participant_json(p);
-    json_object_set_new(j, "connected", json_boolean(p->session != NULL));
+    json_t *j = mg_conf_admin_participant_json(p);
     json_array_append_new(p->in_lobby ? lobby : people, j);
   }
-  return json_pack("{s:o, s:o, s:o}", "room", room_json(room), "participants", people, "lobby", lobby);
+  return json_pack("{s:o, s:o, s:o}", "room", mg_conf_room_json(room), "participants", people, "lobby", lobby);
+}
+
+void
+mg_conf_note_client(MgParticipant *p, MgSession *s)
+{
+  const char *ip = mg_session_get_client_ip(s), *agent = mg_session_get_user_agent(s);
+  if (ip) {
+    g_free(p->ip);
+    p->ip = g_strdup(ip);
+  }
+  if (agent) {
+    g_free(p->agent);
+    p->agent = g_strdup(agent);
+  }
 }

@@ -49,4 +49,28 @@ guint mg_conference_get_participant_count(MgConference *conf);
 /* {room: {participants: [...], locked, lobby: [...]}} for the admin API. (transfer full) */
 json_t *mg_conference_describe(MgConference *conf, const char *room_id);
 
+/* ---- the admin API's view and actions (conference-admin.c) ---- */
+
+#define MG_CONFERENCE_ERROR (mg_conference_error_quark())
+GQuark mg_conference_error_quark(void);
+typedef enum {
+  MG_CONFERENCE_ERROR_NOT_FOUND,   /* no such live room, participant or track */
+  MG_CONFERENCE_ERROR_BAD_REQUEST, /* e.g. admitting someone who is not in the lobby */
+} MgConferenceError;
+
+/* [{id, code, title, policy, locked, opens_at, closes_at, participants, lobby}]. (transfer full) */
+json_t *mg_conference_list_rooms(MgConference *conf);
+/* Removes a participant (their page says an admin did); they cannot rejoin with the same user id. */
+gboolean mg_conference_admin_remove(MgConference *conf, const char *room_id, const char *participant, GError **error);
+/* Mutes a participant's source ("microphone", "camera", "screen") or track (by id). */
+gboolean mg_conference_admin_mute(MgConference *conf, const char *room_id, const char *participant, const char *what,
+                                  GError **error);
+/* Closes the room for everyone with an optional message shown to them. */
+gboolean mg_conference_admin_close(MgConference *conf, const char *room_id, const char *message, GError **error);
+gboolean mg_conference_admin_admit(MgConference *conf, const char *room_id, const char *participant, GError **error);
+gboolean mg_conference_admin_lock(MgConference *conf, const char *room_id, gboolean locked, GError **error);
+/* When participant party's join arrived (wall clock µs), once: the first time
+ * its publish connection peer connects; 0 otherwise. For the join latency metric. */
+gint64 mg_conference_take_join_wait(MgConference *conf, const char *party, const char *peer);
+
 G_END_DECLS
