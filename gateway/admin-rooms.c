@@ -96,19 +96,16 @@ mg_admin_rooms_json(MgAdmin *admin)
   return rows;
 }
 
-/* The media snapshot's peer with id, removed from peers (so what is left has no participant). */
+/* The media snapshot's peer with id, or JSON null. */
 static json_t *
-take_peer(json_t *peers, const char *id)
+find_peer(json_t *peers, const char *id)
 {
   json_t *peer;
   size_t i;
   json_array_foreach(peers, i, peer)
   {
-    if (id && !g_strcmp0(id, json_string_value(json_object_get(peer, "id")))) {
-      json_incref(peer);
-      json_array_remove(peers, i);
-      return peer;
-    }
+    if (id && !g_strcmp0(id, json_string_value(json_object_get(peer, "id"))))
+      return json_incref(peer);
   }
   return json_null();
 }
@@ -123,7 +120,7 @@ mg_admin_room_json(MgAdmin *admin, const char *room_id)
   if (!desc)
     desc = json_pack("{s:{s:s, s:n, s:b}, s:[], s:[]}", "room", "id", room_id, "title", "locked", FALSE, "participants",
                      "lobby");
-  json_t *peers = stats ? json_deep_copy(json_object_get(stats, "peers")) : json_array();
+  json_t *peers = stats ? json_incref(json_object_get(stats, "peers")) : json_array();
   json_t *room = json_object_get(desc, "room"), *p;
   size_t i;
   json_object_set_new(room, "meeting", meeting_json(admin, room_id));
@@ -131,11 +128,12 @@ mg_admin_room_json(MgAdmin *admin, const char *room_id)
   json_array_foreach(json_object_get(desc, "participants"), i, p)
   {
     json_t *media = json_object();
-    json_object_set_new(media, "publish", take_peer(peers, json_string_value(json_object_get(p, "publish_peer"))));
-    json_object_set_new(media, "subscribe", take_peer(peers, json_string_value(json_object_get(p, "subscribe_peer"))));
+    json_object_set_new(media, "publish", find_peer(peers, json_string_value(json_object_get(p, "publish_peer"))));
+    json_object_set_new(media, "subscribe", find_peer(peers, json_string_value(json_object_get(p, "subscribe_peer"))));
     json_object_set_new(p, "media", media);
   }
-  json_object_set_new(desc, "other_peers", peers);
+  /* Every media peer as the engine reports it, participants' and others (WHIP/WHEP). */
+  json_object_set_new(desc, "peers", peers);
   json_object_set_new(desc, "active_speaker",
                       json_incref(stats ? json_object_get(stats, "active_speaker") : json_null()));
   json_decref(stats);
