@@ -189,6 +189,18 @@ static const MgWsHandler signaling_ws = { ws_opened, ws_message, ws_closed };
 
 /* ---- start-up ---- */
 
+/* Room, participant and track events from the conference. The event webhooks
+ * (room_started, ...) hook in here: enqueue them to the outbox with the metrics. */
+static void
+on_conference_event(const MgConferenceEvent *ev, gpointer data)
+{
+  MgDaemon *d = data;
+  if (d->metrics)
+    mg_metrics_on_conference_event(d->metrics, ev->type);
+  g_debug("room %s: %s%s%s%s%s", ev->room, mg_conference_event_name(ev->type), ev->participant ? " " : "",
+          ev->participant ? ev->participant : "", ev->track ? " " : "", ev->track ? ev->track : "");
+}
+
 static void
 on_media_event(const MgMediaEvent *ev, gpointer data)
 {
@@ -282,6 +294,7 @@ start_http(MgDaemon *d, GError **error)
   MgMetricsSources ms = { d->media, d->workers,        d->conference,
                           d->http,  &d->session_stats, mg_config_get_string(cfg, "metrics", "token") };
   d->metrics = mg_metrics_new(d->http, &ms);
+  mg_conference_set_event_func(d->conference, on_conference_event, d);
   d->rooms_api =
       mg_rooms_api_new(d->http, d->admin, d->store, d->public_url, mg_config_get_string(cfg, "server", "secret"));
   d->meetings_api = mg_meetings_api_new(d->http, d->store, d->rooms_api, d->public_url,

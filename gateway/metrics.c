@@ -74,6 +74,7 @@ struct MgMetrics {
   gdouble join_sum;
   guint64 join_count;
   gdouble scheduler_lag;
+  guint64 conference_events[MG_CONFERENCE_TRACK_UNPUBLISHED + 1];
   GArray *writers; /* MgWriter */
   guint timer;
 };
@@ -283,6 +284,10 @@ write_control(MgMetrics *m, GString *out)
                          mg_http_server_get_bad_requests(m->src.http));
   family(out, "meetgate_websocket_connections", "gauge", "Open WebSocket connections (signaling and dashboards)");
   g_string_append_printf(out, "meetgate_websocket_connections %u\n", mg_http_server_get_ws_count(m->src.http));
+  family(out, "meetgate_conference_events_total", "counter", "Rooms started and finished, joins, leaves, tracks");
+  for (int e = 0; e < (int)G_N_ELEMENTS(m->conference_events); e++)
+    g_string_append_printf(out, "meetgate_conference_events_total{event=\"%s\"} %" G_GUINT64_FORMAT "\n",
+                           mg_conference_event_name(e), m->conference_events[e]);
   family(out, "meetgate_join_latency_seconds", "histogram",
          "From a participant's join message to its publish connection being up");
   guint64 cum = 0;
@@ -368,6 +373,13 @@ mg_metrics_on_media_event(MgMetrics *m, const MgMediaEvent *ev)
     m->dtls_connected++;
   else if (ev->type == MG_MEDIA_EVENT_FAILED)
     m->dtls_failed++;
+}
+
+void
+mg_metrics_on_conference_event(MgMetrics *m, MgConferenceEventType type)
+{
+  if (type < G_N_ELEMENTS(m->conference_events))
+    m->conference_events[type]++;
 }
 
 void

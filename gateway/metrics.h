@@ -30,6 +30,8 @@ void mg_metrics_free(MgMetrics *metrics);
 
 /* Counts DTLS handshakes (connected) and failures from the engine's events. */
 void mg_metrics_on_media_event(MgMetrics *metrics, const MgMediaEvent *event);
+/* Counts a conference event (room_started, participant_joined, ...). */
+void mg_metrics_on_conference_event(MgMetrics *metrics, MgConferenceEventType type);
 /* One participant's join latency: from its join message to its publish connection being up. */
 void mg_metrics_observe_join(MgMetrics *metrics, gdouble seconds);
 /* How late the scheduler's timer fired, in seconds. */

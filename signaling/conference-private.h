@@ -48,6 +48,7 @@ struct MgLiveRoom {
   gboolean locked;
   GHashTable *removed; /* user ids (or participant ids) removed by a host */
   char *active_speaker;
+  gboolean started; /* room_started was emitted */
 };
 
 struct MgConference {
@@ -56,6 +57,8 @@ struct MgConference {
   GHashTable *resumes; /* resume token -> MgParticipant* */
   GHashTable *peers;   /* media peer id -> MgParticipant* */
   guint64 next_id;
+  MgConferenceEventFunc events;
+  gpointer events_data;
 };
 
 /* conference.c */
@@ -69,6 +72,8 @@ void mg_conf_leave(MgConference *conf, MgParticipant *p, const char *reason, gbo
 gboolean mg_conf_require_joined(MgSession *s, json_t *msg, MgParticipant **p);
 void mg_conf_note_client(MgParticipant *p, MgSession *s);
 json_t *mg_conf_room_json(MgLiveRoom *room);
+/* Emits a participant or track event (t may be NULL). */
+void mg_conf_emit(MgConference *conf, MgConferenceEventType type, MgParticipant *p, MgPubTrack *t, const char *reason);
 /* conference-admin.c */
 json_t *mg_conf_admin_participant_json(MgParticipant *p);
 /* conference-media.c */

@@ -198,8 +198,15 @@ mg_conf_leave(MgConference *conf, MgParticipant *p, const char *reason, gboolean
   if (p->resume_timer)
     g_source_remove(p->resume_timer);
   g_hash_table_remove(conf->resumes, p->resume);
-  if (!p->in_lobby)
+  if (!p->in_lobby) {
     mg_attendance_left(conf->cfg.store, room->def->id, p->id, g_get_real_time() / G_USEC_PER_SEC);
+    for (guint i = 0; i < p->tracks->len; i++) {
+      MgPubTrack *t = g_ptr_array_index(p->tracks, i);
+      if (t->live)
+        mg_conf_emit(conf, MG_CONFERENCE_TRACK_UNPUBLISHED, p, t, reason);
+    }
+    mg_conf_emit(conf, MG_CONFERENCE_PARTICIPANT_LEFT, p, NULL, reason);
+  }
   mg_conf_close_media(conf, p);
   g_ptr_array_remove(room->participants, p);
   if (p->session)
@@ -207,6 +214,12 @@ mg_conf_leave(MgConference *conf, MgParticipant *p, const char *reason, gboolean
   if (tell_others && !p->in_lobby)
     mg_conf_broadcast(
         room, json_pack("{s:s, s:s, s:s}", "type", "participant_left", "participant", p->id, "reason", reason), NULL);
+  gboolean finished = !room->participants->len && room->started;
+  if (finished && conf->events) {
+    MgConferenceEvent ev = { MG_CONFERENCE_ROOM_FINISHED, room->def->id };
+    ev.reason = reason;
+    conf->events(&ev, conf->events_data);
+  }
   participant_free(p);
   if (!room->participants->len) {
     g_hash_table_remove(conf->rooms, room->def->id);
@@ -235,9 +248,53 @@ send_joined(MgParticipant *p, json_t *msg, gboolean resumed)
     mg_conf_send(p, joined);
 }
 
+static const char *const event_names[] = {
+  [MG_CONFERENCE_ROOM_STARTED] = "room_started",
+  [MG_CONFERENCE_ROOM_FINISHED] = "room_finished",
+  [MG_CONFERENCE_PARTICIPANT_JOINED] = "participant_joined",
+  [MG_CONFERENCE_PARTICIPANT_LEFT] = "participant_left",
+  [MG_CONFERENCE_TRACK_PUBLISHED] = "track_published",
+  [MG_CONFERENCE_TRACK_UNPUBLISHED] = "track_unpublished",
+};
+
+const char *
+mg_conference_event_name(MgConferenceEventType type)
+{
+  return type < G_N_ELEMENTS(event_names) ? event_names[type] : "unknown";
+}
+
+void
+mg_conference_set_event_func(MgConference *conf, MgConferenceEventFunc func, gpointer user_data)
+{
+  conf->events = func;
+  conf->events_data = user_data;
+}
+
+void
+mg_conf_emit(MgConference *conf, MgConferenceEventType type, MgParticipant *p, MgPubTrack *t, const char *reason)
+{
+  if (!conf->events)
+    return;
+  MgConferenceEvent ev = { type, p->room->def->id, p->id, p->name, p->role, p->user };
+  if (type == MG_CONFERENCE_ROOM_STARTED || type == MG_CONFERENCE_ROOM_FINISHED)
+    ev.participant = ev.name = ev.role = ev.user = NULL;
+  if (t) {
+    ev.track = t->id;
+    ev.kind = t->kind;
+    ev.source = t->source;
+  }
+  ev.reason = reason;
+  conf->events(&ev, conf->events_data);
+}
+
 static void
 record_joined(MgConference *conf, MgParticipant *p)
 {
+  if (!p->room->started) {
+    p->room->started = TRUE;
+    mg_conf_emit(conf, MG_CONFERENCE_ROOM_STARTED, p, NULL, NULL);
+  }
+  mg_conf_emit(conf, MG_CONFERENCE_PARTICIPANT_JOINED, p, NULL, NULL);
   mg_attendance_joined(conf->cfg.store, p->room->def->id, p->id, p->user, p->name, p->role,
                        g_get_real_time() / G_USEC_PER_SEC);
 }
@@ -492,6 +549,8 @@ track_added(MgConference *conf, MgParticipant *p, const MgMediaEvent *ev)
     t->source = g_strdup(source ? source : !strcmp(ev->kind, "audio") ? "microphone" : "camera");
     g_ptr_array_add(p->tracks, t);
   }
+  if (!t->live)
+    mg_conf_emit(conf, MG_CONFERENCE_TRACK_PUBLISHED, p, t, NULL);
   t->live = TRUE;
   mg_conf_broadcast(
       p->room,
@@ -506,6 +565,8 @@ track_removed(MgConference *conf, MgParticipant *p, const MgMediaEvent *ev)
   if (!t)
     return;
   g_ptr_array_remove(p->tracks, t);
+  if (t->live)
+    mg_conf_emit(conf, MG_CONFERENCE_TRACK_UNPUBLISHED, p, t, NULL);
   mg_conf_broadcast(
       p->room, json_pack("{s:s, s:s, s:{s:s}}", "type", "track_removed", "participant", p->id, "track", "id", t->id),
       p);

@@ -49,6 +49,33 @@ guint mg_conference_get_participant_count(MgConference *conf);
 /* {room: {participants: [...], locked, lobby: [...]}} for the admin API. (transfer full) */
 json_t *mg_conference_describe(MgConference *conf, const char *room_id);
 
+/* ---- events for webhooks and metrics ---- */
+
+typedef enum {
+  MG_CONFERENCE_ROOM_STARTED,  /* the first participant joined a room */
+  MG_CONFERENCE_ROOM_FINISHED, /* the last one left; the live room is gone */
+  MG_CONFERENCE_PARTICIPANT_JOINED,
+  MG_CONFERENCE_PARTICIPANT_LEFT,
+  MG_CONFERENCE_TRACK_PUBLISHED, /* media flows on a participant's track */
+  MG_CONFERENCE_TRACK_UNPUBLISHED,
+} MgConferenceEventType;
+
+/* Names for logs, metrics and webhooks: "room_started", ... */
+const char *mg_conference_event_name(MgConferenceEventType type);
+
+typedef struct {
+  MgConferenceEventType type;
+  const char *room;        /* room id */
+  const char *participant; /* participant events and track events */
+  const char *name, *role, *user;
+  const char *track, *kind, *source; /* track events */
+  const char *reason;                /* participant_left */
+} MgConferenceEvent;
+
+/* Called on the control loop as things happen (borrowed strings, valid for the call). */
+typedef void (*MgConferenceEventFunc)(const MgConferenceEvent *event, gpointer user_data);
+void mg_conference_set_event_func(MgConference *conf, MgConferenceEventFunc func, gpointer user_data);
+
 /* ---- the admin API's view and actions (conference-admin.c) ---- */
 
 #define MG_CONFERENCE_ERROR (mg_conference_error_quark())

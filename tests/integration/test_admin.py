@@ -113,6 +113,8 @@ class Admin(unittest.TestCase):
         assert not crashed and rc == 0, "meetgate crashed or exited with %s" % rc
         for secret in (OPS_KEY, NOC_KEY, METRICS_TOKEN):
             assert secret not in log, "a key reached the log"
+        # Under the sanitizers: no UBSan or ASan report (LeakSanitizer fails the exit code).
+        assert "runtime error:" not in log and "ERROR: AddressSanitizer" not in log, log[-4000:]
 
     def api(self, method, path, key=OPS_KEY, body=None):
         headers = {"Authorization": "Bearer " + key} if key else {}
@@ -371,6 +373,8 @@ class Admin(unittest.TestCase):
                 if now["meetgate_join_latency_seconds_count"] > before["meetgate_join_latency_seconds_count"]:
                     break
                 await asyncio.sleep(0.2)
+            await p.ws.send(json.dumps({"type": "leave"}))
+            await asyncio.sleep(0.3)
             await p.close()
             return now
         now = run(go())
@@ -378,6 +382,17 @@ class Admin(unittest.TestCase):
                          before["meetgate_join_latency_seconds_count"] + 1)
         self.assertEqual(now["meetgate_join_latency_seconds_bucket{le=+Inf}"],
                          now["meetgate_join_latency_seconds_count"])
+        # The conference's events (the hook for event webhooks), counted once each.
+        ev = "meetgate_conference_events_total{event=%s}"
+        want = {"room_started": 1, "participant_joined": 1, "track_published": 2,
+                "track_unpublished": 2, "participant_left": 1, "room_finished": 1}
+        deadline = time.time() + 15
+        while time.time() < deadline:
+            _, after = self.scrape()
+            if all(after[ev % k] - before[ev % k] >= n for k, n in want.items()):
+                break
+            time.sleep(0.5)
+        self.assertEqual({k: after[ev % k] - before[ev % k] for k in want}, want)
 
     def test_dashboard_page_is_served(self):
         status, headers, body = http("GET", self.d.url + "/admin")
