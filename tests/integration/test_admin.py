@@ -26,6 +26,7 @@ SECRET = "admin-test-secret-0123456789abcdef0123456789"
 OPS_KEY = "operator-key-0123456789abcdef"
 NOC_KEY = "viewer-key-abcdef0123456789"
 METRICS_TOKEN = "metrics-token-0123456789abcdef"
+HR_KEY = "hr-oa-key-0123456789abcdef"
 
 
 def run(coro, timeout=90):
@@ -100,7 +101,7 @@ class Admin(unittest.TestCase):
     def setUpClass(cls):
         cls.d = Daemon(BINARY, ["-o", "server.secret=" + SECRET, "-o", "media.addresses=127.0.0.1",
                                 "-o", "admin.keys=ops:operator:%s,noc:viewer:%s" % (OPS_KEY, NOC_KEY),
-                                "-o", "metrics.token=" + METRICS_TOKEN])
+                                "-o", "metrics.token=" + METRICS_TOKEN, "-o", "oa.sources=hr:" + HR_KEY])
 
     @classmethod
     def tearDownClass(cls):
@@ -393,6 +394,43 @@ class Admin(unittest.TestCase):
                 break
             time.sleep(0.5)
         self.assertEqual({k: after[ev % k] - before[ev % k] for k in want}, want)
+
+    def test_meeting_room_and_schedule(self):
+        def utc(t):
+            return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(t))
+        now = int(time.time())
+        rooms = {}
+        for ext, start in (("oa-now", now + 120), ("oa-later", now + 3 * 3600)):
+            body = {"external_id": ext, "title": "Board " + ext, "start": utc(start), "end": utc(start + 3600),
+                    "organizer": {"id": "boss", "name": "Boss"}, "attendees": [], "policy": "open"}
+            status, _, text = http("POST", self.d.url + "/api/v1/meetings", json.dumps(body).encode(),
+                                   {"Authorization": "Bearer " + HR_KEY, "Content-Type": "application/json"})
+            self.assertIn(status, (200, 201), text)
+            rooms[ext] = json.loads(text)["meeting"]["room"]["id"]
+        status, sched = self.api("GET", "/api/v1/admin/schedule?hours=6", key=NOC_KEY)
+        self.assertEqual(status, 200, sched)
+        later = [o for o in sched["openings"] if o["room"] == rooms["oa-later"]]
+        self.assertEqual(len(later), 1, sched)
+        self.assertEqual(later[0]["opens_at"], utc(now + 3 * 3600 - 600))  # the default 10 min lead
+        self.assertEqual((later[0]["title"], later[0]["source"]), ("Board oa-later", "hr"))
+        self.assertEqual(self.api("GET", "/api/v1/admin/schedule?hours=0", key=NOC_KEY)[0], 400)
+
+        async def go():
+            p = Participant(self.d.url)
+            await p.connect()
+            j = await p.request({"type": "join", "name": "Boss",
+                                 "token": make_token(SECRET, rooms["oa-now"], role="host", sub="boss")})
+            self.assertEqual(j["type"], "joined", j)
+            status, listing = self.api("GET", "/api/v1/admin/rooms", key=NOC_KEY)
+            await p.ws.send(json.dumps({"type": "leave"}))
+            await p.close()
+            return listing
+        listing = run(go())
+        row = [r for r in listing["rooms"] if r["id"] == rooms["oa-now"]][0]
+        self.assertEqual((row["meeting"]["source"], row["meeting"]["external_id"], row["meeting"]["title"]),
+                         ("hr", "oa-now", "Board oa-now"))
+        self.assertEqual(row["opens_at"], utc(now + 120 - 600))
+        self.assertEqual(row["closes_at"], utc(now + 120 + 3600 + 900))  # the default 15 min grace
 
     def test_dashboard_page_is_served(self):
         status, headers, body = http("GET", self.d.url + "/admin")
