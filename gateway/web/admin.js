@@ -193,7 +193,9 @@ function sample(p, atMs) {
   h.push({ t: atMs, bitrate: sumLayers(tracks, 'bitrate'), loss });
   while (h.length && h[0].t < atMs - MgCharts.WINDOW_MS) h.shift();
   S.history.set(p.id, h);
-  const stalled = tracks.filter((t) => t.stalled).map((t) => t.kind);
+  // A muted track may stop sending: only unmuted ones count as stalled.
+  const muted = new Set((p.tracks || []).filter((t) => t.muted).map((t) => t.id));
+  const stalled = tracks.filter((t) => t.stalled && !muted.has(t.id)).map((t) => t.kind);
   return { loss, stalled };
 }
 
