@@ -395,9 +395,27 @@ arm_scheduler(MgDaemon *d, gboolean now)
   d->scheduler_timer = g_timeout_add_seconds(wait, on_scheduler_timer, d);
 }
 
+/* A live room whose meeting (or running occurrence) was cancelled closes:
+ * its people are told and disconnected. */
+static void
+close_cancelled_rooms(MgDaemon *d)
+{
+  if (!d->conference)
+    return;
+  g_autoptr(GPtrArray) ids = mg_conference_live_room_ids(d->conference);
+  for (guint i = 0; i < ids->len; i++) {
+    const char *id = g_ptr_array_index(ids, i);
+    if (!mg_meetings_room_cancelled_at(d->store, id, wall_s()))
+      continue;
+    guint n = mg_conference_close(d->conference, id, "cancelled");
+    g_message("room %s closed: its meeting was cancelled (%u people were told)", id, n);
+  }
+}
+
 static void
 on_meetings_changed(gpointer data)
 {
+  close_cancelled_rooms(data);
   arm_scheduler(data, TRUE);
 }
 
@@ -474,6 +492,7 @@ mg_daemon_new(MgConfig *cfg, GError **error)
   d->store = d->web.store = mg_store_open(store_path ? store_path : default_store, error);
   if (!d->store)
     return NULL;
+  mg_store_set_seal_key(d->store, mg_config_get_string(cfg, "server", "secret"));
 
   if (!start_media(d, error) || !start_http(d, error) || !start_scheduler(d, error))
     return NULL;

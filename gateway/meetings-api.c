@@ -31,7 +31,20 @@ struct MgMeetingsApi {
   MgMeetingsApiChanged changed;
   gpointer changed_data;
   guint64 refused;
+  /* Signed requests seen within the signature window: a replay is refused.
+   * Keys "source\nsignature"; the queue holds them in arrival order with
+   * the time each may be forgotten. */
+  GHashTable *seen;
+  GQueue seen_order;
 };
+
+typedef struct {
+  gint64 forget_at;
+  char *key; /* owned by seen */
+} SeenSignature;
+
+/* At most this many signed requests remembered (10 minutes at 330 per second). */
+#define SEEN_MAX 200000
 
 static void
 source_clear(gpointer p)
@@ -79,6 +92,35 @@ authenticate(MgMeetingsApi *api, MgHttpRequest *req)
   return found;
 }
 
+/* A valid signed request is accepted once: the same signature again within
+ * the window (when its timestamp is still fresh) is a replay. Answers 409 or
+ * 429 itself. */
+static gboolean
+remember_signature(MgMeetingsApi *api, MgHttpRequest *req, const MgOaSource *src, const char *sig, gint64 now)
+{
+  SeenSignature *head;
+  while ((head = g_queue_peek_head(&api->seen_order)) && head->forget_at <= now) {
+    g_hash_table_remove(api->seen, head->key);
+    g_free(g_queue_pop_head(&api->seen_order));
+  }
+  g_autofree char *key = g_strconcat(src->name, "\n", sig, NULL);
+  if (g_hash_table_contains(api->seen, key)) {
+    refuse(api, req, 409, "replayed",
+           "this signed request was already received; a retry must be signed again with a fresh timestamp");
+    return FALSE;
+  }
+  if (g_hash_table_size(api->seen) >= SEEN_MAX) {
+    refuse(api, req, 429, "too_many_requests", "too many signed requests in the last %d s", 2 * SIGNATURE_WINDOW_S);
+    return FALSE;
+  }
+  SeenSignature *seen = g_new(SeenSignature, 1);
+  seen->forget_at = now + 2 * SIGNATURE_WINDOW_S + 1; /* past any timestamp that could still pass */
+  seen->key = g_steal_pointer(&key);
+  g_hash_table_add(api->seen, seen->key);
+  g_queue_push_tail(&api->seen_order, seen);
+  return TRUE;
+}
+
 /* For a source with a webhook secret: X-Meetgate-Signature is
  * sha256=hex(HMAC-SHA256(secret, timestamp "." body)) and the timestamp is
  * within five minutes. Answers 401 itself when it does not hold. */
@@ -111,13 +153,13 @@ check_signature(MgMeetingsApi *api, MgHttpRequest *req, const MgOaSource *src, G
     refuse(api, req, 401, "bad_signature", "the X-Meetgate-Signature does not match the body");
     return FALSE;
   }
-  gint64 skew = now_s() - when;
+  gint64 now = now_s(), skew = now - when;
   if (skew > SIGNATURE_WINDOW_S || skew < -SIGNATURE_WINDOW_S) {
     refuse(api, req, 401, "stale_timestamp", "X-Meetgate-Timestamp is %" G_GINT64_FORMAT " s from now (at most %d)",
            skew, SIGNATURE_WINDOW_S);
     return FALSE;
   }
-  return TRUE;
+  return remember_signature(api, req, src, sig, now);
 }
 
 /* ---- answers ---- */
@@ -574,6 +616,8 @@ mg_meetings_api_new(MgHttpServer *server, MgStore *store, MgRoomsApi *rooms_api,
                     const char *sources, GError **error)
 {
   MgMeetingsApi *api = g_new0(MgMeetingsApi, 1);
+  api->seen = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+  g_queue_init(&api->seen_order);
   api->store = store;
   api->rooms_api = rooms_api;
   api->public_url = public_url;
@@ -596,6 +640,8 @@ mg_meetings_api_free(MgMeetingsApi *api)
   if (!api)
     return;
   g_array_unref(api->sources);
+  g_queue_clear_full(&api->seen_order, g_free);
+  g_hash_table_unref(api->seen);
   g_free(api);
 }
 

@@ -663,6 +663,29 @@ mg_conference_overtime(MgConference *conf, const char *room_id)
 }
 
 guint
+mg_conference_close(MgConference *conf, const char *room_id, const char *reason)
+{
+  MgLiveRoom *room = g_hash_table_lookup(conf->rooms, room_id);
+  if (!room)
+    return 0;
+  guint n = room->participants->len;
+  mg_conf_close_room(conf, room, reason);
+  return n;
+}
+
+GPtrArray *
+mg_conference_live_room_ids(MgConference *conf)
+{
+  GPtrArray *ids = g_ptr_array_new_with_free_func(g_free);
+  GHashTableIter it;
+  gpointer key;
+  g_hash_table_iter_init(&it, conf->rooms);
+  while (g_hash_table_iter_next(&it, &key, NULL))
+    g_ptr_array_add(ids, g_strdup(key));
+  return ids;
+}
+
+guint
 mg_conference_get_participant_count(MgConference *conf)
 {
   return g_hash_table_size(conf->resumes);

@@ -35,6 +35,12 @@ void mg_conference_on_media_event(MgConference *conf, const MgMediaEvent *event)
  * refuses them as `ended`). Returns how many were told. */
 guint mg_conference_overtime(MgConference *conf, const char *room_id);
 
+/* Closes a live room now: everyone is told why (reason, a short code such as
+ * "cancelled") and disconnected. Returns how many were in it. */
+guint mg_conference_close(MgConference *conf, const char *room_id, const char *reason);
+/* The ids of the rooms that have people (or a lobby) now. (transfer full) char * */
+GPtrArray *mg_conference_live_room_ids(MgConference *conf);
+
 /* The session of a participant is gone (WebSocket closed): the participant
  * may resume within the window, or leaves. */
 void mg_conference_detach(MgConference *conf, MgParticipant *p);

@@ -638,3 +638,29 @@ mg_meetings_list(MgStore *store, const char *source, gint64 from_s, gint64 to_s,
   g_array_sort(out, cmp_occurrence);
   return out;
 }
+
+gboolean
+mg_meetings_room_cancelled_at(MgStore *store, const char *room_id, gint64 now_s)
+{
+  sqlite3 *db = mg_store_get_db(store);
+  gint64 lead = meta_int(db, "meetings.lead_s", MG_MEETINGS_DEFAULT_LEAD_S);
+  /* The master row (recurrence id 0) cancelled, or a cancelled occurrence
+   * row spanning now; a live occurrence of the same room keeps it. */
+  sqlite3_stmt *st = prepare(db,
+                             "SELECT"
+                             " EXISTS (SELECT 1 FROM meetings WHERE room_id = ?1 AND cancelled = 1 AND"
+                             "  (recurrence_id = 0 OR (start_at - ?2 <= ?3 AND ?3 < end_at)))"
+                             " AND NOT EXISTS (SELECT 1 FROM meetings WHERE room_id = ?1 AND cancelled = 0 AND"
+                             "  recurrence_id != 0 AND start_at - ?2 <= ?3 AND ?3 < end_at)",
+                             NULL);
+  gboolean cancelled = FALSE;
+  if (!st)
+    return FALSE;
+  sqlite3_bind_text(st, 1, room_id, -1, SQLITE_STATIC);
+  sqlite3_bind_int64(st, 2, lead);
+  sqlite3_bind_int64(st, 3, now_s);
+  if (sqlite3_step(st) == SQLITE_ROW)
+    cancelled = sqlite3_column_int(st, 0) != 0;
+  sqlite3_finalize(st);
+  return cancelled;
+}

@@ -95,6 +95,11 @@ GArray *mg_meetings_list(MgStore *store, const char *source, gint64 from_s, gint
 gboolean mg_meetings_cancel(MgStore *store, const char *source, const char *external_id, gint64 occurrence_start,
                             gint64 now_s, GError **error);
 
+/* TRUE when room_id's meeting was cancelled as a whole, or when one of its
+ * occurrences whose window (start - lead to end) holds now_s was cancelled:
+ * a room people should be sent out of. */
+gboolean mg_meetings_room_cancelled_at(MgStore *store, const char *room_id, gint64 now_s);
+
 /* How many meetings (rows) source has; NULL: every source. */
 gint64 mg_meetings_count(MgStore *store, const char *source);
 

@@ -5,12 +5,6 @@
 
 #include <sqlite3.h>
 
-struct MgStore {
-  sqlite3 *db;
-  char *path;
-  gboolean durable; /* the open transaction runs with synchronous=FULL */
-};
-
 G_DEFINE_QUARK(mg - store - error - quark, mg_store_error)
 
 static int
@@ -118,6 +112,7 @@ mg_store_close(MgStore *store)
     sqlite3_close_v2(store->db);
   }
   g_free(store->path);
+  explicit_bzero(store->seal_key, sizeof store->seal_key);
   g_free(store);
 }
 

@@ -109,7 +109,7 @@ export function showScreen(name, data = {}) {
     return;
   }
   if (name === 'room_closing') {
-    const why = { ended_by_host: STRINGS.closingEndedByHost, schedule_end: STRINGS.closingSchedule, closed_by_admin: STRINGS.closingAdmin }[data.reason];
+    const why = { ended_by_host: STRINGS.closingEndedByHost, schedule_end: STRINGS.closingSchedule, closed_by_admin: STRINGS.closingAdmin, cancelled: STRINGS.closingCancelled }[data.reason];
     // An admin's message (plain text) says why, in their words.
     const detail = data.message ? data.message : why ? STRINGS.closingText : '';
     ui.showMessage({ icon: 'clock', title: STRINGS.closingTitle, text: why || STRINGS.closingText, detail });
