@@ -6,6 +6,8 @@
 #include "gateway/config.h"
 #include "gateway/http.h"
 #include "media/engine.h"
+#include "signaling/conference.h"
+#include "signaling/store.h"
 
 G_BEGIN_DECLS
 
@@ -22,6 +24,9 @@ gboolean mg_admin_authenticate(MgAdmin *admin, MgHttpRequest *req, MgAdminRole r
 
 /* Parses [admin] keys; a malformed entry is an error naming it (not its key). (transfer full) */
 MgAdmin *mg_admin_new(MgHttpServer *server, MgMediaEngine *engine, const char *keys, GError **error);
+/* Gives the admin API the live rooms and the store (for the audit log and the
+ * schedule); lead_s: how long before a meeting its room opens. Both borrowed. */
+void mg_admin_attach(MgAdmin *admin, MgConference *conf, MgStore *store, gint64 lead_s);
 void mg_admin_free(MgAdmin *admin);
 
 G_END_DECLS

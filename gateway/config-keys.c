@@ -42,6 +42,7 @@ const MgConfigKey mg_config_keys[] = {
   SECRET("server", "secret",
          "signing secret for join tokens (>= 32 chars); generated and stored in data_dir when unset"),
   SECRET("admin", "keys", "admin API keys: name:role:key,... with role viewer or operator, key >= 16 chars"),
+  SECRET("metrics", "token", "bearer token /metrics requires (unset: /metrics is open)"),
   SECRET("oa", "sources",
          "OA systems that push meetings: name:apikey[:webhook-secret],...; key and secret >= 16 chars"),
   INT("schedule", "lead_minutes", "10", 0, 1440, "a meeting's room opens this many minutes before its start"),

@@ -18,6 +18,7 @@
 #include "gateway/calendars-api.h"
 #include "gateway/chats-api.h"
 #include "gateway/meetings-api.h"
+#include "gateway/metrics.h"
 #include "gateway/sample-meetings.h"
 #include "gateway/rooms-api.h"
 #include "gateway/web.h"
@@ -45,6 +46,7 @@ struct MgDaemon {
   MgMediaEngine *media;
   MgWhip *whip;
   MgAdmin *admin;
+  MgMetrics *metrics;
   MgConference *conference;
   MgRoomsApi *rooms_api;
   MgMeetingsApi *meetings_api;
@@ -56,6 +58,7 @@ struct MgDaemon {
   MgScheduler *scheduler;
   guint scheduler_timer;
   MgChatsend *chatsend;
+  gint64 scheduler_due_s; /* when the armed timer should fire; 0 = at once */
   MgHttpServer *http;
   MgWebState web;
   MgSessionStats session_stats;
@@ -173,7 +176,9 @@ static gpointer
 ws_opened(MgWsConn *conn, gpointer data)
 {
   MgDaemon *d = data;
-  return mg_session_new(&ws_transport, conn, &d->session_stats, d->conference);
+  MgSession *s = mg_session_new(&ws_transport, conn, &d->session_stats, d->conference);
+  mg_session_set_client(s, mg_ws_conn_get_peer(conn), mg_ws_conn_get_user_agent(conn));
+  return s;
 }
 
 static void
@@ -192,10 +197,29 @@ static const MgWsHandler signaling_ws = { ws_opened, ws_message, ws_closed };
 
 /* ---- start-up ---- */
 
+/* Room, participant and track events from the conference. The event webhooks
+ * (room_started, ...) hook in here: enqueue them to the outbox with the metrics. */
+static void
+on_conference_event(const MgConferenceEvent *ev, gpointer data)
+{
+  MgDaemon *d = data;
+  if (d->metrics)
+    mg_metrics_on_conference_event(d->metrics, ev->type);
+  g_debug("room %s: %s%s%s%s%s", ev->room, mg_conference_event_name(ev->type), ev->participant ? " " : "",
+          ev->participant ? ev->participant : "", ev->track ? " " : "", ev->track ? ev->track : "");
+}
+
 static void
 on_media_event(const MgMediaEvent *ev, gpointer data)
 {
   MgDaemon *d = data;
+  if (d->metrics)
+    mg_metrics_on_media_event(d->metrics, ev);
+  if (d->metrics && d->conference && ev->type == MG_MEDIA_EVENT_CONNECTED && ev->party) {
+    gint64 since = mg_conference_take_join_wait(d->conference, ev->party, ev->peer);
+    if (since)
+      mg_metrics_observe_join(d->metrics, MAX(g_get_real_time() - since, 0) / (gdouble)G_USEC_PER_SEC);
+  }
   if (d->conference)
     mg_conference_on_media_event(d->conference, ev);
   static const char *const names[] = {
@@ -274,6 +298,11 @@ start_http(MgDaemon *d, GError **error)
                                                v6 ? "[" : "", host, v6 ? "]" : "", mg_http_server_get_port(d->http));
   MgConferenceConfig cc = { d->store, d->media, mg_config_get_string(cfg, "server", "secret"), 0 };
   d->conference = mg_conference_new(&cc);
+  mg_admin_attach(d->admin, d->conference, d->store, mg_config_get_int(cfg, "schedule", "lead_minutes") * 60);
+  MgMetricsSources ms = { d->media, d->workers,        d->conference,
+                          d->http,  &d->session_stats, mg_config_get_string(cfg, "metrics", "token") };
+  d->metrics = mg_metrics_new(d->http, &ms);
+  mg_conference_set_event_func(d->conference, on_conference_event, d);
   d->rooms_api =
       mg_rooms_api_new(d->http, d->admin, d->store, d->public_url, mg_config_get_string(cfg, "server", "secret"));
   d->meetings_api = mg_meetings_api_new(d->http, d->store, d->rooms_api, d->public_url,
@@ -357,6 +386,9 @@ on_scheduler_timer(gpointer data)
 {
   MgDaemon *d = data;
   d->scheduler_timer = 0;
+  if (d->scheduler_due_s && d->metrics)
+    mg_metrics_set_scheduler_lag(d->metrics, MAX(g_get_real_time() - d->scheduler_due_s * G_USEC_PER_SEC, 0) /
+                                                 (gdouble)G_USEC_PER_SEC);
   mg_scheduler_run_until(d->scheduler, wall_s());
   arm_scheduler(d, FALSE);
   return G_SOURCE_REMOVE;
@@ -368,11 +400,13 @@ arm_scheduler(MgDaemon *d, gboolean now)
   if (d->scheduler_timer)
     g_source_remove(d->scheduler_timer);
   if (now) {
+    d->scheduler_due_s = 0;
     d->scheduler_timer = g_idle_add(on_scheduler_timer, d);
     return;
   }
   gint64 t = wall_s(), next = mg_scheduler_next_at(d->scheduler, t);
   gint64 wait = next ? CLAMP(next - t, 1, SCHEDULER_MAX_SLEEP_S) : SCHEDULER_MAX_SLEEP_S;
+  d->scheduler_due_s = t + wait;
   d->scheduler_timer = g_timeout_add_seconds(wait, on_scheduler_timer, d);
 }
 
@@ -600,6 +634,7 @@ mg_daemon_free(MgDaemon *d)
   g_clear_pointer(&d->admin, mg_admin_free);
   g_clear_pointer(&d->media, mg_media_engine_free);
   g_clear_pointer(&d->workers, mg_worker_pool_free);
+  g_clear_pointer(&d->metrics, mg_metrics_free); /* after the workers: their probes write into it */
   g_clear_pointer(&d->store, mg_store_close);
   g_free(d->public_url);
   g_main_loop_unref(d->loop);

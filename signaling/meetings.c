@@ -320,6 +320,12 @@ mg_meetings_find(MgStore *store, const char *source, const char *external_id, gi
       load_rows(store, "source = ? AND external_id = ? AND recurrence_id = ?", source, external_id, recurrence_id));
 }
 
+MgMeetingsEntry *
+mg_meetings_find_by_room(MgStore *store, const char *room_id)
+{
+  return first_row(load_rows(store, "room_id = ?", room_id, NULL, -1));
+}
+
 gint64
 mg_meetings_count(MgStore *store, const char *source)
 {

@@ -80,6 +80,9 @@ MgMeetingsEntry *mg_meetings_get(MgStore *store, const char *id);
 /* By identity, or NULL. (transfer full) */
 MgMeetingsEntry *mg_meetings_find(MgStore *store, const char *source, const char *external_id, gint64 recurrence_id);
 
+/* The meeting whose room is room_id, or NULL. (transfer full) */
+MgMeetingsEntry *mg_meetings_find_by_room(MgStore *store, const char *room_id);
+
 /* Occurrences starting in [from_s, to_s) of the meetings of source (NULL:
  * every source), in start order: series expanded, overridden occurrences
  * replaced by their override, cancelled ones left out.
