@@ -39,6 +39,7 @@ static void build_dingtalk(Build *b);
 static void build_wecom(Build *b);
 static void build_feishu(Build *b);
 static void build_generic(Build *b);
+static void build_xmpp(Build *b);
 
 static const Platform platforms[] = {
   [MG_CHAT_CONNECTOR_CONSOLE] = { "console", MG_CHAT_FLAVOR_PLAIN, " | ", 200, 2000, FALSE, build_console },
@@ -49,6 +50,7 @@ static const Platform platforms[] = {
   [MG_CHAT_CONNECTOR_WECOM] = { "wecom", MG_CHAT_FLAVOR_MARKDOWN, "\n", 120, 4096, TRUE, build_wecom },
   [MG_CHAT_CONNECTOR_FEISHU] = { "feishu", MG_CHAT_FLAVOR_MARKDOWN, "\n", 100, 18000, TRUE, build_feishu },
   [MG_CHAT_CONNECTOR_GENERIC] = { "generic", MG_CHAT_FLAVOR_PLAIN, "\n", 0, 0, FALSE, build_generic },
+  [MG_CHAT_CONNECTOR_XMPP] = { "xmpp", MG_CHAT_FLAVOR_PLAIN, "\n", 200, MG_CHATMSG_XMPP_LIMIT, FALSE, build_xmpp },
 };
 
 static const char *const event_kinds[] = {
@@ -274,6 +276,13 @@ build_generic(Build *b)
   g_ptr_array_add(b->req->headers, g_strdup_printf("X-Meetgate-Signature: sha256=%s", hex));
 }
 
+/* XMPP: the plain text, headline first, one field per line; the link on its own line. */
+static void
+build_xmpp(Build *b)
+{
+  b->req->body = mg_chatmsg_text_join(b->text, MG_CHAT_FLAVOR_PLAIN, TRUE, "\n");
+}
+
 /* Clips the title (and changes, attendees) harder until the text fits. */
 static MgChatText *
 render_fitting(const Platform *p, const MgChatEvent *ev)
@@ -297,7 +306,8 @@ mg_chatmsg_build(const MgChatConnector *c, const MgChatEvent *ev, gint64 now_ms,
     g_set_error_literal(error, MG_CHATMSG_ERROR, MG_CHATMSG_ERROR_INVALID, "unknown connector or event kind");
     return NULL;
   }
-  if (c->kind != MG_CHAT_CONNECTOR_CONSOLE && (!c->webhook_url || !*c->webhook_url)) {
+  gboolean needs_url = c->kind != MG_CHAT_CONNECTOR_CONSOLE && c->kind != MG_CHAT_CONNECTOR_XMPP;
+  if (needs_url && (!c->webhook_url || !*c->webhook_url)) {
     g_set_error(error, MG_CHATMSG_ERROR, MG_CHATMSG_ERROR_INVALID, "the %s connector has no webhook URL",
                 platforms[c->kind].name);
     return NULL;
@@ -310,7 +320,7 @@ mg_chatmsg_build(const MgChatConnector *c, const MgChatEvent *ev, gint64 now_ms,
   g_autoptr(MgChatText) text = render_fitting(p, ev);
   MgChatRequest *req = g_new0(MgChatRequest, 1);
   req->headers = g_ptr_array_new_with_free_func(g_free);
-  req->url = g_strdup(c->webhook_url);
+  req->url = needs_url ? g_strdup(c->webhook_url) : NULL;
   Build b = { .c = c, .ev = ev, .now_ms = now_ms, .text = text, .req = req };
   p->build(&b);
   return req;
