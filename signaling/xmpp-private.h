@@ -51,6 +51,7 @@ typedef struct {
   gboolean conn_ended;  /* disconnected: release conn after xmpp_run_once() */
   gboolean sasl_failed; /* libstrophe said the server refused our credentials */
   gboolean auth_failed; /* the last attempt ended in a login refusal */
+  int connect_errno;    /* libstrophe's TCP connect error, from its log */
   gboolean stopping;
   char *last_error;
   guint attempt;

@@ -4,6 +4,7 @@
 #define G_LOG_DOMAIN "xmpp"
 #include "signaling/xmpp-private.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #define POLL_MS 20
@@ -88,16 +89,21 @@ mg_xmpp_finish(XmppWorker *w, XmppPost *p, MgXmppResult result, const char *text
   mg_xmpp_post_free(p);
 }
 
-/* libstrophe's log: warnings and errors go to GLib; debug lines are only read
- * for the SASL outcome (they carry raw stanzas, the password's encoding too). */
+/* libstrophe's log: warnings and errors go to GLib; debug lines are never
+ * logged (they carry raw stanzas, the password's encoding too), only read for
+ * what 0.12 does not pass to the connection handler: a SASL refusal and the
+ * errno of a failed TCP connect. */
 static void
 on_log(void *userdata, xmpp_log_level_t level, const char *area, const char *msg)
 {
   XmppWorker *w = userdata;
+  int err = 0;
   if (level >= XMPP_LEVEL_WARN)
     g_message("%s: libstrophe %s: %s", w->jid, area, msg);
-  else if (strstr(msg, "auth failed") && g_str_has_prefix(msg, "SASL"))
+  else if (g_str_has_prefix(msg, "SASL") && strstr(msg, "auth failed"))
     w->sasl_failed = TRUE;
+  else if (sscanf(msg, "connection failed, error %d", &err) == 1)
+    w->connect_errno = err;
 }
 
 static const char *const stream_errors[] = {
@@ -136,13 +142,13 @@ disconnect_reason(XmppWorker *w, int error, const xmpp_stream_error_t *se)
     return g_strdup_printf("stream error %s%s%s", name ? name : "undefined-condition", text ? ": " : "",
                            text ? text : "");
   }
-  if (error)
-    return g_strdup_printf("connection failed: %s", g_strerror(error));
+  if (error || w->connect_errno)
+    return g_strdup_printf("connection failed: %s", g_strerror(error ? error : w->connect_errno));
   if (!w->online && w->sasl_failed)
     return g_strdup_printf("not-authorized: the server refused the login of %s (wrong password?)", w->jid);
   if (!w->online && w->require_tls)
     return g_strdup("disconnected before login (does the server offer STARTTLS? TLS is required)");
-  return g_strdup(w->online ? "connection closed" : "disconnected before login");
+  return g_strdup(w->online ? "connection closed" : "the server closed the stream before login");
 }
 
 static void
@@ -184,6 +190,7 @@ start_connect(XmppWorker *w)
   xmpp_conn_set_sockopt_callback(w->conn, xmpp_sockopt_cb_keepalive);
   mg_xmpp_add_handlers(w);
   w->online = w->conn_ended = w->sasl_failed = FALSE;
+  w->connect_errno = 0;
   g_debug("%s: connecting to %s:%u", w->jid, w->host ? w->host : "(JID domain)", w->port ? w->port : 5222);
   if (xmpp_connect_client(w->conn, w->host, w->port, on_conn, w) != XMPP_EOK) {
     g_free(w->last_error);

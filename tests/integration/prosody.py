@@ -9,13 +9,21 @@ prosodyctl, start/kill/restart on a fixed free port.
         p.start()
         p.port, p.domain, p.muc   # 5222-like port, "localhost", "conference.localhost"
         p.restart()               # SIGKILL, then start again on the same port
+        o = Occupant(p, "alice@localhost", "pw", ["room@" + p.muc], "alice")
+        o.wait_joined(); o.messages()  # a slixmpp client in the rooms, reconnecting
+
+A second MUC service, `locked.<domain>`, allows nobody to create rooms: a join
+there is the "room does not exist" case (Prosody answers not-allowed).
 """
+import json
 import os
 import shutil
 import signal
 import socket
 import subprocess
+import sys
 import tempfile
+import threading
 import time
 
 PROSODY = shutil.which("prosody") or "/usr/bin/prosody"
@@ -53,6 +61,9 @@ VirtualHost "{domain}"
 Component "{muc}" "muc"
   muc_room_locking = false
   muc_room_default_public = true
+
+Component "locked.{domain}" "muc"
+  restrict_room_creation = true
 """
 
 
@@ -125,3 +136,112 @@ class Prosody:
             print("prosody dir kept:", self.dir)
         else:
             shutil.rmtree(self.dir, ignore_errors=True)
+
+
+class Occupant:
+    """A slixmpp occupant (a child process running this file) in some rooms;
+    it rejoins after the server restarts and records every groupchat message
+    it receives from other occupants."""
+
+    def __init__(self, prosody, jid, password, rooms, nick):
+        self.events = []
+        self.cond = threading.Condition()
+        env = dict(os.environ, OCCUPANT_PASSWORD=password)
+        self.proc = subprocess.Popen(
+            ["/usr/bin/python3", os.path.abspath(__file__), "occupant", jid, str(prosody.port), nick] + list(rooms),
+            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=env)
+        self.reader = threading.Thread(target=self._read, daemon=True)
+        self.reader.start()
+
+    def _read(self):
+        for line in self.proc.stdout:
+            try:
+                ev = json.loads(line)
+            except ValueError:
+                continue
+            with self.cond:
+                self.events.append(ev)
+                self.cond.notify_all()
+
+    def wait_for(self, pred, timeout=20):
+        """The first event (a dict) pred accepts, waiting up to timeout s."""
+        deadline = time.monotonic() + timeout
+        with self.cond:
+            while True:
+                for ev in self.events:
+                    if pred(ev):
+                        return ev
+                left = deadline - time.monotonic()
+                if left <= 0 or self.proc.poll() is not None:
+                    raise AssertionError(f"occupant: no matching event in {timeout}s; events: {self.events}")
+                self.cond.wait(left)
+
+    def joined_count(self):
+        with self.cond:
+            return sum(1 for e in self.events if e["event"] == "joined")
+
+    def wait_joined(self, count=1, timeout=20):
+        """Waits until the occupant has joined all its rooms count times."""
+        self.wait_for(lambda e: e["event"] == "joined" and e["n"] >= count, timeout)
+
+    def messages(self):
+        with self.cond:
+            return [e for e in self.events if e["event"] == "message"]
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=5)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self.reader.join(timeout=5)
+        self.proc.stdout.close()
+
+
+def _occupant_main(jid, port, nick, rooms):
+    import asyncio
+    import slixmpp
+
+    def emit(**ev):
+        print(json.dumps(ev), flush=True)
+
+    class Bot(slixmpp.ClientXMPP):
+        def __init__(self):
+            super().__init__(jid, os.environ["OCCUPANT_PASSWORD"])
+            self.register_plugin("xep_0045")
+            self.joins = 0
+            self.add_event_handler("session_start", self.on_start)
+            self.add_event_handler("groupchat_message", self.on_message)
+            self.add_event_handler("disconnected", self.on_gone)
+            self.add_event_handler("connection_failed", lambda e: emit(event="connection_failed"))
+
+        async def on_start(self, _):
+            self.send_presence()
+            for room in rooms:
+                await self.plugin["xep_0045"].join_muc_wait(room, nick, maxchars=0, timeout=20)
+            self.joins += 1
+            emit(event="joined", n=self.joins)
+
+        def on_message(self, msg):
+            if msg["mucnick"] == nick or msg["subject"]:
+                return
+            emit(event="message", room=str(msg["from"].bare), nick=msg["mucnick"], id=msg["id"], body=msg["body"])
+
+        def on_gone(self, _):
+            # slixmpp retries failed connection attempts itself; a lost
+            # connection we start again.
+            emit(event="disconnected")
+            self.loop.call_later(0.5, self.go)
+
+        def go(self):
+            self.connect(("127.0.0.1", port), force_starttls=False, disable_starttls=True)
+
+    bot = Bot()
+    bot.go()
+    asyncio.get_event_loop().run_forever()
+
+
+if __name__ == "__main__" and len(sys.argv) > 4 and sys.argv[1] == "occupant":
+    _occupant_main(sys.argv[2], int(sys.argv[3]), sys.argv[4], sys.argv[5:])

@@ -77,6 +77,7 @@ main(int argc, char **argv)
     .ack_timeout_ms = argc == 8 ? (guint)atoi(argv[6]) : 0,
     .queue_timeout_ms = argc == 8 ? (guint)atoi(argv[7]) : 0,
   };
+  g_log_writer_default_set_use_stderr(TRUE); /* stdout carries the results */
   App app = { .loop = g_main_loop_new(NULL, FALSE), .room = argv[4], .nick = argv[5] };
   app.xmpp = mg_xmpp_new(NULL, &acct);
   GIOChannel *ch = g_io_channel_unix_new(0);
