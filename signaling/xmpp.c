@@ -4,6 +4,7 @@
 #define G_LOG_DOMAIN "xmpp"
 #include "signaling/xmpp-private.h"
 
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -296,6 +297,12 @@ static gpointer
 worker_main(gpointer data)
 {
   XmppWorker *w = data;
+  /* libstrophe writes to a socket the server may have closed: EPIPE, not a
+   * process-killing SIGPIPE (the daemon ignores it anyway; a test client may not). */
+  sigset_t pipe_set;
+  sigemptyset(&pipe_set);
+  sigaddset(&pipe_set, SIGPIPE);
+  pthread_sigmask(SIG_BLOCK, &pipe_set, NULL);
   for (;;) {
     w->now_ms = g_get_monotonic_time() / 1000;
     if (!drain_requests(w))
