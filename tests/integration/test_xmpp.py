@@ -31,8 +31,10 @@ def message(title, link):
 class Poster:
     """xmpp-post as a child: write lines, read result lines."""
 
-    def __init__(self, prosody, room, nick="meetgate", password=BOT_PW, jid="bot@localhost", timeouts=None):
-        env = dict(os.environ, XMPP_PASSWORD=password, G_MESSAGES_DEBUG="xmpp")
+    def __init__(self, prosody, room, nick="meetgate", password=BOT_PW, jid="bot@localhost", timeouts=None,
+                 require_tls=False):
+        env = dict(os.environ, XMPP_PASSWORD=password, G_MESSAGES_DEBUG="xmpp",
+                   XMPP_REQUIRE_TLS="1" if require_tls else "0")
         args = [POST, jid, "127.0.0.1", str(prosody.port), room, nick] + [str(t) for t in (timeouts or [])]
         self.log_path = os.path.join(prosody.dir, f"xmpp-post-{time.monotonic_ns()}.log")
         self.log = open(self.log_path, "w")
@@ -176,6 +178,16 @@ class XmppTest(unittest.TestCase):
         bot.post("lost?")
         line = bot.result(timeout=30)
         self.assertTrue(line.startswith("retry 1 not connected (connection failed"), line)
+
+    def test_require_tls_refuses_plain_server(self):
+        # This Prosody offers no STARTTLS: with TLS required nothing is sent.
+        alice = self.occupant("alice", "alice-pw", [self.room], "alice")
+        bot = self.poster(self.room, timeouts=[2000, 1500], require_tls=True)
+        bot.post("must not arrive in clear text")
+        line = bot.result(timeout=30)
+        self.assertTrue(line.startswith("retry 1 not connected ("), line)
+        self.assertIn("STARTTLS", line)
+        self.assertEqual(alice.messages(), [])
 
 
 if __name__ == "__main__":

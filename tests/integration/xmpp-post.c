@@ -2,7 +2,7 @@
  * Test client for signaling/xmpp.c: posts each stdin line (C escapes such as
  * \n expanded) into a MUC and prints one line per result:
  * "ok <n>", "retry <n> <why>" or "fail <n> <why>" (n counts lines from 1).
- * Usage: XMPP_PASSWORD=... xmpp-post JID HOST PORT ROOM NICK [ACK_MS QUEUE_MS] */
+ * Usage: XMPP_PASSWORD=... [XMPP_REQUIRE_TLS=1] xmpp-post JID HOST PORT ROOM NICK [ACK_MS QUEUE_MS] */
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -73,7 +73,7 @@ main(int argc, char **argv)
     .password = g_getenv("XMPP_PASSWORD"),
     .host = argv[2],
     .port = (guint16)atoi(argv[3]),
-    .require_tls = FALSE,
+    .require_tls = g_strcmp0(g_getenv("XMPP_REQUIRE_TLS"), "1") == 0,
     .ack_timeout_ms = argc == 8 ? (guint)atoi(argv[6]) : 0,
     .queue_timeout_ms = argc == 8 ? (guint)atoi(argv[7]) : 0,
   };
