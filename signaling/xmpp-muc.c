@@ -19,8 +19,8 @@ static const char *const permanent_errors[] = {
   "forbidden", "not-authorized", "item-not-found", "registration-required", "not-allowed", "jid-malformed", "bad-request",
 };
 
-static gboolean
-is_permanent(const char *cond)
+gboolean
+mg_xmpp_error_is_permanent(const char *cond)
 {
   for (guint i = 0; cond && i < G_N_ELEMENTS(permanent_errors); i++)
     if (!strcmp(cond, permanent_errors[i]))
@@ -28,10 +28,8 @@ is_permanent(const char *cond)
   return FALSE;
 }
 
-/* The stanza's error condition (the element in the stanzas namespace) and its
- * text, read with libstrophe's stanza API. (transfer full) "cond: text". */
-static char *
-stanza_error(xmpp_stanza_t *st, char **cond_out)
+char *
+mg_xmpp_stanza_error(xmpp_stanza_t *st, char **cond_out)
 {
   g_autofree char *cond = NULL, *text = NULL;
   xmpp_stanza_t *err = xmpp_stanza_get_child_by_name(st, "error");
@@ -175,7 +173,7 @@ static void
 on_join_error(XmppWorker *w, XmppRoom *room, xmpp_stanza_t *st)
 {
   g_autofree char *cond = NULL;
-  g_autofree char *desc = stanza_error(st, &cond);
+  g_autofree char *desc = mg_xmpp_stanza_error(st, &cond);
   if (!strcmp(cond, "conflict") && room->suffix < MAX_NICK_SUFFIX) {
     room->suffix = room->suffix ? room->suffix + 1 : 2;
     g_free(room->nick);
@@ -185,7 +183,7 @@ on_join_error(XmppWorker *w, XmppRoom *room, xmpp_stanza_t *st)
     return;
   }
   g_autofree char *why = g_strdup_printf("%s (joining %s)", desc, room->jid);
-  if (is_permanent(cond) || !strcmp(cond, "conflict")) {
+  if (mg_xmpp_error_is_permanent(cond) || !strcmp(cond, "conflict")) {
     g_message("%s: cannot join %s: %s", w->jid, room->jid, desc);
     room->state = ROOM_FAILED;
     fail_waiting(w, room, MG_XMPP_FAIL, why);
@@ -258,7 +256,7 @@ on_message(xmpp_conn_t *conn, xmpp_stanza_t *st, void *userdata)
   g_hash_table_remove(w->sent, id);
   if (!g_strcmp0(type, "error")) {
     g_autofree char *cond = NULL;
-    g_autofree char *desc = stanza_error(st, &cond);
+    g_autofree char *desc = mg_xmpp_stanza_error(st, &cond);
     if (!strcmp(cond, "not-acceptable")) { /* we are not (any more) in the room */
       XmppRoom *room = g_hash_table_lookup(w->rooms, room_key);
       if (room && room->state == ROOM_JOINED) {
@@ -266,7 +264,7 @@ on_message(xmpp_conn_t *conn, xmpp_stanza_t *st, void *userdata)
         room->join_at_ms = 0;
       }
     }
-    mg_xmpp_finish(w, p, is_permanent(cond) ? MG_XMPP_FAIL : MG_XMPP_RETRY, desc);
+    mg_xmpp_finish(w, p, mg_xmpp_error_is_permanent(cond) ? MG_XMPP_FAIL : MG_XMPP_RETRY, desc);
   } else if (!g_strcmp0(type, "groupchat")) {
     mg_xmpp_finish(w, p, MG_XMPP_OK, NULL);
   } else {

@@ -71,6 +71,12 @@ void mg_xmpp_post_free(XmppPost *p);
 gboolean mg_xmpp_ping_answered(XmppWorker *w, const char *id);
 
 /* xmpp-muc.c */
+/* The condition of st's <error/> (the element in the stanzas namespace;
+ * "undefined-condition" if none) into *cond (may be NULL), and "cond: text"
+ * with the text clipped to 200 bytes, made valid UTF-8. (transfer full) */
+char *mg_xmpp_stanza_error(xmpp_stanza_t *st, char **cond);
+/* TRUE for errors another try will not fix (forbidden, item-not-found, ...). */
+gboolean mg_xmpp_error_is_permanent(const char *cond);
 void mg_xmpp_room_free(XmppRoom *room);
 void mg_xmpp_accept_post(XmppWorker *w, XmppPost *p);
 void mg_xmpp_add_handlers(XmppWorker *w);
