@@ -340,13 +340,13 @@ mg_xmpp_rooms_offline(XmppWorker *w, const char *why)
 }
 
 void
-mg_xmpp_rooms_fail_all(XmppWorker *w, const char *why)
+mg_xmpp_rooms_fail_all(XmppWorker *w, MgXmppResult result, const char *why)
 {
   GHashTableIter it;
   gpointer value;
   g_hash_table_iter_init(&it, w->rooms);
   while (g_hash_table_iter_next(&it, NULL, &value))
-    fail_waiting(w, value, MG_XMPP_FAIL, why);
+    fail_waiting(w, value, result, why);
 }
 
 static void

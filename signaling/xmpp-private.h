@@ -82,5 +82,6 @@ void mg_xmpp_accept_post(XmppWorker *w, XmppPost *p);
 void mg_xmpp_add_handlers(XmppWorker *w);
 void mg_xmpp_rooms_online(XmppWorker *w);
 void mg_xmpp_rooms_offline(XmppWorker *w, const char *why);
-void mg_xmpp_rooms_fail_all(XmppWorker *w, const char *why);
+/* Ends every post waiting for a room with result. */
+void mg_xmpp_rooms_fail_all(XmppWorker *w, MgXmppResult result, const char *why);
 void mg_xmpp_rooms_tick(XmppWorker *w);

@@ -223,7 +223,7 @@ end_connection(XmppWorker *w)
   g_message("%s: %s; reconnecting in %" G_GINT64_FORMAT " ms", w->jid, w->last_error, delay);
   mg_xmpp_rooms_offline(w, w->last_error);
   if (w->auth_failed)
-    mg_xmpp_rooms_fail_all(w, w->last_error);
+    mg_xmpp_rooms_fail_all(w, MG_XMPP_FAIL, w->last_error);
 }
 
 static void
@@ -376,24 +376,37 @@ mg_xmpp_post(MgXmpp *x, const char *room_jid, const char *nick, const char *text
   g_async_queue_push(x->w->requests, p);
 }
 
-void
-mg_xmpp_free(MgXmpp *x)
+/* Stops the thread; report: every undelivered post gets RETRY through the
+ * caller's context, else all is dropped and queued results are muted. */
+static void
+destroy(MgXmpp *x, gboolean report)
 {
-  if (!x)
-    return;
   XmppWorker *w = x->w;
-  g_atomic_int_set(&w->alive->dead, 1);
+  if (!report)
+    g_atomic_int_set(&w->alive->dead, 1);
   g_async_queue_push(w->requests, &stop_marker);
   g_thread_join(x->thread);
 
+  const char *why = "the XMPP client was closed before the message was delivered";
   XmppPost *p;
-  while ((p = g_async_queue_try_pop(w->requests)))
-    mg_xmpp_post_free(p);
+  while ((p = g_async_queue_try_pop(w->requests))) {
+    if (report && p != &stop_marker)
+      mg_xmpp_finish(w, p, MG_XMPP_RETRY, why);
+    else
+      mg_xmpp_post_free(p);
+  }
   GHashTableIter it;
   gpointer value;
   g_hash_table_iter_init(&it, w->sent);
-  while (g_hash_table_iter_next(&it, NULL, &value))
-    mg_xmpp_post_free(value);
+  while (g_hash_table_iter_next(&it, NULL, &value)) {
+    g_hash_table_iter_steal(&it);
+    if (report)
+      mg_xmpp_finish(w, value, MG_XMPP_RETRY, why);
+    else
+      mg_xmpp_post_free(value);
+  }
+  if (report)
+    mg_xmpp_rooms_fail_all(w, MG_XMPP_RETRY, why);
   g_hash_table_destroy(w->sent);
   g_hash_table_destroy(w->rooms);
   xmpp_ctx_free(w->ctx);
@@ -407,4 +420,18 @@ mg_xmpp_free(MgXmpp *x)
   g_free(w->ping_id);
   g_free(w);
   g_free(x);
+}
+
+void
+mg_xmpp_free(MgXmpp *x)
+{
+  if (x)
+    destroy(x, FALSE);
+}
+
+void
+mg_xmpp_close(MgXmpp *x)
+{
+  if (x)
+    destroy(x, TRUE);
 }

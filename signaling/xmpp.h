@@ -43,6 +43,12 @@ void mg_xmpp_post(MgXmpp *x, const char *room_jid, const char *nick, const char 
  * it returns. Call it from the thread that runs ctx. */
 void mg_xmpp_free(MgXmpp *x);
 
+/* Like mg_xmpp_free(), but every post not yet answered gets MG_XMPP_RETRY
+ * and results already on their way are kept: all of them run later on ctx
+ * (after this returns), so user_data must outlive it. For replacing a client
+ * whose settings changed without losing a callback. */
+void mg_xmpp_close(MgXmpp *x);
+
 /* "ok", "retry", "fail". */
 const char *mg_xmpp_result_name(MgXmppResult result);
 

@@ -117,6 +117,32 @@ test_free_drops_results(void)
   g_main_context_unref(ctx);
 }
 
+/* mg_xmpp_close(): the waiting post gets retry, the finished one its result. */
+static void
+test_close_reports(void)
+{
+  GMainContext *ctx = g_main_context_new();
+  g_main_context_push_thread_default(ctx);
+  MgXmpp *x = client(ctx, 60000);
+  Seen queued = { 0 }, waiting = { 0 };
+  mg_xmpp_post(x, "room@conference.localhost", "meetgate", "waits", on_done, &waiting);
+  mg_xmpp_post(x, "bad", "meetgate", "fails at once", on_done, &queued);
+  while (!g_main_context_pending(ctx))
+    g_usleep(1000);
+  mg_xmpp_close(x);
+  while (g_main_context_iteration(ctx, FALSE))
+    ;
+  g_assert_cmpint(queued.calls, ==, 1);
+  g_assert_cmpint(queued.result, ==, MG_XMPP_FAIL);
+  g_assert_cmpint(waiting.calls, ==, 1);
+  g_assert_cmpint(waiting.result, ==, MG_XMPP_RETRY);
+  g_assert_cmpstr(waiting.text, ==, "the XMPP client was closed before the message was delivered");
+  g_free(queued.text);
+  g_free(waiting.text);
+  g_main_context_pop_thread_default(ctx);
+  g_main_context_unref(ctx);
+}
+
 static xmpp_stanza_t *
 child(xmpp_ctx_t *ctx, xmpp_stanza_t *parent, const char *name, const char *ns)
 {
@@ -180,6 +206,7 @@ main(int argc, char **argv)
   g_test_add_func("/xmpp/no-server-retry", test_no_server_retry);
   g_test_add_func("/xmpp/bad-input-fails", test_bad_input_fails);
   g_test_add_func("/xmpp/free-drops-results", test_free_drops_results);
+  g_test_add_func("/xmpp/close-reports", test_close_reports);
   g_test_add_func("/xmpp/stanza-error", test_stanza_error);
   return g_test_run();
 }
