@@ -277,15 +277,20 @@ drain_requests(XmppWorker *w)
   return TRUE;
 }
 
+/* Ends the connection within SHUTDOWN_MS. A login in progress is let finish
+ * first: libstrophe 0.12 leaks its SCRAM state when a connection is dropped
+ * in the middle of SASL. */
 static void
 shutdown_connection(XmppWorker *w)
 {
   w->stopping = TRUE;
   if (!w->conn)
     return;
+  gint64 until = g_get_monotonic_time() / 1000 + SHUTDOWN_MS;
+  while (!w->online && !w->conn_ended && g_get_monotonic_time() / 1000 < until)
+    xmpp_run_once(w->ctx, POLL_MS);
   if (!w->conn_ended) {
     xmpp_disconnect(w->conn);
-    gint64 until = g_get_monotonic_time() / 1000 + SHUTDOWN_MS;
     while (!w->conn_ended && g_get_monotonic_time() / 1000 < until)
       xmpp_run_once(w->ctx, POLL_MS);
   }
