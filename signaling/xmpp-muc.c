@@ -16,7 +16,8 @@
 
 /* Errors that another try will not fix (RFC 6120 8.3.3, XEP-0045 7.2). */
 static const char *const permanent_errors[] = {
-  "forbidden", "not-authorized", "item-not-found", "registration-required", "not-allowed", "jid-malformed", "bad-request",
+  "forbidden",   "not-authorized", "item-not-found", "registration-required",
+  "not-allowed", "jid-malformed",  "bad-request",
 };
 
 gboolean
@@ -357,9 +358,9 @@ expire_waiting(XmppWorker *w, XmppRoom *room)
     if (p->deadline_ms > w->now_ms)
       break;
     g_queue_pop_head(&room->waiting);
-    g_autofree char *why =
-        w->online ? g_strdup_printf("not joined to %s yet", room->jid)
-                  : g_strdup_printf("not connected (%s)", w->last_error ? w->last_error : "connecting");
+    g_autofree char *why = w->online
+                               ? g_strdup_printf("not joined to %s yet", room->jid)
+                               : g_strdup_printf("not connected (%s)", w->last_error ? w->last_error : "connecting");
     mg_xmpp_finish(w, p, MG_XMPP_RETRY, why);
   }
 }
@@ -382,8 +383,7 @@ mg_xmpp_rooms_tick(XmppWorker *w)
       send_join(w, room);
     expire_waiting(w, room);
   }
-  g_autofree char *late =
-      g_strdup_printf("the room did not acknowledge the message within %u ms", w->ack_timeout_ms);
+  g_autofree char *late = g_strdup_printf("the room did not acknowledge the message within %u ms", w->ack_timeout_ms);
   g_hash_table_iter_init(&it, w->sent);
   while (g_hash_table_iter_next(&it, NULL, &value)) {
     XmppPost *p = value;

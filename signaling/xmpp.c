@@ -74,8 +74,7 @@ mg_xmpp_finish(XmppWorker *w, XmppPost *p, MgXmppResult result, const char *text
   if (result == MG_XMPP_OK)
     g_debug("%s: post %" G_GUINT64_FORMAT " to %s acknowledged", w->jid, p->n, p->room);
   else
-    g_message("%s: post %" G_GUINT64_FORMAT " to %s: %s: %s", w->jid, p->n, p->room, mg_xmpp_result_name(result),
-              text);
+    g_message("%s: post %" G_GUINT64_FORMAT " to %s: %s: %s", w->jid, p->n, p->room, mg_xmpp_result_name(result), text);
   Result *r = g_new0(Result, 1);
   r->alive = g_atomic_rc_box_acquire(w->alive);
   r->done = p->done;
@@ -368,8 +367,7 @@ mg_xmpp_new(GMainContext *ctx, const MgXmppAccount *acct)
 }
 
 void
-mg_xmpp_post(MgXmpp *x, const char *room_jid, const char *nick, const char *text, MgXmppDone done,
-             gpointer user_data)
+mg_xmpp_post(MgXmpp *x, const char *room_jid, const char *nick, const char *text, MgXmppDone done, gpointer user_data)
 {
   g_return_if_fail(x);
   XmppPost *p = g_new0(XmppPost, 1);

@@ -11,13 +11,13 @@ typedef struct MgXmpp MgXmpp;
 
 /* Borrowed for the duration of mg_xmpp_new() (it copies what it keeps). */
 typedef struct {
-  const char *jid;          /* bare JID meetgate logs in as; a resource is bound by the server */
-  const char *password;     /* never logged */
-  const char *host;         /* NULL: the JID's domain (SRV lookup, then domain:5222) */
-  guint16 port;             /* 0: 5222 */
-  gboolean require_tls;     /* TRUE: refuse a server that does not offer STARTTLS */
-  guint ack_timeout_ms;     /* 0: 15000; no reflection from the room in this time -> retry */
-  guint queue_timeout_ms;   /* 0: 30000; not connected/joined in this time -> retry */
+  const char *jid;        /* bare JID meetgate logs in as; a resource is bound by the server */
+  const char *password;   /* never logged */
+  const char *host;       /* NULL: the JID's domain (SRV lookup, then domain:5222) */
+  guint16 port;           /* 0: 5222 */
+  gboolean require_tls;   /* TRUE: refuse a server that does not offer STARTTLS */
+  guint ack_timeout_ms;   /* 0: 15000; no reflection from the room in this time -> retry */
+  guint queue_timeout_ms; /* 0: 30000; not connected/joined in this time -> retry */
 } MgXmppAccount;
 
 typedef enum {

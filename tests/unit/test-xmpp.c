@@ -42,8 +42,9 @@ closed_port(void)
 static MgXmpp *
 client(GMainContext *ctx, guint queue_ms)
 {
-  MgXmppAccount acct = { .jid = "bot@localhost", .password = "pw", .host = "127.0.0.1", .port = closed_port(),
-                         .queue_timeout_ms = queue_ms };
+  MgXmppAccount acct = {
+    .jid = "bot@localhost", .password = "pw", .host = "127.0.0.1", .port = closed_port(), .queue_timeout_ms = queue_ms
+  };
   return mg_xmpp_new(ctx, &acct);
 }
 
