@@ -42,7 +42,7 @@ typedef struct {
   char *jid, *password, *host;
   guint16 port;
   gboolean require_tls;
-  guint ack_timeout_ms, queue_timeout_ms;
+  guint ack_timeout_ms, queue_timeout_ms, ping_interval_ms;
 
   xmpp_log_t log;
   xmpp_ctx_t *ctx;
@@ -52,6 +52,7 @@ typedef struct {
   gboolean sasl_failed; /* libstrophe said the server refused our credentials */
   gboolean auth_failed; /* the last attempt ended in a login refusal */
   int connect_errno;    /* libstrophe's TCP connect error, from its log */
+  gboolean closing; /* we gave up on conn (ping timeout); waiting for it to end */
   gboolean stopping;
   char *last_error;
   guint attempt;

@@ -11,8 +11,6 @@
 #define POLL_MS 20
 #define BACKOFF_MIN_MS 500
 #define BACKOFF_MAX_MS 30000
-#define PING_INTERVAL_MS 30000
-#define PING_TIMEOUT_MS 20000
 #define SHUTDOWN_MS 1000
 
 struct MgXmpp {
@@ -159,7 +157,7 @@ on_conn(xmpp_conn_t *conn, xmpp_conn_event_t event, int error, xmpp_stream_error
     w->online = TRUE;
     w->attempt = 0;
     w->auth_failed = FALSE;
-    w->ping_at_ms = w->now_ms + PING_INTERVAL_MS;
+    w->ping_at_ms = w->now_ms + w->ping_interval_ms;
     g_clear_pointer(&w->ping_id, g_free);
     g_message("%s: connected as %s (%s)", w->jid, xmpp_conn_get_bound_jid(conn),
               xmpp_conn_is_secured(conn) ? "TLS" : "no TLS");
@@ -172,8 +170,10 @@ on_conn(xmpp_conn_t *conn, xmpp_conn_event_t event, int error, xmpp_stream_error
   }
   if (w->conn_ended)
     return;
-  g_free(w->last_error);
-  w->last_error = disconnect_reason(w, error, se);
+  if (!w->closing) {
+    g_free(w->last_error);
+    w->last_error = disconnect_reason(w, error, se);
+  }
   w->auth_failed = !w->online && w->sasl_failed;
   w->online = FALSE;
   w->conn_ended = TRUE;
@@ -189,7 +189,7 @@ start_connect(XmppWorker *w)
   xmpp_conn_set_pass(w->conn, w->password);
   xmpp_conn_set_sockopt_callback(w->conn, xmpp_sockopt_cb_keepalive);
   mg_xmpp_add_handlers(w);
-  w->online = w->conn_ended = w->sasl_failed = FALSE;
+  w->online = w->conn_ended = w->sasl_failed = w->closing = FALSE;
   w->connect_errno = 0;
   g_debug("%s: connecting to %s:%u", w->jid, w->host ? w->host : "(JID domain)", w->port ? w->port : 5222);
   if (xmpp_connect_client(w->conn, w->host, w->port, on_conn, w) != XMPP_EOK) {
@@ -231,8 +231,15 @@ ping_tick(XmppWorker *w)
   if (!w->online)
     return;
   if (w->ping_id && w->now_ms >= w->ping_deadline_ms) {
+    /* Offline at once: posts queue instead of going into a dead socket while
+     * libstrophe waits for the server to close the stream. */
     g_message("%s: no answer to the keepalive ping; reconnecting", w->jid);
     g_clear_pointer(&w->ping_id, g_free);
+    g_free(w->last_error);
+    w->last_error = g_strdup("no answer to the keepalive ping");
+    w->online = FALSE;
+    w->closing = TRUE;
+    mg_xmpp_rooms_offline(w, w->last_error);
     xmpp_disconnect(w->conn);
     return;
   }
@@ -250,8 +257,9 @@ ping_tick(XmppWorker *w)
   xmpp_stanza_release(ping);
   xmpp_send(w->conn, iq);
   xmpp_stanza_release(iq);
-  w->ping_deadline_ms = w->now_ms + PING_TIMEOUT_MS;
-  w->ping_at_ms = w->now_ms + PING_INTERVAL_MS;
+  w->ping_deadline_ms = w->now_ms + w->ping_interval_ms * 2 / 3;
+  g_debug("%s: ping %s sent", w->jid, w->ping_id);
+  w->ping_at_ms = w->now_ms + w->ping_interval_ms;
 }
 
 gboolean
@@ -354,6 +362,7 @@ mg_xmpp_new(GMainContext *ctx, const MgXmppAccount *acct)
   w->require_tls = acct->require_tls;
   w->ack_timeout_ms = acct->ack_timeout_ms ? acct->ack_timeout_ms : 15000;
   w->queue_timeout_ms = acct->queue_timeout_ms ? acct->queue_timeout_ms : 30000;
+  w->ping_interval_ms = acct->ping_interval_ms ? acct->ping_interval_ms : 30000;
   w->log = (xmpp_log_t){ .handler = on_log, .userdata = w };
   w->ctx = xmpp_ctx_new(NULL, &w->log);
   w->id_base = ((guint64)g_random_int() << 32) | g_random_int();

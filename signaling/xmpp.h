@@ -18,6 +18,7 @@ typedef struct {
   gboolean require_tls;   /* TRUE: refuse a server that does not offer STARTTLS */
   guint ack_timeout_ms;   /* 0: 15000; no reflection from the room in this time -> retry */
   guint queue_timeout_ms; /* 0: 30000; not connected/joined in this time -> retry */
+  guint ping_interval_ms; /* 0: 30000; XEP-0199 ping to the server; no answer in 2/3 of it -> reconnect */
 } MgXmppAccount;
 
 typedef enum {

@@ -7,6 +7,7 @@ rejoins and the next message arrives; a taken nickname gets a suffix; a wrong
 password and a room that cannot exist give `fail` with the reason."""
 import os
 import queue
+import signal
 import subprocess
 import sys
 import threading
@@ -32,9 +33,9 @@ class Poster:
     """xmpp-post as a child: write lines, read result lines."""
 
     def __init__(self, prosody, room, nick="meetgate", password=BOT_PW, jid="bot@localhost", timeouts=None,
-                 require_tls=False):
+                 require_tls=False, ping_ms=0):
         env = dict(os.environ, XMPP_PASSWORD=password, G_MESSAGES_DEBUG="xmpp",
-                   XMPP_REQUIRE_TLS="1" if require_tls else "0")
+                   XMPP_REQUIRE_TLS="1" if require_tls else "0", XMPP_PING_MS=str(ping_ms))
         args = [POST, jid, "127.0.0.1", str(prosody.port), room, nick] + [str(t) for t in (timeouts or [])]
         self.log_path = os.path.join(prosody.dir, f"xmpp-post-{time.monotonic_ns()}.log")
         self.log = open(self.log_path, "w")
@@ -56,6 +57,13 @@ class Poster:
             return self.results.get(timeout=timeout)
         except queue.Empty:
             raise AssertionError(f"no result from xmpp-post in {timeout}s; log:\n{self.log_text()}")
+
+    def wait_log(self, text, timeout=30):
+        deadline = time.monotonic() + timeout
+        while text not in self.log_text():
+            if time.monotonic() > deadline:
+                raise AssertionError(f"{text!r} not in the xmpp-post log:\n{self.log_text()}")
+            time.sleep(0.1)
 
     def log_text(self):
         if not self.log.closed:
@@ -132,6 +140,30 @@ class XmppTest(unittest.TestCase):
         alice.wait_for(lambda e: e["event"] == "message" and e["body"] == "barrier")
         self.assertEqual(len(self.bodies(alice, LINK1)), 1, alice.messages())
         self.assertEqual(len(self.bodies(alice, LINK2)), 1, alice.messages())
+
+    def test_frozen_server(self):
+        # Prosody stopped (SIGSTOP): the TCP connection stays up but nothing
+        # answers. The post is not acknowledged -> retry; the keepalive ping
+        # goes unanswered -> reconnect; Prosody continues -> the next post
+        # arrives.
+        alice = self.occupant("alice", "alice-pw", [self.room], "alice")
+        bot = self.poster(self.room, timeouts=[1500, 20000], ping_ms=1000)
+        bot.post("one")
+        self.assertEqual(bot.result(), "ok 1")
+        os.kill(self.prosody.proc.pid, signal.SIGSTOP)
+        try:
+            bot.post("two")
+            line = bot.result()
+            self.assertTrue(line.startswith("retry 2 "), line)
+            self.assertTrue("did not acknowledge" in line or "connection lost" in line, line)
+            bot.wait_log("no answer to the keepalive ping")
+        finally:
+            os.kill(self.prosody.proc.pid, signal.SIGCONT)
+        # alice's connection survives the pause (she may also see "two" now:
+        # at-least-once, the outbox would post it again after the retry).
+        bot.post("three")
+        self.assertEqual(bot.result(), "ok 3")
+        alice.wait_for(lambda e: e["event"] == "message" and e["body"] == "three")
 
     def test_nickname_conflict(self):
         room = "busy@" + self.prosody.muc

@@ -2,7 +2,7 @@
  * Test client for signaling/xmpp.c: posts each stdin line (C escapes such as
  * \n expanded) into a MUC and prints one line per result:
  * "ok <n>", "retry <n> <why>" or "fail <n> <why>" (n counts lines from 1).
- * Usage: XMPP_PASSWORD=... [XMPP_REQUIRE_TLS=1] xmpp-post JID HOST PORT ROOM NICK [ACK_MS QUEUE_MS] */
+ * Usage: XMPP_PASSWORD=... [XMPP_REQUIRE_TLS=1] [XMPP_PING_MS=n] xmpp-post JID HOST PORT ROOM NICK [ACK_MS QUEUE_MS] */
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -76,6 +76,7 @@ main(int argc, char **argv)
     .require_tls = g_strcmp0(g_getenv("XMPP_REQUIRE_TLS"), "1") == 0,
     .ack_timeout_ms = argc == 8 ? (guint)atoi(argv[6]) : 0,
     .queue_timeout_ms = argc == 8 ? (guint)atoi(argv[7]) : 0,
+    .ping_interval_ms = g_getenv("XMPP_PING_MS") ? (guint)atoi(g_getenv("XMPP_PING_MS")) : 0,
   };
   g_log_writer_default_set_use_stderr(TRUE); /* stdout carries the results */
   App app = { .loop = g_main_loop_new(NULL, FALSE), .room = argv[4], .nick = argv[5] };
