@@ -52,7 +52,7 @@ typedef struct {
   gboolean sasl_failed; /* libstrophe said the server refused our credentials */
   gboolean auth_failed; /* the last attempt ended in a login refusal */
   int connect_errno;    /* libstrophe's TCP connect error, from its log */
-  gboolean closing; /* we gave up on conn (ping timeout); waiting for it to end */
+  gboolean closing;     /* we gave up on conn (ping timeout); waiting for it to end */
   gboolean stopping;
   char *last_error;
   guint attempt;
