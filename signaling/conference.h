@@ -35,6 +35,10 @@ void mg_conference_on_media_event(MgConference *conf, const MgMediaEvent *event)
  * refuses them as `ended`). Returns how many were told. */
 guint mg_conference_overtime(MgConference *conf, const char *room_id);
 
+/* A recording of the room started or stopped: everyone in it is told
+ * ({"type":"recording"}), and those who join later read it in joined. */
+void mg_conference_set_recording(MgConference *conf, const char *room_id, gboolean active);
+
 /* The session of a participant is gone (WebSocket closed): the participant
  * may resume within the window, or leaves. */
 void mg_conference_detach(MgConference *conf, MgParticipant *p);
