@@ -59,5 +59,6 @@ const MgConfigKey mg_config_keys[] = {
   INT("media", "port_max", "0", 0, 65535, "highest UDP port for media"),
   BOOL("media", "ice_tcp", "false", "also offer ICE-TCP candidates"),
   INT("media", "dtls_timeout", "10", 1, 60, "seconds a DTLS handshake may take"),
+  STR("recording", "dir", NULL, "where recordings go, <dir>/<room>/<timestamp>/; default <data_dir>/recordings"),
   { NULL },
 };

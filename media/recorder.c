@@ -5,7 +5,6 @@
 #include "media/recorder.h"
 
 #include <errno.h>
-#include <glib/gstdio.h>
 #include <gst/gst.h>
 #include <string.h>
 
@@ -30,9 +29,7 @@ static const struct {
   { "VP8",
     "appsrc name=src ! rtpjitterbuffer latency=300 ! rtpvp8depay wait-for-keyframe=true ! webmmux ! filesink name=sink",
     "webm" },
-  { "VP9",
-    "appsrc name=src ! rtpjitterbuffer latency=300 ! rtpvp9depay ! webmmux ! filesink name=sink",
-    "webm" },
+  { "VP9", "appsrc name=src ! rtpjitterbuffer latency=300 ! rtpvp9depay ! webmmux ! filesink name=sink", "webm" },
   { "OPUS", "appsrc name=src ! rtpjitterbuffer latency=300 ! rtpopusdepay ! opusparse ! webmmux ! filesink name=sink",
     "webm" },
   { "H264",
@@ -110,8 +107,8 @@ on_tap_done(MgTap *tap, gpointer data)
 }
 
 MgRecorder *
-mg_recorder_start(MgMediaEngine *engine, const char *room, const char *dir, MgRecorderFunc finished,
-                  gpointer user_data, GError **error)
+mg_recorder_start(MgMediaEngine *engine, const char *room, const char *dir, MgRecorderFunc finished, gpointer user_data,
+                  GError **error)
 {
   if (g_mkdir_with_parents(dir, 0750) < 0) {
     int e = errno;
@@ -193,19 +190,4 @@ guint64
 mg_recorder_get_dropped(MgRecorder *rec)
 {
   return rec->tap ? mg_tap_get_dropped(rec->tap) : rec->dropped;
-}
-
-json_t *
-mg_recorder_list_files(MgRecorder *rec)
-{
-  json_t *files = json_array();
-  g_autoptr(GDir) d = g_dir_open(rec->dir, 0, NULL);
-  const char *name;
-  while (d && (name = g_dir_read_name(d))) {
-    g_autofree char *path = g_build_filename(rec->dir, name, NULL);
-    GStatBuf st;
-    if (g_stat(path, &st) == 0 && S_ISREG(st.st_mode))
-      json_array_append_new(files, json_pack("{s:s, s:I}", "name", name, "size", (json_int_t)st.st_size));
-  }
-  return files;
 }

@@ -5,7 +5,6 @@
 #pragma once
 
 #include <glib.h>
-#include <jansson.h>
 
 #include "media/engine.h"
 
@@ -41,8 +40,6 @@ const char *mg_recorder_get_room(MgRecorder *rec);
 const char *mg_recorder_get_dir(MgRecorder *rec);
 /* The first error, or NULL. */
 const char *mg_recorder_get_error(MgRecorder *rec);
-/* The files in the directory now: [{name, size}]. (transfer full) */
-json_t *mg_recorder_list_files(MgRecorder *rec);
 /* Packets the pipelines could not keep up with. */
 guint64 mg_recorder_get_dropped(MgRecorder *rec);
 

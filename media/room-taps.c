@@ -37,7 +37,7 @@ offer_track(MgRoom *room, MgTap *tap, MgTrack *t, gint64 now_us)
     .pt = t->pt,
   };
   /* Video starts decodable only from a keyframe. */
-  if (mg_tap_track_added(tap, t, &info))
+  if (mg_tap_track_added(tap, t, &info, now_us))
     mg_router_request_keyframe(t, now_us, TRUE);
 }
 

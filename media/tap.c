@@ -122,9 +122,9 @@ report(MgTap *tap, const char *track, const char *message, gboolean done)
 
 /* A pipeline's error: stop it, tell the control loop. */
 static void
-stream_failed(MgTap *tap, MgTapStream *s, const GError *err, const char *debug)
+stream_failed(MgTap *tap, MgTapStream *s, const GError *err, const char *where)
 {
-  g_autofree char *msg = debug && *debug ? g_strdup_printf("%s (%s)", err->message, debug) : g_strdup(err->message);
+  g_autofree char *msg = where ? g_strdup_printf("%s (in %s)", err->message, where) : g_strdup(err->message);
   g_warning("tap: track %s: %s", s->track, msg);
   s->ended = TRUE;
   if (s->pipeline)
@@ -139,9 +139,8 @@ handle_message(MgTap *tap, MgTapStream *s, GstMessage *m)
     g_autoptr(GError) err = NULL;
     g_autofree char *debug = NULL;
     gst_message_parse_error(m, &err, &debug);
-    /* The debug string names GStreamer's source files: keep its last line, the cause. */
-    const char *cause = debug ? strrchr(debug, '\n') : NULL;
-    stream_failed(tap, s, err, cause ? cause + 1 : debug);
+    g_debug("tap: track %s: %s", s->track, debug ? debug : "");
+    stream_failed(tap, s, err, GST_MESSAGE_SRC_NAME(m));
   }
 }
 
@@ -186,7 +185,7 @@ stream_start(MgTap *tap, MgTapItem *it)
     return;
   }
   s->pipeline = gst_object_ref_sink(p);
-  GstElement *src = GST_IS_BIN(p) ? gst_bin_get_by_name(GST_BIN(p), "src") : NULL;
+  GstElement *src = GST_IS_PIPELINE(p) ? gst_bin_get_by_name(GST_BIN(p), "src") : NULL;
   if (!GST_IS_APP_SRC(src)) {
     GError e = { GST_CORE_ERROR, GST_CORE_ERROR_FAILED, (char *)"the pipeline has no appsrc named src" };
     g_clear_pointer(&src, gst_object_unref);
@@ -194,11 +193,18 @@ stream_start(MgTap *tap, MgTapItem *it)
     return;
   }
   s->src = src;
-  g_autoptr(GstCaps) caps =
-      gst_caps_new_simple("application/x-rtp", "media", G_TYPE_STRING, it->kind, "encoding-name", G_TYPE_STRING,
-                          it->encoding, "clock-rate", G_TYPE_INT, (gint)it->clock_rate, "payload", G_TYPE_INT,
-                          (gint)it->pt, NULL);
+  g_autoptr(GstCaps) caps = gst_caps_new_simple("application/x-rtp", "media", G_TYPE_STRING, it->kind, "encoding-name",
+                                                G_TYPE_STRING, it->encoding, "clock-rate", G_TYPE_INT,
+                                                (gint)it->clock_rate, "payload", G_TYPE_INT, (gint)it->pt, NULL);
   g_object_set(src, "caps", caps, "is-live", TRUE, "format", GST_FORMAT_TIME, "do-timestamp", FALSE, NULL);
+  /* Running time counts from when the track joined the tap, on the clock
+   * the worker stamps packets with (GStreamer's system clock and
+   * g_get_monotonic_time() are both CLOCK_MONOTONIC): packets queued while
+   * the pipeline was being built keep their true spacing. */
+  g_autoptr(GstClock) clock = gst_system_clock_obtain();
+  gst_pipeline_use_clock(GST_PIPELINE(p), clock);
+  gst_element_set_start_time(p, GST_CLOCK_TIME_NONE);
+  gst_element_set_base_time(p, (GstClockTime)it->at_us * GST_USECOND);
   if (gst_element_set_state(p, GST_STATE_PLAYING) == GST_STATE_CHANGE_FAILURE) {
     g_autoptr(GstBus) bus = gst_element_get_bus(p);
     GstMessage *m = gst_bus_pop_filtered(bus, GST_MESSAGE_ERROR);
@@ -242,8 +248,7 @@ stream_push(MgTap *tap, MgTapItem *it)
   MgTapStream *s = g_hash_table_lookup(tap->streams, GUINT_TO_POINTER(it->stream));
   if (!s || s->ended)
     return;
-  /* The arrival time on the worker, as running time: GStreamer's system
-   * clock and g_get_monotonic_time() are both CLOCK_MONOTONIC. */
+  /* The arrival time on the worker, as running time. */
   GstClockTime base = gst_element_get_base_time(s->pipeline);
   GstClockTime at = (GstClockTime)it->at_us * GST_USECOND;
   GST_BUFFER_PTS(it->buf) = at > base ? at - base : 0;
@@ -295,6 +300,7 @@ tap_main(gpointer p)
 MgTap *
 mg_tap_new(const MgTapConfig *config)
 {
+  gst_init(NULL, NULL); /* once per process; later calls return at once */
   MgTap *tap = g_new0(MgTap, 1);
   tap->ref = 1;
   tap->cfg = *config;
@@ -365,7 +371,7 @@ mg_tap_get_packets(MgTap *tap)
 /* ---- worker side ---- */
 
 gboolean
-mg_tap_track_added(MgTap *tap, gconstpointer key, const MgTapTrack *track)
+mg_tap_track_added(MgTap *tap, gconstpointer key, const MgTapTrack *track, gint64 now_us)
 {
   if (g_atomic_int_get(&tap->stopping) || g_hash_table_contains(tap->keys, key))
     return FALSE;
@@ -378,6 +384,7 @@ mg_tap_track_added(MgTap *tap, gconstpointer key, const MgTapTrack *track)
   it->encoding = g_strdup(track->encoding);
   it->clock_rate = track->clock_rate;
   it->pt = track->pt;
+  it->at_us = now_us;
   g_hash_table_insert(tap->keys, (gpointer)key, GUINT_TO_POINTER(it->stream));
   mg_tap_queue_push_control(tap->queue, it);
   return TRUE;

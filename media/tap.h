@@ -56,8 +56,9 @@ guint64 mg_tap_get_packets(MgTap *tap);
 MgTap *mg_tap_ref(MgTap *tap);
 void mg_tap_unref(MgTap *tap);
 /* A track has media (or the tap was attached while it had): returns TRUE
- * when the tap takes it (the room then asks its publisher for a keyframe). */
-gboolean mg_tap_track_added(MgTap *tap, gconstpointer key, const MgTapTrack *track);
+ * when the tap takes it (the room then asks its publisher for a keyframe).
+ * now_us (monotonic) is where the track's recorded time starts. */
+gboolean mg_tap_track_added(MgTap *tap, gconstpointer key, const MgTapTrack *track, gint64 now_us);
 void mg_tap_track_removed(MgTap *tap, gconstpointer key);
 /* One RTP packet of the track named by key; copies it, never blocks. */
 void mg_tap_push(MgTap *tap, gconstpointer key, const guint8 *buf, gsize len, gint64 now_us);

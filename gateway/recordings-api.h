@@ -1,0 +1,25 @@
+/* SPDX-License-Identifier: MIT
+ * Recordings over HTTP: start and stop a room's per-track recording
+ * (operator), list recordings and download their files (viewer). Each
+ * recording's state is also kept in recording.json in its directory, so the
+ * list survives a restart. */
+#pragma once
+
+#include "gateway/admin.h"
+#include "gateway/http.h"
+#include "media/engine.h"
+#include "signaling/conference.h"
+#include "signaling/store.h"
+
+G_BEGIN_DECLS
+
+typedef struct MgRecordingsApi MgRecordingsApi;
+
+/* dir: where recordings go (<dir>/<room>/<timestamp>/); borrowed pointers
+ * outlive the API. now_s: the wall clock, for recordings found on disk. (transfer full) */
+MgRecordingsApi *mg_recordings_api_new(MgHttpServer *server, MgAdmin *admin, MgMediaEngine *engine,
+                                       MgConference *conference, MgStore *store, const char *dir, gint64 now_s);
+/* Stops every recording, waiting for its files to be finished. */
+void mg_recordings_api_free(MgRecordingsApi *api);
+
+G_END_DECLS
