@@ -110,8 +110,11 @@ class Recording(unittest.TestCase):
         rc = None if crashed else d.stop(timeout=20)
         if crashed or rc != 0 or os.environ.get("MG_SHOW_LOG"):
             print(d.log_text()[-12000:])
+        log = d.log_text()
         d.cleanup()
         self.assertTrue(not crashed and rc == 0, "meetgate crashed or exited with %s" % rc)
+        for mark in ("runtime error:", "AddressSanitizer", "LeakSanitizer"):
+            self.assertNotIn(mark, log)
 
     def api(self, d, method, path, key=OPS_KEY, body=None):
         headers = {"Authorization": "Bearer " + key} if key else {}
