@@ -233,7 +233,7 @@ start_recording(MgRecordingsApi *api, MgHttpRequest *req, const char *room, cons
   r->dir = new_dir(api, room, now);
   r->started_s = now;
   g_autoptr(GError) error = NULL;
-  r->rec = mg_recorder_start(api->engine, room, r->dir, on_finished, r, &error);
+  r->rec = mg_recorder_start(api->engine, room, r->dir, g_get_monotonic_time(), on_finished, r, &error);
   if (!r->rec) {
     g_warning("recording of room %s cannot start: %s", room, error->message);
     mg_http_request_respond_error(req, 500, "recording_failed", "%s", error->message);

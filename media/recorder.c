@@ -99,6 +99,7 @@ on_tap_done(MgTap *tap, gpointer data)
     rec->detached = TRUE;
     mg_media_engine_remove_tap(rec->engine, rec->room, rec->tap);
   }
+  g_clear_pointer(&rec->tap, mg_tap_free); /* its thread has ended */
   rec->state = rec->error ? MG_RECORDER_FAILED : MG_RECORDER_STOPPED;
   g_info("recording of %s %s%s%s", rec->room, rec->error ? "failed: " : "stopped", rec->error ? rec->error : "",
          rec->dropped ? " (packets dropped)" : "");
@@ -107,8 +108,8 @@ on_tap_done(MgTap *tap, gpointer data)
 }
 
 MgRecorder *
-mg_recorder_start(MgMediaEngine *engine, const char *room, const char *dir, MgRecorderFunc finished, gpointer user_data,
-                  GError **error)
+mg_recorder_start(MgMediaEngine *engine, const char *room, const char *dir, gint64 now_us, MgRecorderFunc finished,
+                  gpointer user_data, GError **error)
 {
   if (g_mkdir_with_parents(dir, 0750) < 0) {
     int e = errno;
@@ -122,7 +123,7 @@ mg_recorder_start(MgMediaEngine *engine, const char *room, const char *dir, MgRe
   rec->dir = g_strdup(dir);
   rec->finished = finished;
   rec->user_data = user_data;
-  MgTapConfig cfg = { make_pipeline, on_tap_error, on_tap_done, rec, 0 };
+  MgTapConfig cfg = { make_pipeline, on_tap_error, on_tap_done, rec, 0, now_us };
   rec->tap = mg_tap_new(&cfg);
   mg_media_engine_add_tap(engine, room, rec->tap);
   g_info("recording %s into %s", room, dir);

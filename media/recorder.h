@@ -23,10 +23,11 @@ typedef enum {
 typedef void (*MgRecorderFunc)(MgRecorder *rec, gpointer user_data);
 
 /* Creates dir (and its parents) and starts recording room's tracks, those
- * with media now and those that come later. NULL with error when dir cannot
- * be made. (transfer full) */
-MgRecorder *mg_recorder_start(MgMediaEngine *engine, const char *room, const char *dir, MgRecorderFunc finished,
-                              gpointer user_data, GError **error);
+ * with media now and those that come later; now_us (monotonic) is time 0 of
+ * every file, so the files of one recording line up. NULL with error when
+ * dir cannot be made. (transfer full) */
+MgRecorder *mg_recorder_start(MgMediaEngine *engine, const char *room, const char *dir, gint64 now_us,
+                              MgRecorderFunc finished, gpointer user_data, GError **error);
 /* Stops recording; the files are finalized, then finished runs. A reason
  * other than NULL makes the end a failure with that error. */
 void mg_recorder_stop(MgRecorder *rec, const char *error);

@@ -197,14 +197,15 @@ stream_start(MgTap *tap, MgTapItem *it)
                                                 G_TYPE_STRING, it->encoding, "clock-rate", G_TYPE_INT,
                                                 (gint)it->clock_rate, "payload", G_TYPE_INT, (gint)it->pt, NULL);
   g_object_set(src, "caps", caps, "is-live", TRUE, "format", GST_FORMAT_TIME, "do-timestamp", FALSE, NULL);
-  /* Running time counts from when the track joined the tap, on the clock
+  /* Running time counts from the tap's start (or when the track joined), on the clock
    * the worker stamps packets with (GStreamer's system clock and
    * g_get_monotonic_time() are both CLOCK_MONOTONIC): packets queued while
    * the pipeline was being built keep their true spacing. */
   g_autoptr(GstClock) clock = gst_system_clock_obtain();
   gst_pipeline_use_clock(GST_PIPELINE(p), clock);
   gst_element_set_start_time(p, GST_CLOCK_TIME_NONE);
-  gst_element_set_base_time(p, (GstClockTime)it->at_us * GST_USECOND);
+  gint64 base_us = tap->cfg.start_us ? tap->cfg.start_us : it->at_us;
+  gst_element_set_base_time(p, (GstClockTime)base_us * GST_USECOND);
   if (gst_element_set_state(p, GST_STATE_PLAYING) == GST_STATE_CHANGE_FAILURE) {
     g_autoptr(GstBus) bus = gst_element_get_bus(p);
     GstMessage *m = gst_bus_pop_filtered(bus, GST_MESSAGE_ERROR);

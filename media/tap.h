@@ -38,6 +38,7 @@ typedef struct {
   MgTapDoneFunc done;
   gpointer user_data; /* must outlive the done callback */
   guint max_queued;   /* packets waiting for the pipelines; 0 = 2000 */
+  gint64 start_us;    /* monotonic time that is running time 0 of every pipeline; 0 = when each track joins */
 } MgTapConfig;
 
 /* Called on the control loop; the tap reports there. Attach it to a room
