@@ -279,7 +279,9 @@ start_http(MgDaemon *d, GError **error)
   const char *rec_dir = mg_config_get_string(cfg, "recording", "dir");
   g_autofree char *default_rec_dir = g_build_filename(data_dir, "recordings", NULL);
   d->recordings_api = mg_recordings_api_new(d->http, d->admin, d->media, d->conference, d->store,
-                                            rec_dir ? rec_dir : default_rec_dir, g_get_real_time() / G_USEC_PER_SEC);
+                                            rec_dir ? rec_dir : default_rec_dir,
+                                            mg_config_get_string(cfg, "recording", "composite"),
+                                            g_get_real_time() / G_USEC_PER_SEC);
   mg_http_server_add_websocket(d->http, "/ws", &signaling_ws, d);
   mg_web_add_static(d->http); /* last: it answers every other GET */
   return TRUE;

@@ -27,6 +27,7 @@ struct MgRecordingsApi {
   MgConference *conference;
   MgStore *store;
   char *dir;
+  char *composite;        /* format, or NULL */
   GHashTable *recordings; /* id -> MgRecording* */
   GHashTable *active;     /* room id -> MgRecording* being recorded */
 };
@@ -233,7 +234,7 @@ start_recording(MgRecordingsApi *api, MgHttpRequest *req, const char *room, cons
   r->dir = new_dir(api, room, now);
   r->started_s = now;
   g_autoptr(GError) error = NULL;
-  r->rec = mg_recorder_start(api->engine, room, r->dir, g_get_monotonic_time(), on_finished, r, &error);
+  r->rec = mg_recorder_start(api->engine, room, r->dir, api->composite, g_get_monotonic_time(), on_finished, r, &error);
   if (!r->rec) {
     g_warning("recording of room %s cannot start: %s", room, error->message);
     mg_http_request_respond_error(req, 500, "recording_failed", "%s", error->message);
@@ -377,7 +378,7 @@ static const MgHttpRoute routes[] = {
 
 MgRecordingsApi *
 mg_recordings_api_new(MgHttpServer *server, MgAdmin *admin, MgMediaEngine *engine, MgConference *conference,
-                      MgStore *store, const char *dir, gint64 now_s)
+                      MgStore *store, const char *dir, const char *composite, gint64 now_s)
 {
   MgRecordingsApi *api = g_new0(MgRecordingsApi, 1);
   api->admin = admin;
@@ -385,6 +386,7 @@ mg_recordings_api_new(MgHttpServer *server, MgAdmin *admin, MgMediaEngine *engin
   api->conference = conference;
   api->store = store;
   api->dir = g_strdup(dir);
+  api->composite = g_strcmp0(composite, "none") ? g_strdup(composite) : NULL;
   api->recordings = g_hash_table_new_full(g_str_hash, g_str_equal, NULL, recording_free);
   api->active = g_hash_table_new(g_str_hash, g_str_equal);
   load_recordings(api, now_s);
@@ -411,5 +413,6 @@ mg_recordings_api_free(MgRecordingsApi *api)
   g_hash_table_unref(api->active);
   g_hash_table_unref(api->recordings);
   g_free(api->dir);
+  g_free(api->composite);
   g_free(api);
 }

@@ -15,10 +15,12 @@ G_BEGIN_DECLS
 
 typedef struct MgRecordingsApi MgRecordingsApi;
 
-/* dir: where recordings go (<dir>/<room>/<timestamp>/); borrowed pointers
- * outlive the API. now_s: the wall clock, for recordings found on disk. (transfer full) */
+/* dir: where recordings go (<dir>/<room>/<timestamp>/); composite: "webm",
+ * "mp4" or "none" (media/composite.h); borrowed pointers outlive the API.
+ * now_s: the wall clock, for recordings found on disk. (transfer full) */
 MgRecordingsApi *mg_recordings_api_new(MgHttpServer *server, MgAdmin *admin, MgMediaEngine *engine,
-                                       MgConference *conference, MgStore *store, const char *dir, gint64 now_s);
+                                       MgConference *conference, MgStore *store, const char *dir, const char *composite,
+                                       gint64 now_s);
 /* Stops every recording, waiting for its files to be finished. */
 void mg_recordings_api_free(MgRecordingsApi *api);
 

@@ -8,6 +8,7 @@
 #include <gst/gst.h>
 #include <string.h>
 
+#include "media/composite.h"
 #include "media/tap.h"
 
 struct MgRecorder {
@@ -21,7 +22,23 @@ struct MgRecorder {
   MgRecorderFunc finished;
   gpointer user_data;
   guint64 dropped;
+  char *composite;              /* format, or NULL */
+  struct MgComposeJob *compose; /* while composing */
 };
+
+/* The composite runs on a thread of its own after the tracks are done; the
+ * job outlives the recorder if that is freed first (the thread is then
+ * cancelled and joined). */
+typedef struct MgComposeJob {
+  gint ref;
+  gint cancel;
+  MgRecorder *rec; /* control loop; NULL once the recorder is gone */
+  GMainContext *control;
+  char *dir, *format, *out;
+  char **files;
+  GError *error;
+  GThread *thread;
+} MgComposeJob;
 
 static const struct {
   const char *encoding, *description, *extension;
@@ -91,6 +108,93 @@ on_tap_error(MgTap *tap, const char *track, const char *message, gpointer data)
 }
 
 static void
+finish(MgRecorder *rec)
+{
+  rec->state = rec->error ? MG_RECORDER_FAILED : MG_RECORDER_STOPPED;
+  g_info("recording of %s %s%s%s", rec->room, rec->error ? "failed: " : "stopped", rec->error ? rec->error : "",
+         rec->dropped ? " (packets dropped)" : "");
+  if (rec->finished)
+    rec->finished(rec, rec->user_data);
+}
+
+static void
+compose_job_unref(gpointer p)
+{
+  MgComposeJob *job = p;
+  if (!g_atomic_int_dec_and_test(&job->ref))
+    return;
+  g_clear_error(&job->error);
+  g_main_context_unref(job->control);
+  g_free(job->dir);
+  g_free(job->format);
+  g_free(job->out);
+  g_strfreev(job->files);
+  g_free(job);
+}
+
+static gboolean
+compose_done(gpointer p)
+{
+  MgComposeJob *job = p;
+  MgRecorder *rec = job->rec;
+  if (!rec)
+    return G_SOURCE_REMOVE;
+  g_thread_join(job->thread);
+  rec->compose = NULL;
+  if (job->error && !rec->error)
+    rec->error = g_strdup_printf("composite: %s", job->error->message);
+  compose_job_unref(job); /* the recorder's reference */
+  finish(rec);
+  return G_SOURCE_REMOVE;
+}
+
+static gpointer
+compose_main(gpointer p)
+{
+  MgComposeJob *job = p;
+  mg_composite_run(job->dir, job->files, job->format, job->out, &job->cancel, &job->error);
+  g_main_context_invoke_full(job->control, G_PRIORITY_DEFAULT, compose_done, job, compose_job_unref);
+  return NULL;
+}
+
+/* The track files, by name (the composite output and the manifest aside). */
+static char **
+track_files(const char *dir)
+{
+  GPtrArray *names = g_ptr_array_new();
+  g_autoptr(GDir) d = g_dir_open(dir, 0, NULL);
+  const char *name;
+  while (d && (name = g_dir_read_name(d)))
+    if (g_str_has_prefix(name, "video-") || g_str_has_prefix(name, "audio-"))
+      g_ptr_array_add(names, g_strdup(name));
+  g_ptr_array_sort(names, (GCompareFunc)g_strcmp0);
+  g_ptr_array_add(names, NULL);
+  return (char **)g_ptr_array_free(names, FALSE);
+}
+
+static gboolean
+start_compose(MgRecorder *rec)
+{
+  char **files = track_files(rec->dir);
+  if (!files[0]) {
+    g_strfreev(files);
+    return FALSE;
+  }
+  MgComposeJob *job = g_new0(MgComposeJob, 1);
+  job->ref = 2; /* the recorder and the thread */
+  job->rec = rec;
+  job->control = g_main_context_ref_thread_default();
+  job->dir = g_strdup(rec->dir);
+  job->format = g_strdup(rec->composite);
+  job->out = g_strdup_printf("composite.%s", rec->composite);
+  job->files = files;
+  rec->compose = job;
+  job->thread = g_thread_new("mg-composite", compose_main, job);
+  g_info("recording of %s: composing %u files into %s", rec->room, g_strv_length(files), job->out);
+  return TRUE;
+}
+
+static void
 on_tap_done(MgTap *tap, gpointer data)
 {
   MgRecorder *rec = data;
@@ -100,16 +204,13 @@ on_tap_done(MgTap *tap, gpointer data)
     mg_media_engine_remove_tap(rec->engine, rec->room, rec->tap);
   }
   g_clear_pointer(&rec->tap, mg_tap_free); /* its thread has ended */
-  rec->state = rec->error ? MG_RECORDER_FAILED : MG_RECORDER_STOPPED;
-  g_info("recording of %s %s%s%s", rec->room, rec->error ? "failed: " : "stopped", rec->error ? rec->error : "",
-         rec->dropped ? " (packets dropped)" : "");
-  if (rec->finished)
-    rec->finished(rec, rec->user_data);
+  if (rec->error || !rec->composite || !start_compose(rec))
+    finish(rec);
 }
 
 MgRecorder *
-mg_recorder_start(MgMediaEngine *engine, const char *room, const char *dir, gint64 now_us, MgRecorderFunc finished,
-                  gpointer user_data, GError **error)
+mg_recorder_start(MgMediaEngine *engine, const char *room, const char *dir, const char *composite, gint64 now_us,
+                  MgRecorderFunc finished, gpointer user_data, GError **error)
 {
   if (g_mkdir_with_parents(dir, 0750) < 0) {
     int e = errno;
@@ -121,6 +222,7 @@ mg_recorder_start(MgMediaEngine *engine, const char *room, const char *dir, gint
   rec->engine = engine;
   rec->room = g_strdup(room);
   rec->dir = g_strdup(dir);
+  rec->composite = g_strdup(composite);
   rec->finished = finished;
   rec->user_data = user_data;
   MgTapConfig cfg = { make_pipeline, on_tap_error, on_tap_done, rec, 0, now_us };
@@ -150,6 +252,14 @@ mg_recorder_free(MgRecorder *rec)
   if (rec->tap && rec->state == MG_RECORDER_RECORDING)
     mg_media_engine_remove_tap(rec->engine, rec->room, rec->tap);
   g_clear_pointer(&rec->tap, mg_tap_free);
+  if (rec->compose) {
+    MgComposeJob *job = g_steal_pointer(&rec->compose);
+    job->rec = NULL;
+    g_atomic_int_set(&job->cancel, 1);
+    g_thread_join(job->thread);
+    compose_job_unref(job);
+  }
+  g_free(rec->composite);
   g_free(rec->room);
   g_free(rec->dir);
   g_free(rec->error);

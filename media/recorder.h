@@ -14,7 +14,7 @@ typedef struct MgRecorder MgRecorder;
 
 typedef enum {
   MG_RECORDER_RECORDING,
-  MG_RECORDER_STOPPING, /* EOS on its way through the pipelines */
+  MG_RECORDER_STOPPING, /* EOS on its way through the pipelines, then the composite */
   MG_RECORDER_STOPPED,  /* files complete */
   MG_RECORDER_FAILED,   /* stopped by an error; the files written so far remain */
 } MgRecorderState;
@@ -24,14 +24,16 @@ typedef void (*MgRecorderFunc)(MgRecorder *rec, gpointer user_data);
 
 /* Creates dir (and its parents) and starts recording room's tracks, those
  * with media now and those that come later; now_us (monotonic) is time 0 of
- * every file, so the files of one recording line up. NULL with error when
- * dir cannot be made. (transfer full) */
-MgRecorder *mg_recorder_start(MgMediaEngine *engine, const char *room, const char *dir, gint64 now_us,
-                              MgRecorderFunc finished, gpointer user_data, GError **error);
+ * every file, so the files of one recording line up. composite ("webm",
+ * "mp4" or NULL): after the tracks, compose them into composite.<format>
+ * (media/composite.h) before finishing. NULL with error when dir cannot be
+ * made. (transfer full) */
+MgRecorder *mg_recorder_start(MgMediaEngine *engine, const char *room, const char *dir, const char *composite,
+                              gint64 now_us, MgRecorderFunc finished, gpointer user_data, GError **error);
 /* Stops recording; the files are finalized, then finished runs. A reason
  * other than NULL makes the end a failure with that error. */
 void mg_recorder_stop(MgRecorder *rec, const char *error);
-/* Only once finished has run (or never started). */
+/* Stops what still runs (a composite is cancelled), finishing the track files. */
 void mg_recorder_free(MgRecorder *rec);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(MgRecorder, mg_recorder_free)
 

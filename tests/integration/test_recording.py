@@ -3,7 +3,8 @@
 """Recording with real peers through the real meetgate in a loopback-only
 namespace: two GStreamer webrtcbin publishers (VP8 + Opus), a per-track
 recording of about ten seconds started and stopped over the admin API, the
-files checked with GStreamer (discoverer and a full decode), the indicator
+per-track files and the composite checked with GStreamer (discoverer and a
+full decode), the indicator
 message a participant gets, and a recording into a filesystem that fills up
 mid-way: it ends with a clear error while a subscriber keeps receiving."""
 import asyncio
@@ -221,10 +222,20 @@ class Recording(unittest.TestCase):
         self.assertEqual(run(indicator_messages()), [True, False])
 
         files = r["files"]
-        self.assertEqual(len(files), 4, files)
-        self.assertEqual(sorted(f["name"].split("-")[0] for f in files), ["audio", "audio", "video", "video"])
+        self.assertEqual(len(files), 5, files)
+        self.assertEqual(sorted(f["name"].split("-")[0].split(".")[0] for f in files),
+                         ["audio", "audio", "composite", "video", "video"])
         run_dir = os.path.join(rec_dir, room_id)
         (stamp,) = os.listdir(run_dir)
+        composite = os.path.join(run_dir, stamp, "composite.webm")
+        kinds, duration = discover(composite)
+        self.assertEqual(kinds, {"audio", "video"})
+        self.assertLessEqual(abs(duration - recorded), TOLERANCE_S,
+                             "the composite lasts %.3f s, recorded %.3f s" % (duration, recorded))
+        decoded, error = decode(composite)
+        self.assertIsNone(error)
+        self.assertGreater(decoded, 0)
+        files = [f for f in files if not f["name"].startswith("composite.")]
         for f in files:
             path = os.path.join(run_dir, stamp, f["name"])
             self.assertEqual(os.path.getsize(path), f["size"])
