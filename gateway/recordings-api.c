@@ -258,6 +258,9 @@ stop_recording(MgRecordingsApi *api, MgHttpRequest *req, const char *room, const
     return;
   }
   mg_recorder_stop(r->rec, NULL);
+  /* The room's media is no longer recorded: the files are being finished. */
+  g_hash_table_remove(api->active, room);
+  mg_conference_set_recording(api->conference, room, FALSE);
   g_info("recording %s of room %s stopped by %s", r->id, room, who);
   mg_http_request_respond_json(req, 202, recording_json(r, FALSE));
 }
@@ -399,12 +402,20 @@ mg_recordings_api_free(MgRecordingsApi *api)
 {
   if (!api)
     return;
-  /* Freeing a running recorder finishes its files (EOS) first. */
+  /* Freeing a running recorder finishes its track files (EOS) first; a
+   * composite still being made is abandoned. */
   GHashTableIter it;
   gpointer value;
-  g_hash_table_iter_init(&it, api->active);
+  g_hash_table_iter_init(&it, api->recordings);
   while (g_hash_table_iter_next(&it, NULL, &value)) {
     MgRecording *r = value;
+    MgRecorderState state = r->rec ? mg_recorder_get_state(r->rec) : MG_RECORDER_STOPPED;
+    if (state != MG_RECORDER_RECORDING && state != MG_RECORDER_STOPPING)
+      continue;
+    r->error = g_strdup(mg_recorder_get_error(r->rec));
+    if (!r->error && api->composite)
+      r->error = g_strdup("meetgate shut down during the recording: the track files are complete, the composite "
+                          "was not made");
     g_clear_pointer(&r->rec, mg_recorder_free);
     r->state = g_strdup("stopped");
     r->stopped_s = g_get_real_time() / G_USEC_PER_SEC;

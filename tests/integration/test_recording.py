@@ -267,6 +267,17 @@ class Recording(unittest.TestCase):
         with open(os.path.join(run_dir, stamp, "recording.json")) as fh:
             self.assertEqual(json.load(fh)["state"], "stopped")
 
+        # Another meetgate on the same directory lists it from its manifest.
+        d2 = self.start_daemon(rec_dir)
+        status, listing = self.api(d2, "GET", "/api/v1/recordings?room=" + room_id, key=VIEW_KEY)
+        self.assertEqual(status, 200, listing)
+        (again,) = listing["recordings"]
+        self.assertEqual((again["id"], again["state"], again["error"]), (rec_id, "stopped", None))
+        self.assertEqual(len(again["files"]), 5)
+        status, _, body = http("GET", d2.url + f["url"], None, {"Authorization": "Bearer " + VIEW_KEY})
+        self.assertEqual(status, 200)
+        self.assertEqual(len(body), f["size"])
+
     def test_disk_full_stops_cleanly(self):
         d = self.start_daemon(self.full_dir)
         room = self.create_room(d)["room"]["id"]
