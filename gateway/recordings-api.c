@@ -55,13 +55,6 @@ iso_time(gint64 s)
   return text ? json_string(text) : json_null();
 }
 
-static gint64
-parse_time(const char *text)
-{
-  g_autoptr(GDateTime) t = text ? g_date_time_new_from_iso8601(text, NULL) : NULL;
-  return t ? g_date_time_to_unix(t) : 0;
-}
-
 static const char *
 recording_state(MgRecording *r)
 {
@@ -125,27 +118,31 @@ static void
 load_manifest(MgRecordingsApi *api, const char *dir, gint64 now_s)
 {
   g_autofree char *path = g_build_filename(dir, MANIFEST, NULL);
-  json_error_t jerr;
-  json_t *j = json_load_file(path, 0, &jerr);
-  const char *id = json_string_value(json_object_get(j, "id"));
-  const char *room = json_string_value(json_object_get(j, "room"));
-  const char *state = json_string_value(json_object_get(j, "state"));
-  if (!id || !room || !state || g_hash_table_contains(api->recordings, id)) {
-    if (j)
-      g_warning("%s: not a recording manifest; ignored", path);
-    json_decref(j);
+  g_autofree char *text = NULL;
+  gsize len = 0;
+  g_autoptr(GError) error = NULL;
+  MgRecordingManifest m;
+  if (!g_file_get_contents(path, &text, &len, NULL))
+    return; /* not a recording's directory */
+  if (!mg_recordings_manifest_parse(text, len, &m, &error)) {
+    g_warning("%s: not a recording manifest (%s); ignored", path, error->message);
+    return;
+  }
+  if (g_hash_table_contains(api->recordings, m.id)) {
+    g_warning("%s: recording %s is listed already; ignored", path, m.id);
+    mg_recordings_manifest_clear(&m);
     return;
   }
   MgRecording *r = g_new0(MgRecording, 1);
   r->api = api;
-  r->id = g_strdup(id);
-  r->room = g_strdup(room);
+  r->id = g_steal_pointer(&m.id);
+  r->room = g_steal_pointer(&m.room);
   r->dir = g_strdup(dir);
-  r->started_s = parse_time(json_string_value(json_object_get(j, "started")));
-  r->stopped_s = parse_time(json_string_value(json_object_get(j, "stopped")));
-  r->error = g_strdup(json_string_value(json_object_get(j, "error")));
-  if (!strcmp(state, "stopped") || !strcmp(state, "failed")) {
-    r->state = g_strdup(state);
+  r->started_s = m.started_s;
+  r->stopped_s = m.stopped_s;
+  r->error = g_steal_pointer(&m.error);
+  if (!strcmp(m.state, "stopped") || !strcmp(m.state, "failed")) {
+    r->state = g_steal_pointer(&m.state);
   } else { /* meetgate ended without finishing it */
     r->state = g_strdup("failed");
     if (!r->error)
@@ -154,8 +151,8 @@ load_manifest(MgRecordingsApi *api, const char *dir, gint64 now_s)
       r->stopped_s = now_s;
     write_manifest(r);
   }
+  mg_recordings_manifest_clear(&m);
   g_hash_table_insert(api->recordings, r->id, r);
-  json_decref(j);
 }
 
 static void
@@ -191,18 +188,6 @@ on_finished(MgRecorder *rec, gpointer data)
   write_manifest(r);
   g_info("recording %s of room %s %s%s%s", r->id, r->room, recording_state(r), recording_error(r) ? ": " : "",
          recording_error(r) ? recording_error(r) : "");
-}
-
-/* Room ids become directory names: only [A-Za-z0-9_-]. */
-static gboolean
-valid_id(const char *id)
-{
-  if (!id || !*id || strlen(id) > 128)
-    return FALSE;
-  for (const char *p = id; *p; p++)
-    if (!g_ascii_isalnum(*p) && *p != '-' && *p != '_')
-      return FALSE;
-  return TRUE;
 }
 
 static char *
@@ -281,8 +266,8 @@ on_room_recording(MgHttpRequest *req, gpointer data)
     return;
   g_autofree char *room = g_strndup(tail, slash - tail);
   /* A room of the store, or one that has media (WHIP rooms need no store entry). */
-  g_autoptr(MgRoomDef) def = valid_id(room) ? mg_rooms_find(api->store, room) : NULL;
-  json_t *media = valid_id(room) ? mg_media_engine_get_room_stats(api->engine, room) : NULL;
+  g_autoptr(MgRoomDef) def = mg_recordings_valid_id(room) ? mg_rooms_find(api->store, room) : NULL;
+  json_t *media = mg_recordings_valid_id(room) ? mg_media_engine_get_room_stats(api->engine, room) : NULL;
   gboolean known = (def && !strcmp(def->id, room)) || media;
   json_decref(media);
   if (!known) {

@@ -24,4 +24,17 @@ MgRecordingsApi *mg_recordings_api_new(MgHttpServer *server, MgAdmin *admin, MgM
 /* Stops every recording, waiting for its files to be finished. */
 void mg_recordings_api_free(MgRecordingsApi *api);
 
+/* A recording's recording.json, read back (recordings-manifest.c). */
+typedef struct {
+  char *id, *room, *state, *error; /* error may be NULL */
+  gint64 started_s, stopped_s;     /* 0 when absent */
+} MgRecordingManifest;
+
+/* FALSE with error (and m cleared) when text is not a manifest meetgate wrote:
+ * ids of [A-Za-z0-9_-], a known state, ISO 8601 times. */
+gboolean mg_recordings_manifest_parse(const char *text, gsize len, MgRecordingManifest *m, GError **error);
+void mg_recordings_manifest_clear(MgRecordingManifest *m);
+/* 1 to 128 characters of [A-Za-z0-9_-]: safe as a path component. */
+gboolean mg_recordings_valid_id(const char *id);
+
 G_END_DECLS
