@@ -86,6 +86,19 @@ def decode(path):
     return count[0], None
 
 
+def first_last_pts(path):
+    """The first and last buffer timestamps of the file's one stream, in s."""
+    pipe = Gst.parse_launch("filesrc name=src ! matroskademux ! fakesink name=sink sync=false signal-handoffs=true")
+    pipe.get_by_name("src").set_property("location", path)
+    seen = []
+    pipe.get_by_name("sink").connect("handoff", lambda sink, buf, pad: seen.append(buf.pts))
+    pipe.set_state(Gst.State.PLAYING)
+    pipe.get_bus().timed_pop_filtered(30 * Gst.SECOND, Gst.MessageType.EOS | Gst.MessageType.ERROR)
+    pipe.set_state(Gst.State.NULL)
+    stamps = [p for p in seen if p != Gst.CLOCK_TIME_NONE]
+    return min(stamps) / Gst.SECOND, max(stamps) / Gst.SECOND
+
+
 class Recording(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
@@ -99,10 +112,10 @@ class Recording(unittest.TestCase):
     def tearDownClass(cls):
         subprocess.run(["umount", cls.full_dir])
 
-    def start_daemon(self, rec_dir):
+    def start_daemon(self, rec_dir, *args):
         d = Daemon(BINARY, ["-o", "server.secret=" + SECRET, "-o", "media.addresses=127.0.0.1",
                             "-o", "admin.keys=ops:operator:%s,view:viewer:%s" % (OPS_KEY, VIEW_KEY),
-                            "-o", "recording.dir=" + rec_dir])
+                            "-o", "recording.dir=" + rec_dir, *args])
         self.addCleanup(self.stop_daemon, d)
         return d
 
@@ -277,6 +290,49 @@ class Recording(unittest.TestCase):
         status, _, body = http("GET", d2.url + f["url"], None, {"Authorization": "Bearer " + VIEW_KEY})
         self.assertEqual(status, 200)
         self.assertEqual(len(body), f["size"])
+
+    def test_late_track_joins(self):
+        """A publisher that comes while the room is recorded gets its own
+        files, which start when it joined: the files of one recording share
+        time 0, so the late files are shorter by the time it was missing."""
+        rec_dir = os.path.join(self.tmp, "late")
+        d = self.start_daemon(rec_dir, "-o", "recording.composite=none")
+        room = self.create_room(d)["room"]["id"]
+        self.publishers(d, room, 1, 30)
+        self.wait_tracks(d, room, 2)
+        status, r = self.api(d, "POST", "/api/v1/admin/rooms/%s/recording" % room)
+        self.assertEqual(status, 201, r)
+        t0 = time.monotonic()
+        time.sleep(3)
+        self.publishers(d, room, 1, 30)
+        joined = time.monotonic() - t0
+        self.wait_tracks(d, room, 4)
+        time.sleep(max(0, 9 - (time.monotonic() - t0)))
+        status, _ = self.api(d, "DELETE", "/api/v1/admin/rooms/%s/recording" % room)
+        recorded = time.monotonic() - t0
+        self.assertEqual(status, 202)
+        r = self.wait_state(d, r["id"], ("stopped", "failed"))
+        self.assertEqual(r["state"], "stopped", r)
+        names = sorted(f["name"] for f in r["files"])
+        self.assertEqual(len(names), 4, names)  # no composite with composite = none
+        (stamp,) = os.listdir(os.path.join(rec_dir, room))
+        late = []
+        for name in names:
+            path = os.path.join(rec_dir, room, stamp, name)
+            kinds, _ = discover(path)
+            self.assertEqual(kinds, {name.split("-")[0]}, name)
+            decoded, error = decode(path)
+            self.assertIsNone(error, name)
+            self.assertGreater(decoded, 0, name)
+            first, last = first_last_pts(path)
+            self.assertLessEqual(abs(last - recorded), TOLERANCE_S, "%s ends at %.3f s of %.3f" % (name, last, recorded))
+            if first > 1.0:
+                late.append(name)
+                # It started once its publisher was there: after the 3 s wait, before wait_tracks saw it.
+                self.assertGreaterEqual(first, 3.0 - TOLERANCE_S, name)
+                self.assertLessEqual(first, joined + 5.0, name)
+        self.assertEqual(len(late), 2, names)
+        self.assertEqual(len({n.split("-", 1)[1].rsplit("-", 1)[0] for n in late}), 1, late)
 
     def test_disk_full_stops_cleanly(self):
         d = self.start_daemon(self.full_dir)
