@@ -242,7 +242,7 @@ stop_recording(MgRecordingsApi *api, MgHttpRequest *req, const char *room, const
     mg_http_request_respond_error(req, 404, "not_recording", "room %s is not being recorded", room);
     return;
   }
-  mg_recorder_stop(r->rec, NULL);
+  mg_recorder_stop(r->rec, NULL, g_get_monotonic_time());
   /* The room's media is no longer recorded: the files are being finished. */
   g_hash_table_remove(api->active, room);
   mg_conference_set_recording(api->conference, room, FALSE);

@@ -104,7 +104,7 @@ on_tap_error(MgTap *tap, const char *track, const char *message, gpointer data)
 {
   MgRecorder *rec = data;
   g_autofree char *error = g_strdup_printf("track %s: %s", track ? track : "?", message);
-  mg_recorder_stop(rec, error);
+  mg_recorder_stop(rec, error, g_get_monotonic_time());
 }
 
 static void
@@ -233,7 +233,7 @@ mg_recorder_start(MgMediaEngine *engine, const char *room, const char *dir, cons
 }
 
 void
-mg_recorder_stop(MgRecorder *rec, const char *error)
+mg_recorder_stop(MgRecorder *rec, const char *error, gint64 now_us)
 {
   if (error && !rec->error)
     rec->error = g_strdup(error);
@@ -241,6 +241,7 @@ mg_recorder_stop(MgRecorder *rec, const char *error)
     return;
   rec->state = MG_RECORDER_STOPPING;
   rec->detached = TRUE;
+  mg_tap_set_end(rec->tap, now_us);
   mg_media_engine_remove_tap(rec->engine, rec->room, rec->tap);
 }
 

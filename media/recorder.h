@@ -30,9 +30,10 @@ typedef void (*MgRecorderFunc)(MgRecorder *rec, gpointer user_data);
  * made. (transfer full) */
 MgRecorder *mg_recorder_start(MgMediaEngine *engine, const char *room, const char *dir, const char *composite,
                               gint64 now_us, MgRecorderFunc finished, gpointer user_data, GError **error);
-/* Stops recording; the files are finalized, then finished runs. A reason
- * other than NULL makes the end a failure with that error. */
-void mg_recorder_stop(MgRecorder *rec, const char *error);
+/* Stops recording: what arrives after now_us (monotonic) is left out; the
+ * files are finalized, then finished runs. An error other than NULL makes
+ * the end a failure with that error. */
+void mg_recorder_stop(MgRecorder *rec, const char *error, gint64 now_us);
 /* Stops what still runs (a composite is cancelled), finishing the track files. */
 void mg_recorder_free(MgRecorder *rec);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(MgRecorder, mg_recorder_free)

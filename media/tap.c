@@ -45,6 +45,7 @@ struct MgTap {
   GHashTable *keys;
   guint next_stream;
   guint64 packets; /* __atomic */
+  gint64 end_us;   /* __atomic: packets that arrive later are not taken; 0 = no end yet */
   /* tap thread side */
   GHashTable *streams; /* id -> MgTapStream* */
   gint64 last_poll_us;
@@ -343,6 +344,13 @@ mg_tap_stop(MgTap *tap)
 }
 
 void
+mg_tap_set_end(MgTap *tap, gint64 now_us)
+{
+  gint64 none = 0;
+  __atomic_compare_exchange_n(&tap->end_us, &none, now_us, FALSE, __ATOMIC_RELAXED, __ATOMIC_RELAXED);
+}
+
+void
 mg_tap_free(MgTap *tap)
 {
   if (!tap)
@@ -408,7 +416,8 @@ void
 mg_tap_push(MgTap *tap, gconstpointer key, const guint8 *buf, gsize len, gint64 now_us)
 {
   guint stream = GPOINTER_TO_UINT(g_hash_table_lookup(tap->keys, key));
-  if (!stream)
+  gint64 end = __atomic_load_n(&tap->end_us, __ATOMIC_RELAXED);
+  if (!stream || (end && now_us > end))
     return;
   MgTapItem *it = g_new0(MgTapItem, 1);
   it->type = ITEM_PACKET;

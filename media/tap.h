@@ -47,6 +47,10 @@ MgTap *mg_tap_new(const MgTapConfig *config);
 /* Asks the tap to finish: its pipelines get EOS so their files are complete,
  * then done runs. Safe from any thread, more than once. */
 void mg_tap_stop(MgTap *tap);
+/* Packets that arrive after now_us (monotonic) are left out: the tap's end
+ * is when it was asked for, not when the room's worker gets to detaching it.
+ * The first call counts. Safe from any thread. */
+void mg_tap_set_end(MgTap *tap, gint64 now_us);
 /* Joins the tap's thread (after stopping it) and frees it; no callback runs afterwards. */
 void mg_tap_free(MgTap *tap);
 /* Packets dropped because the pipelines fell behind; and packets taken. */
