@@ -1,24 +1,15 @@
 /* SPDX-License-Identifier: MIT
- * Admin API: key check and the room endpoints. */
+ * Admin API: admin keys and their roles, the route table, start and stop.
+ * Views are in admin-rooms.c, actions and the audit log in admin-actions.c,
+ * the dashboard's live WebSocket in admin-live.c. */
 #define G_LOG_DOMAIN "admin"
-#include "gateway/admin.h"
+#include "gateway/admin-private.h"
 
 #include <string.h>
 
 #include "gateway/log.h"
 
 #define MIN_KEY_LEN 16
-
-typedef struct {
-  char *name;
-  MgAdminRole role;
-  char *key;
-} MgAdminKey;
-
-struct MgAdmin {
-  MgMediaEngine *engine;
-  GArray *keys; /* MgAdminKey */
-};
 
 static void
 key_clear(gpointer p)
@@ -28,16 +19,23 @@ key_clear(gpointer p)
   g_free(k->key);
 }
 
-/* The key named by "Authorization: Bearer", or NULL after answering 401 —
- * the same answer for a missing and a wrong key. */
-static const MgAdminKey *
-authenticate(MgAdmin *admin, MgHttpRequest *req, MgAdminRole need)
+const MgAdminKey *
+mg_admin_find_key(MgAdmin *admin, const char *given)
 {
-  const char *given = mg_http_request_get_bearer(req);
   const MgAdminKey *found = NULL;
+  /* Every key is compared, so the time taken does not say which matched. */
   for (guint i = 0; given && i < admin->keys->len; i++)
     if (mg_http_secret_equal(given, g_array_index(admin->keys, MgAdminKey, i).key))
       found = &g_array_index(admin->keys, MgAdminKey, i);
+  return found;
+}
+
+/* The key named by "Authorization: Bearer", or NULL after answering 401 —
+ * the same answer for a missing and a wrong key. */
+const MgAdminKey *
+mg_admin_check(MgAdmin *admin, MgHttpRequest *req, MgAdminRole need)
+{
+  const MgAdminKey *found = mg_admin_find_key(admin, mg_http_request_get_bearer(req));
   if (!found) {
     mg_http_request_add_header(req, "www-authenticate", "Bearer realm=\"meetgate admin\"");
     mg_http_request_respond_error(req, 401, "unauthorized", "an admin key is required");
@@ -53,38 +51,33 @@ authenticate(MgAdmin *admin, MgHttpRequest *req, MgAdminRole need)
 gboolean
 mg_admin_authenticate(MgAdmin *admin, MgHttpRequest *req, MgAdminRole role, const char **name_out)
 {
-  const MgAdminKey *k = authenticate(admin, req, role);
+  const MgAdminKey *k = mg_admin_check(admin, req, role);
   if (k && name_out)
     *name_out = k->name;
   return k != NULL;
 }
 
 static void
-on_rooms(MgHttpRequest *req, gpointer data)
+on_page(MgHttpRequest *req, gpointer data)
 {
-  MgAdmin *admin = data;
-  if (!authenticate(admin, req, MG_ADMIN_VIEWER))
-    return;
-  mg_http_request_respond_json(req, 200, json_pack("{s:o}", "rooms", mg_media_engine_get_stats(admin->engine)));
-}
-
-static void
-on_room(MgHttpRequest *req, gpointer data)
-{
-  MgAdmin *admin = data;
-  if (!authenticate(admin, req, MG_ADMIN_VIEWER))
-    return;
-  json_t *room = mg_media_engine_get_room_stats(admin->engine, mg_http_request_get_tail(req));
-  if (!room) {
-    mg_http_request_respond_error(req, 404, "not_found", "no room %s has media", mg_http_request_get_tail(req));
+  g_autoptr(GBytes) body = g_resources_lookup_data("/meetgate/web/admin.html", G_RESOURCE_LOOKUP_FLAGS_NONE, NULL);
+  if (!body) {
+    mg_http_request_respond_error(req, 404, "not_found", "the dashboard is not built in");
     return;
   }
-  mg_http_request_respond_json(req, 200, room);
+  mg_http_request_add_header(req, "cache-control", "no-cache");
+  mg_http_request_add_header(req, "x-content-type-options", "nosniff");
+  mg_http_request_add_header(req, "x-frame-options", "DENY");
+  mg_http_request_add_header(req, "referrer-policy", "no-referrer");
+  mg_http_request_add_header(req, "content-security-policy",
+                             "default-src 'self'; connect-src 'self' ws: wss:; img-src 'self' data:; "
+                             "frame-ancestors 'none'");
+  mg_http_request_respond(req, 200, "text/html; charset=utf-8", body);
 }
 
-static const MgHttpRoute routes[] = {
-  { "GET", "/api/v1/admin/rooms", MG_HTTP_EXACT, on_rooms },
-  { "GET", "/api/v1/admin/rooms/", MG_HTTP_PREFIX, on_room },
+static const MgHttpRoute page_routes[] = {
+  { "GET", "/admin", MG_HTTP_EXACT, on_page },
+  { "GET", "/admin/", MG_HTTP_EXACT, on_page },
 };
 
 static gboolean
@@ -117,15 +110,28 @@ mg_admin_new(MgHttpServer *server, MgMediaEngine *engine, const char *keys, GErr
   MgAdmin *admin = g_new0(MgAdmin, 1);
   admin->engine = engine;
   admin->keys = g_array_new(FALSE, TRUE, sizeof(MgAdminKey));
+  admin->extra = g_array_new(FALSE, TRUE, sizeof(MgAdminExtraAction));
   g_array_set_clear_func(admin->keys, key_clear);
+  admin->live = g_ptr_array_new();
   if (!parse_keys(admin, keys, error)) {
     mg_admin_free(admin);
     return NULL;
   }
   if (!admin->keys->len)
     g_message("no [admin] keys configured: the admin API refuses every request");
-  mg_http_server_add_routes(server, routes, G_N_ELEMENTS(routes), admin);
+  mg_http_server_add_routes(server, mg_admin_action_routes, mg_admin_n_action_routes, admin);
+  mg_http_server_add_routes(server, mg_admin_view_routes, mg_admin_n_view_routes, admin);
+  mg_http_server_add_routes(server, page_routes, G_N_ELEMENTS(page_routes), admin);
+  mg_admin_live_start(admin, server);
   return admin;
+}
+
+void
+mg_admin_attach(MgAdmin *admin, MgConference *conf, MgStore *store, gint64 lead_s)
+{
+  admin->conf = conf;
+  admin->store = store;
+  admin->lead_s = lead_s;
 }
 
 void
@@ -133,6 +139,16 @@ mg_admin_free(MgAdmin *admin)
 {
   if (!admin)
     return;
+  mg_admin_live_stop(admin);
+  g_ptr_array_unref(admin->live);
   g_array_unref(admin->keys);
+  g_array_unref(admin->extra);
   g_free(admin);
+}
+
+void
+mg_admin_add_room_action(MgAdmin *admin, const char *name, MgHttpHandler handler, gpointer data)
+{
+  MgAdminExtraAction a = { name, handler, data };
+  g_array_append_val(admin->extra, a);
 }

@@ -6,6 +6,8 @@
 #include "gateway/config.h"
 #include "gateway/http.h"
 #include "media/engine.h"
+#include "signaling/conference.h"
+#include "signaling/store.h"
 
 G_BEGIN_DECLS
 
@@ -22,6 +24,14 @@ gboolean mg_admin_authenticate(MgAdmin *admin, MgHttpRequest *req, MgAdminRole r
 
 /* Parses [admin] keys; a malformed entry is an error naming it (not its key). (transfer full) */
 MgAdmin *mg_admin_new(MgHttpServer *server, MgMediaEngine *engine, const char *keys, GError **error);
+/* Gives the admin API the live rooms and the store (for the audit log and the
+ * schedule); lead_s: how long before a meeting its room opens. Both borrowed. */
+void mg_admin_attach(MgAdmin *admin, MgConference *conf, MgStore *store, gint64 lead_s);
 void mg_admin_free(MgAdmin *admin);
+
+/* Another module's room-level POST /api/v1/admin/rooms/<room>/<name> (the
+ * recordings API's "recording"): the admin API's action route hands such
+ * requests to handler, which checks the key itself. name is static. */
+void mg_admin_add_room_action(MgAdmin *admin, const char *name, MgHttpHandler handler, gpointer data);
 
 G_END_DECLS

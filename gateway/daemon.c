@@ -17,15 +17,20 @@
 #include "gateway/http.h"
 #include "gateway/log.h"
 #include "gateway/calendars-api.h"
+#include "gateway/chats-api.h"
 #include "gateway/meetings-api.h"
+#include "gateway/metrics.h"
 #include "gateway/sample-meetings.h"
 #include "gateway/rooms-api.h"
 #include "gateway/web.h"
 #include "gateway/whip.h"
 #include "media/engine.h"
 #include "media/worker.h"
+#include "signaling/chatevents.h"
+#include "signaling/chatsend.h"
 #include "signaling/conference.h"
 #include "signaling/scheduler.h"
+#include "signaling/outbox.h"
 #include "signaling/session.h"
 #include "signaling/store.h"
 
@@ -42,14 +47,20 @@ struct MgDaemon {
   MgMediaEngine *media;
   MgWhip *whip;
   MgAdmin *admin;
+  MgMetrics *metrics;
   MgConference *conference;
   MgRoomsApi *rooms_api;
   MgRecordingsApi *recordings_api;
   MgMeetingsApi *meetings_api;
   MgCalendarsApi *calendars_api;
+  MgChatsApi *chats_api;
+  MgChatevents *chatevents;
+  guint chat_kick;
   guint calendars_timer;
   MgScheduler *scheduler;
   guint scheduler_timer;
+  MgChatsend *chatsend;
+  gint64 scheduler_due_s; /* when the armed timer should fire; 0 = at once */
   MgHttpServer *http;
   MgWebState web;
   MgSessionStats session_stats;
@@ -167,7 +178,9 @@ static gpointer
 ws_opened(MgWsConn *conn, gpointer data)
 {
   MgDaemon *d = data;
-  return mg_session_new(&ws_transport, conn, &d->session_stats, d->conference);
+  MgSession *s = mg_session_new(&ws_transport, conn, &d->session_stats, d->conference);
+  mg_session_set_client(s, mg_ws_conn_get_peer(conn), mg_ws_conn_get_user_agent(conn));
+  return s;
 }
 
 static void
@@ -186,10 +199,29 @@ static const MgWsHandler signaling_ws = { ws_opened, ws_message, ws_closed };
 
 /* ---- start-up ---- */
 
+/* Room, participant and track events from the conference. The event webhooks
+ * (room_started, ...) hook in here: enqueue them to the outbox with the metrics. */
+static void
+on_conference_event(const MgConferenceEvent *ev, gpointer data)
+{
+  MgDaemon *d = data;
+  if (d->metrics)
+    mg_metrics_on_conference_event(d->metrics, ev->type);
+  g_debug("room %s: %s%s%s%s%s", ev->room, mg_conference_event_name(ev->type), ev->participant ? " " : "",
+          ev->participant ? ev->participant : "", ev->track ? " " : "", ev->track ? ev->track : "");
+}
+
 static void
 on_media_event(const MgMediaEvent *ev, gpointer data)
 {
   MgDaemon *d = data;
+  if (d->metrics)
+    mg_metrics_on_media_event(d->metrics, ev);
+  if (d->metrics && d->conference && ev->type == MG_MEDIA_EVENT_CONNECTED && ev->party) {
+    gint64 since = mg_conference_take_join_wait(d->conference, ev->party, ev->peer);
+    if (since)
+      mg_metrics_observe_join(d->metrics, MAX(g_get_real_time() - since, 0) / (gdouble)G_USEC_PER_SEC);
+  }
   if (d->conference)
     mg_conference_on_media_event(d->conference, ev);
   static const char *const names[] = {
@@ -268,6 +300,11 @@ start_http(MgDaemon *d, GError **error)
                                                v6 ? "[" : "", host, v6 ? "]" : "", mg_http_server_get_port(d->http));
   MgConferenceConfig cc = { d->store, d->media, mg_config_get_string(cfg, "server", "secret"), 0 };
   d->conference = mg_conference_new(&cc);
+  mg_admin_attach(d->admin, d->conference, d->store, mg_config_get_int(cfg, "schedule", "lead_minutes") * 60);
+  MgMetricsSources ms = { d->media, d->workers,        d->conference,
+                          d->http,  &d->session_stats, mg_config_get_string(cfg, "metrics", "token") };
+  d->metrics = mg_metrics_new(d->http, &ms);
+  mg_conference_set_event_func(d->conference, on_conference_event, d);
   d->rooms_api =
       mg_rooms_api_new(d->http, d->admin, d->store, d->public_url, mg_config_get_string(cfg, "server", "secret"));
   d->meetings_api = mg_meetings_api_new(d->http, d->store, d->rooms_api, d->public_url,
@@ -275,6 +312,8 @@ start_http(MgDaemon *d, GError **error)
   if (!d->meetings_api)
     return FALSE;
   d->calendars_api = mg_calendars_api_new(d->http, d->store, d->meetings_api);
+  d->chats_api = mg_chats_api_new(d->http, d->store, d->admin, d->meetings_api,
+                                  mg_config_get_bool(cfg, "chat", "console_default"));
   g_autofree char *data_dir = mg_daemon_data_dir(cfg);
   const char *rec_dir = mg_config_get_string(cfg, "recording", "dir");
   g_autofree char *default_rec_dir = g_build_filename(data_dir, "recordings", NULL);
@@ -337,6 +376,11 @@ on_schedule_event(const MgScheduleEvent *ev, gpointer data)
     g_message("meeting %s \"%s\" (%s) starting %s: room %s %s", ev->entry->id, m->title, m->source, when,
               ev->entry->room_id, ev->kind == MG_SCHEDULE_OPEN ? "opens" : "closes");
   MgDaemon *d = data;
+  /* Inside the scheduler's transaction: the messages commit with the event's record. */
+  g_autoptr(GError) error = NULL;
+  if (d->chatevents && mg_chatevents_on_schedule(d->chatevents, ev, wall_s(), &error) < 0)
+    g_warning("meeting %s: %s not queued for its chats: %s", ev->entry->id, mg_schedule_kind_name(ev->kind),
+              error->message);
   if (ev->kind == MG_SCHEDULE_CLOSE && d->conference) {
     guint n = mg_conference_overtime(d->conference, ev->entry->room_id);
     if (n)
@@ -351,6 +395,9 @@ on_scheduler_timer(gpointer data)
 {
   MgDaemon *d = data;
   d->scheduler_timer = 0;
+  if (d->scheduler_due_s && d->metrics)
+    mg_metrics_set_scheduler_lag(d->metrics, MAX(g_get_real_time() - d->scheduler_due_s * G_USEC_PER_SEC, 0) /
+                                                 (gdouble)G_USEC_PER_SEC);
   mg_scheduler_run_until(d->scheduler, wall_s());
   arm_scheduler(d, FALSE);
   return G_SOURCE_REMOVE;
@@ -362,17 +409,37 @@ arm_scheduler(MgDaemon *d, gboolean now)
   if (d->scheduler_timer)
     g_source_remove(d->scheduler_timer);
   if (now) {
+    d->scheduler_due_s = 0;
     d->scheduler_timer = g_idle_add(on_scheduler_timer, d);
     return;
   }
   gint64 t = wall_s(), next = mg_scheduler_next_at(d->scheduler, t);
   gint64 wait = next ? CLAMP(next - t, 1, SCHEDULER_MAX_SLEEP_S) : SCHEDULER_MAX_SLEEP_S;
+  d->scheduler_due_s = t + wait;
   d->scheduler_timer = g_timeout_add_seconds(wait, on_scheduler_timer, d);
+}
+
+/* A live room whose meeting (or running occurrence) was cancelled closes:
+ * its people are told and disconnected. */
+static void
+close_cancelled_rooms(MgDaemon *d)
+{
+  if (!d->conference)
+    return;
+  g_autoptr(GPtrArray) ids = mg_conference_live_room_ids(d->conference);
+  for (guint i = 0; i < ids->len; i++) {
+    const char *id = g_ptr_array_index(ids, i);
+    if (!mg_meetings_room_cancelled_at(d->store, id, wall_s()))
+      continue;
+    guint n = mg_conference_close(d->conference, id, "cancelled");
+    g_message("room %s closed: its meeting was cancelled (%u people were told)", id, n);
+  }
 }
 
 static void
 on_meetings_changed(gpointer data)
 {
+  close_cancelled_rooms(data);
   arm_scheduler(data, TRUE);
 }
 
@@ -386,6 +453,54 @@ on_calendars_timer(gpointer data)
   MgDaemon *d = data;
   mg_calendars_api_poll(d->calendars_api, wall_s());
   return G_SOURCE_CONTINUE;
+}
+
+/* ---- chat messages: queued in the outbox with their cause ---- */
+
+/* The group link a chat message carries: the room's, bound to its window;
+ * none for invite-only rooms (docs/chat.md). */
+static char *
+chat_group_link(MgStore *store, const char *room_id, gint64 now_s, gpointer data)
+{
+  MgDaemon *d = data;
+  g_autoptr(MgRoomDef) room = mg_rooms_find(store, room_id);
+  if (!room || room->policy == MG_POLICY_INVITE_ONLY)
+    return NULL;
+  return mg_rooms_api_link(d->rooms_api, room, room->policy == MG_POLICY_OPEN ? "attendee" : "guest", NULL, NULL,
+                           now_s);
+}
+
+static gboolean
+on_chat_kick(gpointer data)
+{
+  MgDaemon *d = data;
+  d->chat_kick = 0;
+  if (d->chatsend)
+    mg_chatsend_kick(d->chatsend);
+  return G_SOURCE_REMOVE;
+}
+
+/* Called inside the transaction that queued a message: the kick runs after it commits. */
+static void
+on_chat_queued(gpointer data)
+{
+  MgDaemon *d = data;
+  if (!d->chat_kick)
+    d->chat_kick = g_idle_add(on_chat_kick, d);
+}
+
+static void
+start_chats(MgDaemon *d)
+{
+  MgChateventsSettings s = {
+    .console_default = mg_config_get_bool(d->cfg, "chat", "console_default"),
+    .lead_s = mg_config_get_int(d->cfg, "schedule", "lead_minutes") * 60,
+    .link = chat_group_link,
+    .link_data = d,
+    .queued = on_chat_queued,
+    .queued_data = d,
+  };
+  d->chatevents = mg_chatevents_new(d->store, &s);
 }
 
 static gboolean
@@ -403,6 +518,7 @@ start_scheduler(MgDaemon *d, GError **error)
   }
   if (!mg_meetings_set_margins(d->store, s.lead_s, s.grace_s, error))
     return FALSE;
+  start_chats(d); /* before the first meeting write, the sample schedule's included */
   if (!mg_config_get_bool(cfg, "server", "production") && !mg_meetings_count(d->store, NULL)) {
     g_autoptr(GDateTime) now = g_date_time_new_now_local();
     guint n = mg_sample_meetings_load(d->store, now, &local);
@@ -416,6 +532,23 @@ start_scheduler(MgDaemon *d, GError **error)
   arm_scheduler(d, TRUE);
   d->calendars_timer = g_timeout_add_seconds(CALENDARS_TICK_S, on_calendars_timer, d);
   return TRUE;
+}
+
+/* ---- chat delivery: the outbox's deliverer; messages a crash left 'sending' go again ---- */
+
+static void
+start_chatsend(MgDaemon *d)
+{
+  MgChatsendConfig c = {
+    .max_attempts = (guint)mg_config_get_int(d->cfg, "chat", "max_attempts"),
+    .max_in_flight = (guint)mg_config_get_int(d->cfg, "chat", "max_in_flight"),
+    .request_timeout_ms = (guint)mg_config_get_int(d->cfg, "chat", "request_timeout_ms"),
+  };
+  guint recovered = mg_outbox_recover(d->store, g_get_real_time() / 1000);
+  if (recovered)
+    g_message("chat outbox: %u message(s) interrupted during delivery are sent again", recovered);
+  d->chatsend = mg_chatsend_new(d->store, NULL, &c);
+  mg_chatsend_kick(d->chatsend);
 }
 
 static gboolean
@@ -449,7 +582,9 @@ mg_daemon_new(MgConfig *cfg, GError **error)
   d->store = d->web.store = mg_store_open(store_path ? store_path : default_store, error);
   if (!d->store)
     return NULL;
+  mg_store_set_seal_key(d->store, mg_config_get_string(cfg, "server", "secret"));
 
+  start_chatsend(d);
   if (!start_media(d, error) || !start_http(d, error) || !start_scheduler(d, error))
     return NULL;
 
@@ -492,17 +627,24 @@ mg_daemon_free(MgDaemon *d)
     g_source_remove(d->scheduler_timer);
   if (d->calendars_timer)
     g_source_remove(d->calendars_timer);
+  if (d->chat_kick)
+    g_source_remove(d->chat_kick);
   g_clear_pointer(&d->http, mg_http_server_free);
   g_clear_pointer(&d->recordings_api, mg_recordings_api_free);
   g_clear_pointer(&d->conference, mg_conference_free);
   g_clear_pointer(&d->scheduler, mg_scheduler_free);
+  /* Requests in flight are cancelled; their messages stay 'sending' for the next start. */
+  g_clear_pointer(&d->chatsend, mg_chatsend_free);
   g_clear_pointer(&d->calendars_api, mg_calendars_api_free);
+  g_clear_pointer(&d->chats_api, mg_chats_api_free);
+  g_clear_pointer(&d->chatevents, mg_chatevents_free);
   g_clear_pointer(&d->meetings_api, mg_meetings_api_free);
   g_clear_pointer(&d->rooms_api, mg_rooms_api_free);
   g_clear_pointer(&d->whip, mg_whip_free);
   g_clear_pointer(&d->admin, mg_admin_free);
   g_clear_pointer(&d->media, mg_media_engine_free);
   g_clear_pointer(&d->workers, mg_worker_pool_free);
+  g_clear_pointer(&d->metrics, mg_metrics_free); /* after the workers: their probes write into it */
   g_clear_pointer(&d->store, mg_store_close);
   g_free(d->public_url);
   g_main_loop_unref(d->loop);

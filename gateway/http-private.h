@@ -35,6 +35,7 @@ struct MgWsConn {
   guint16 close_code;  /* != 0: close once the queue is sent */
   char *close_reason;
   char peer[64];
+  char *user_agent;
   GHashTable *query;
 };
 

@@ -46,6 +46,7 @@ conn_free(MgWsConn *conn)
   g_clear_pointer(&conn->in, g_byte_array_unref);
   g_clear_pointer(&conn->query, g_hash_table_unref);
   g_free(conn->close_reason);
+  g_free(conn->user_agent);
   g_free(conn);
 }
 
@@ -82,6 +83,12 @@ const char *
 mg_ws_conn_get_peer(MgWsConn *conn)
 {
   return conn->peer;
+}
+
+const char *
+mg_ws_conn_get_user_agent(MgWsConn *conn)
+{
+  return conn->user_agent;
 }
 
 const char *
@@ -175,6 +182,12 @@ mg_http_ws_callback(struct lws *wsi, enum lws_callback_reasons reason, MgHttpSes
     conn->query = mg_http_read_query(wsi);
     g_queue_init(&conn->out);
     lws_get_peer_simple(wsi, conn->peer, sizeof conn->peer);
+    int ua_len = lws_hdr_total_length(wsi, WSI_TOKEN_HTTP_USER_AGENT);
+    if (ua_len > 0) {
+      conn->user_agent = g_malloc(ua_len + 1);
+      if (lws_hdr_copy(wsi, conn->user_agent, ua_len + 1, WSI_TOKEN_HTTP_USER_AGENT) < 0)
+        g_clear_pointer(&conn->user_agent, g_free);
+    }
     g_hash_table_add(server->ws_conns, conn);
     if (ep->handler.opened)
       conn->data = ep->handler.opened(conn, ep->data);

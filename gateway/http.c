@@ -31,6 +31,7 @@ struct MgHttpRequest {
   gboolean responded;
   gboolean headers_sent;
   gboolean close_after;
+  gboolean bad_path; /* the decoded path held a NUL byte */
   guint status;
   char *content_type;
   GPtrArray *out_headers; /* "name:" then value, pairs */
@@ -262,6 +263,7 @@ request_new(MgHttpServer *server, struct lws *wsi)
   req->wsi = wsi;
   req->method = g_strdup(method ? method : "UNKNOWN");
   req->path = g_strndup(uri ? uri : "/", uri ? uri_len : 1);
+  req->bad_path = uri && memchr(uri, '\0', uri_len) != NULL; /* "%00": refused, never truncated */
   req->query = mg_http_read_query(wsi);
   req->headers = read_headers(wsi);
   lws_get_peer_simple(wsi, req->peer, sizeof req->peer);
@@ -330,7 +332,10 @@ on_http(MgHttpServer *server, struct lws *wsi, MgHttpSession *pss)
   const char *te = mg_http_request_get_header(req, "transfer-encoding");
   gint64 length = cl ? g_ascii_strtoll(cl, NULL, 10) : 0;
 
-  if (te) {
+  if (req->bad_path) {
+    req->close_after = TRUE;
+    mg_http_request_respond_error(req, 400, "bad_request", "the path holds a NUL byte");
+  } else if (te) {
     req->close_after = TRUE;
     mg_http_request_respond_error(req, 411, "length_required", "send a Content-Length, not chunked bodies");
   } else if (length < 0) {

@@ -102,6 +102,8 @@ void mg_ws_conn_send_json(MgWsConn *conn, json_t *json); /* steals json */
 /* Sends a close frame with code and reason, then drops the connection. */
 void mg_ws_conn_close(MgWsConn *conn, guint16 code, const char *reason);
 const char *mg_ws_conn_get_peer(MgWsConn *conn);
+/* The User-Agent of the upgrade request, or NULL. */
+const char *mg_ws_conn_get_user_agent(MgWsConn *conn);
 const char *mg_ws_conn_get_query(MgWsConn *conn, const char *name);
 
 G_END_DECLS

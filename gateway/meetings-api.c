@@ -30,8 +30,23 @@ struct MgMeetingsApi {
   GArray *sources; /* MgOaSource */
   MgMeetingsApiChanged changed;
   gpointer changed_data;
+  MgHttpHandler chats_handler; /* GET /api/v1/meetings/<id>/chats */
+  gpointer chats_data;
   guint64 refused;
+  /* Signed requests seen within the signature window: a replay is refused.
+   * Keys "source\nsignature"; the queue holds them in arrival order with
+   * the time each may be forgotten. */
+  GHashTable *seen;
+  GQueue seen_order;
 };
+
+typedef struct {
+  gint64 forget_at;
+  char *key; /* owned by seen */
+} SeenSignature;
+
+/* At most this many signed requests remembered (10 minutes at 330 per second). */
+#define SEEN_MAX 200000
 
 static void
 source_clear(gpointer p)
@@ -79,6 +94,35 @@ authenticate(MgMeetingsApi *api, MgHttpRequest *req)
   return found;
 }
 
+/* A valid signed request is accepted once: the same signature again within
+ * the window (when its timestamp is still fresh) is a replay. Answers 409 or
+ * 429 itself. */
+static gboolean
+remember_signature(MgMeetingsApi *api, MgHttpRequest *req, const MgOaSource *src, const char *sig, gint64 now)
+{
+  SeenSignature *head;
+  while ((head = g_queue_peek_head(&api->seen_order)) && head->forget_at <= now) {
+    g_hash_table_remove(api->seen, head->key);
+    g_free(g_queue_pop_head(&api->seen_order));
+  }
+  g_autofree char *key = g_strconcat(src->name, "\n", sig, NULL);
+  if (g_hash_table_contains(api->seen, key)) {
+    refuse(api, req, 409, "replayed",
+           "this signed request was already received; a retry must be signed again with a fresh timestamp");
+    return FALSE;
+  }
+  if (g_hash_table_size(api->seen) >= SEEN_MAX) {
+    refuse(api, req, 429, "too_many_requests", "too many signed requests in the last %d s", 2 * SIGNATURE_WINDOW_S);
+    return FALSE;
+  }
+  SeenSignature *seen = g_new(SeenSignature, 1);
+  seen->forget_at = now + 2 * SIGNATURE_WINDOW_S + 1; /* past any timestamp that could still pass */
+  seen->key = g_steal_pointer(&key);
+  g_hash_table_add(api->seen, seen->key);
+  g_queue_push_tail(&api->seen_order, seen);
+  return TRUE;
+}
+
 /* For a source with a webhook secret: X-Meetgate-Signature is
  * sha256=hex(HMAC-SHA256(secret, timestamp "." body)) and the timestamp is
  * within five minutes. Answers 401 itself when it does not hold. */
@@ -111,13 +155,13 @@ check_signature(MgMeetingsApi *api, MgHttpRequest *req, const MgOaSource *src, G
     refuse(api, req, 401, "bad_signature", "the X-Meetgate-Signature does not match the body");
     return FALSE;
   }
-  gint64 skew = now_s() - when;
+  gint64 now = now_s(), skew = now - when;
   if (skew > SIGNATURE_WINDOW_S || skew < -SIGNATURE_WINDOW_S) {
     refuse(api, req, 401, "stale_timestamp", "X-Meetgate-Timestamp is %" G_GINT64_FORMAT " s from now (at most %d)",
            skew, SIGNATURE_WINDOW_S);
     return FALSE;
   }
-  return TRUE;
+  return remember_signature(api, req, src, sig, now);
 }
 
 /* ---- answers ---- */
@@ -529,6 +573,8 @@ on_get_or_invite(MgHttpRequest *req, gpointer data)
     on_get(req, data);
   else if (!strcmp(slash, "/attendance"))
     on_attendance(req, data);
+  else if (!strcmp(slash, "/chats") && ((MgMeetingsApi *)data)->chats_handler)
+    ((MgMeetingsApi *)data)->chats_handler(req, ((MgMeetingsApi *)data)->chats_data);
   else
     on_invite(req, data); /* which answers 404 for anything but /invite.ics */
 }
@@ -574,6 +620,8 @@ mg_meetings_api_new(MgHttpServer *server, MgStore *store, MgRoomsApi *rooms_api,
                     const char *sources, GError **error)
 {
   MgMeetingsApi *api = g_new0(MgMeetingsApi, 1);
+  api->seen = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+  g_queue_init(&api->seen_order);
   api->store = store;
   api->rooms_api = rooms_api;
   api->public_url = public_url;
@@ -596,6 +644,8 @@ mg_meetings_api_free(MgMeetingsApi *api)
   if (!api)
     return;
   g_array_unref(api->sources);
+  g_queue_clear_full(&api->seen_order, g_free);
+  g_hash_table_unref(api->seen);
   g_free(api);
 }
 
@@ -611,6 +661,22 @@ mg_meetings_api_authenticate(MgMeetingsApi *api, MgHttpRequest *req)
 {
   const MgOaSource *src = authenticate(api, req);
   return src ? src->name : NULL;
+}
+
+const char *
+mg_meetings_api_source_for_key(MgMeetingsApi *api, const char *key)
+{
+  for (guint i = 0; key && i < api->sources->len; i++)
+    if (mg_http_secret_equal(key, g_array_index(api->sources, MgOaSource, i).key))
+      return g_array_index(api->sources, MgOaSource, i).name;
+  return NULL;
+}
+
+void
+mg_meetings_api_set_chats_handler(MgMeetingsApi *api, MgHttpHandler handler, gpointer user_data)
+{
+  api->chats_handler = handler;
+  api->chats_data = user_data;
 }
 
 void

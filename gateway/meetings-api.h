@@ -25,6 +25,11 @@ void mg_meetings_api_set_changed(MgMeetingsApi *api, MgMeetingsApiChanged change
 /* The name of the [oa] source whose key the request bears (borrowed), or
  * NULL after answering 401 (counted as refused). */
 const char *mg_meetings_api_authenticate(MgMeetingsApi *api, MgHttpRequest *req);
+/* The name of the [oa] source whose API key is key (borrowed), or NULL;
+ * answers nothing (for APIs that also take other credentials). */
+const char *mg_meetings_api_source_for_key(MgMeetingsApi *api, const char *key);
+/* Who answers GET /api/v1/meetings/<id>/chats (the chats API). */
+void mg_meetings_api_set_chats_handler(MgMeetingsApi *api, MgHttpHandler handler, gpointer user_data);
 /* Tells the changed callback that meetings were written elsewhere (calendar syncs). */
 void mg_meetings_api_notify_changed(MgMeetingsApi *api);
 /* Requests refused (authentication, signature, validation), for /metrics. */

@@ -357,8 +357,8 @@ on_recording(MgHttpRequest *req, gpointer data)
     mg_http_request_respond_error(req, 404, "not_found", "no such resource: %s", mg_http_request_get_path(req));
 }
 
+/* POST comes through the admin API's action route (mg_admin_add_room_action). */
 static const MgHttpRoute routes[] = {
-  { "POST", "/api/v1/admin/rooms/", MG_HTTP_PREFIX, on_room_recording },
   { "DELETE", "/api/v1/admin/rooms/", MG_HTTP_PREFIX, on_room_recording },
   { "GET", "/api/v1/recordings", MG_HTTP_EXACT, on_list },
   { "GET", "/api/v1/recordings/", MG_HTTP_PREFIX, on_recording },
@@ -378,6 +378,7 @@ mg_recordings_api_new(MgHttpServer *server, MgAdmin *admin, MgMediaEngine *engin
   api->recordings = g_hash_table_new_full(g_str_hash, g_str_equal, NULL, recording_free);
   api->active = g_hash_table_new(g_str_hash, g_str_equal);
   load_recordings(api, now_s);
+  mg_admin_add_room_action(admin, "recording", on_room_recording, api);
   mg_http_server_add_routes(server, routes, G_N_ELEMENTS(routes), api);
   return api;
 }

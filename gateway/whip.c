@@ -184,22 +184,16 @@ on_patch(MgHttpRequest *req, gpointer data)
     return;
 
   g_autoptr(GBytes) body = mg_http_request_get_body(req);
-  g_autofree char *frag = g_strndup(g_bytes_get_data(body, NULL), g_bytes_get_size(body));
-  g_auto(GStrv) lines = g_strsplit(frag, "\n", -1);
-  g_autoptr(GPtrArray) cands = g_ptr_array_new();
-  const char *ufrag = NULL, *pwd = NULL;
-  gboolean end = FALSE;
-  for (char **l = lines; *l; l++) {
-    g_strstrip(*l);
-    if (g_str_has_prefix(*l, "a=candidate:"))
-      g_ptr_array_add(cands, *l + 2);
-    else if (g_str_has_prefix(*l, "a=ice-ufrag:"))
-      ufrag = *l + 12;
-    else if (g_str_has_prefix(*l, "a=ice-pwd:"))
-      pwd = *l + 10;
-    else if (g_str_has_prefix(*l, "a=end-of-candidates"))
-      end = TRUE;
+  MgWhipSdpFrag frag = { 0 };
+  const char *why = NULL;
+  if (!mg_whip_parse_sdpfrag(g_bytes_get_data(body, NULL), g_bytes_get_size(body), &frag, &why)) {
+    mg_http_request_respond_error(req, 400, "bad_sdpfrag", "%s", why);
+    mg_whip_sdpfrag_clear(&frag);
+    return;
   }
+  GPtrArray *cands = frag.candidates;
+  const char *ufrag = frag.ufrag, *pwd = frag.pwd;
+  gboolean end = frag.end;
 
   /* RFC 9725 4.3.2: If-Match: * asks for an ICE restart. */
   if (!g_strcmp0(mg_http_request_get_header(req, "if-match"), "*")) {
@@ -208,6 +202,7 @@ on_patch(MgHttpRequest *req, gpointer data)
     p->req = mg_http_request_ref(req);
     p->whip = whip;
     mg_media_engine_restart_ice(whip->engine, peer, ufrag, pwd, (char **)cands->pdata, on_restarted, p);
+    mg_whip_sdpfrag_clear(&frag);
     return;
   }
   guint added = 0;
@@ -215,6 +210,7 @@ on_patch(MgHttpRequest *req, gpointer data)
     const char *c = g_ptr_array_index(cands, i);
     if (!mg_media_engine_add_candidate(whip->engine, peer, c)) {
       mg_http_request_respond_error(req, 400, "bad_candidate", "cannot use candidate: %.80s", c);
+      mg_whip_sdpfrag_clear(&frag);
       return;
     }
     added++;
@@ -222,8 +218,10 @@ on_patch(MgHttpRequest *req, gpointer data)
   if (end)
     mg_media_engine_add_candidate(whip->engine, peer, NULL);
   g_debug("%u candidates for %s", added, peer);
+  mg_whip_sdpfrag_clear(&frag);
   mg_http_request_respond(req, 204, "text/plain", NULL);
 }
+
 
 static void
 on_delete(MgHttpRequest *req, gpointer data)

@@ -14,4 +14,18 @@ typedef struct MgWhip MgWhip;
 MgWhip *mg_whip_new(MgHttpServer *server, MgMediaEngine *engine, const char *secret);
 void mg_whip_free(MgWhip *whip);
 
+/* A PATCH body (application/trickle-ice-sdpfrag, RFC 8840): candidates,
+ * the ICE credentials (an ICE restart) and end-of-candidates. */
+typedef struct {
+  GPtrArray *candidates; /* "candidate:..." strings, owned */
+  char *ufrag, *pwd;     /* NULL when absent */
+  gboolean end;
+} MgWhipSdpFrag;
+
+void mg_whip_sdpfrag_clear(MgWhipSdpFrag *frag);
+/* Parses len bytes of text into frag (cleared first). FALSE with a reason
+ * (static) for a body that is not such a fragment: a NUL byte, credentials
+ * outside RFC 8839's ice-char grammar and lengths, more than 1000 lines. */
+gboolean mg_whip_parse_sdpfrag(const char *text, gsize len, MgWhipSdpFrag *frag, const char **why);
+
 G_END_DECLS

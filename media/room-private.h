@@ -27,6 +27,7 @@ typedef struct {
   MgNackBuffer *nack;
   MgNackTracker *loss;
   guint64 packets, bytes;
+  guint64 keyframes; /* video packets that start a keyframe */
   gint64 last_us;
   /* The last sender report, for our own SRs to subscribers. */
   guint64 sr_ntp;

@@ -239,6 +239,8 @@ mg_router_on_rtp(MgPeer *peer, guint8 *buf, gsize len, gpointer user_data)
     mg_room_track_started(room, t);
 
   gboolean key = t->kind != MG_SDP_KIND_VIDEO || is_keyframe(t, buf + hdr.payload_offset, hdr.payload_len);
+  if (key && t->kind == MG_SDP_KIND_VIDEO)
+    layer->keyframes++;
   forward(room, t, l, buf, len, &hdr, key, now);
   if (room->taps->len)
     mg_room_taps_packet(room, t, l, buf, len, now);

@@ -234,7 +234,14 @@ mg_caldav_http(const char *method, const char *url, const char *username, const 
   curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
   curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
   curl_easy_setopt(c, CURLOPT_TIMEOUT, (long)(timeout_s ? timeout_s : 60));
-  curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
+  /* A published feed (GET) often redirects (http -> https, a CDN); the
+   * credentials go only to the first host (curl's default). WebDAV methods
+   * are not re-sent elsewhere. */
+  if (!strcmp(method, "GET")) {
+    curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 1L);
+    curl_easy_setopt(c, CURLOPT_MAXREDIRS, 5L);
+    curl_easy_setopt(c, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+  }
   curl_easy_setopt(c, CURLOPT_ACCEPT_ENCODING, "");
   curl_easy_setopt(c, CURLOPT_USERAGENT, "meetgate/" MG_VERSION);
   curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);

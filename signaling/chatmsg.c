@@ -39,6 +39,7 @@ static void build_dingtalk(Build *b);
 static void build_wecom(Build *b);
 static void build_feishu(Build *b);
 static void build_generic(Build *b);
+static void build_xmpp(Build *b);
 
 static const Platform platforms[] = {
   [MG_CHAT_CONNECTOR_CONSOLE] = { "console", MG_CHAT_FLAVOR_PLAIN, " | ", 200, 2000, FALSE, build_console },
@@ -49,6 +50,7 @@ static const Platform platforms[] = {
   [MG_CHAT_CONNECTOR_WECOM] = { "wecom", MG_CHAT_FLAVOR_MARKDOWN, "\n", 120, 4096, TRUE, build_wecom },
   [MG_CHAT_CONNECTOR_FEISHU] = { "feishu", MG_CHAT_FLAVOR_MARKDOWN, "\n", 100, 18000, TRUE, build_feishu },
   [MG_CHAT_CONNECTOR_GENERIC] = { "generic", MG_CHAT_FLAVOR_PLAIN, "\n", 0, 0, FALSE, build_generic },
+  [MG_CHAT_CONNECTOR_XMPP] = { "xmpp", MG_CHAT_FLAVOR_PLAIN, "\n", 200, MG_CHATMSG_XMPP_LIMIT, FALSE, build_xmpp },
 };
 
 static const char *const event_kinds[] = {
@@ -274,6 +276,13 @@ build_generic(Build *b)
   g_ptr_array_add(b->req->headers, g_strdup_printf("X-Meetgate-Signature: sha256=%s", hex));
 }
 
+/* XMPP: the plain text, headline first, one field per line; the link on its own line. */
+static void
+build_xmpp(Build *b)
+{
+  b->req->body = mg_chatmsg_text_join(b->text, MG_CHAT_FLAVOR_PLAIN, TRUE, "\n");
+}
+
 /* Clips the title (and changes, attendees) harder until the text fits. */
 static MgChatText *
 render_fitting(const Platform *p, const MgChatEvent *ev)
@@ -297,7 +306,8 @@ mg_chatmsg_build(const MgChatConnector *c, const MgChatEvent *ev, gint64 now_ms,
     g_set_error_literal(error, MG_CHATMSG_ERROR, MG_CHATMSG_ERROR_INVALID, "unknown connector or event kind");
     return NULL;
   }
-  if (c->kind != MG_CHAT_CONNECTOR_CONSOLE && (!c->webhook_url || !*c->webhook_url)) {
+  gboolean needs_url = c->kind != MG_CHAT_CONNECTOR_CONSOLE && c->kind != MG_CHAT_CONNECTOR_XMPP;
+  if (needs_url && (!c->webhook_url || !*c->webhook_url)) {
     g_set_error(error, MG_CHATMSG_ERROR, MG_CHATMSG_ERROR_INVALID, "the %s connector has no webhook URL",
                 platforms[c->kind].name);
     return NULL;
@@ -310,20 +320,26 @@ mg_chatmsg_build(const MgChatConnector *c, const MgChatEvent *ev, gint64 now_ms,
   g_autoptr(MgChatText) text = render_fitting(p, ev);
   MgChatRequest *req = g_new0(MgChatRequest, 1);
   req->headers = g_ptr_array_new_with_free_func(g_free);
-  req->url = g_strdup(c->webhook_url);
+  req->url = needs_url ? g_strdup(c->webhook_url) : NULL;
   Build b = { .c = c, .ev = ev, .now_ms = now_ms, .text = text, .req = req };
   p->build(&b);
   return req;
 }
 
 char *
-mg_chatmsg_idempotency_key(const char *meeting_id, gint64 occurrence_start, MgChatEventKind kind, const char *chat_key)
+mg_chatmsg_idempotency_key(const char *meeting_id, gint64 occurrence_start, MgChatEventKind kind, const char *variant,
+                           const char *chat_key)
 {
-  /* Length-prefixed so ("a:b", "c") and ("a", "b:c") differ. */
+  /* Length-prefixed so ("a:b", "c") and ("a", "b:c") differ; without a
+   * variant the material is what it was before variants existed. */
   const char *k = mg_chatmsg_event_kind_name(kind);
-  g_autofree char *material = g_strdup_printf(
-      "%zu:%s|%" G_GINT64_FORMAT "|%s|%zu:%s", strlen(meeting_id ? meeting_id : ""), meeting_id ? meeting_id : "",
-      occurrence_start, k ? k : "?", strlen(chat_key ? chat_key : ""), chat_key ? chat_key : "");
-  g_autofree char *sum = g_compute_checksum_for_string(G_CHECKSUM_SHA256, material, -1);
+  GString *material = g_string_new(NULL);
+  g_string_append_printf(material, "%zu:%s|%" G_GINT64_FORMAT "|%s|%zu:%s", strlen(meeting_id ? meeting_id : ""),
+                         meeting_id ? meeting_id : "", occurrence_start, k ? k : "?", strlen(chat_key ? chat_key : ""),
+                         chat_key ? chat_key : "");
+  if (variant)
+    g_string_append_printf(material, "|%zu:%s", strlen(variant), variant);
+  g_autofree char *sum = g_compute_checksum_for_string(G_CHECKSUM_SHA256, material->str, material->len);
+  g_string_free(material, TRUE);
   return g_strdup_printf("mgchat1-%s-%" G_GINT64_FORMAT "-%.32s", k ? k : "unknown", occurrence_start, sum);
 }

@@ -42,18 +42,22 @@ typedef enum {
   MG_CHAT_CONNECTOR_WECOM,
   MG_CHAT_CONNECTOR_FEISHU,
   MG_CHAT_CONNECTOR_GENERIC,
+  MG_CHAT_CONNECTOR_XMPP, /* the request is the plain text; signaling/xmpp.c posts it */
 } MgChatConnectorKind;
+
+/* The most characters an XMPP message body gets (the text is clipped to fit). */
+#define MG_CHATMSG_XMPP_LIMIT 4000
 
 typedef struct {
   MgChatConnectorKind kind;
-  const char *webhook_url; /* unused by console */
+  const char *webhook_url; /* unused by console and xmpp */
   const char *secret;      /* DingTalk, Feishu, generic; NULL = unsigned */
 } MgChatConnector;
 
 typedef struct {
-  char *url;          /* NULL for console */
+  char *url;          /* NULL for console and xmpp */
   GPtrArray *headers; /* "Name: value" strings (curl_slist form), owned */
-  char *body;         /* JSON; for console, the one-line text */
+  char *body;         /* JSON; for console the one-line text, for xmpp the multi-line plain text */
 } MgChatRequest;
 
 #define MG_CHATMSG_ERROR (mg_chatmsg_error_quark())
@@ -69,16 +73,18 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(MgChatRequest, mg_chatmsg_request_free)
  * the signing timestamp. (transfer full), or NULL and error set. */
 MgChatRequest *mg_chatmsg_build(const MgChatConnector *c, const MgChatEvent *ev, gint64 now_ms, GError **error);
 
-/* A stable key for one message: the same meeting, occurrence, kind and chat
- * always give the same string. (transfer full) */
+/* A stable key for one message: the same meeting, occurrence, kind, variant
+ * and chat always give the same string. variant tells repeated events of one
+ * kind apart (the change's revision for changed, the offset for reminder);
+ * NULL when the kind happens once per occurrence. (transfer full) */
 char *mg_chatmsg_idempotency_key(const char *meeting_id, gint64 occurrence_start, MgChatEventKind kind,
-                                 const char *chat_key);
+                                 const char *variant, const char *chat_key);
 
 /* "scheduled", "changed", ...; NULL for an unknown kind. */
 const char *mg_chatmsg_event_kind_name(MgChatEventKind kind);
 
 /* "console", "slack", "mattermost", "teams", "dingtalk", "wecom", "feishu",
- * "generic" to the kind; FALSE for another name. */
+ * "generic", "xmpp" to the kind; FALSE for another name. */
 gboolean mg_chatmsg_connector_kind_from_name(const char *name, MgChatConnectorKind *kind);
 
 G_END_DECLS

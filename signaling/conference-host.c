@@ -115,13 +115,20 @@ mg_conf_on_lock(MgConference *conf, MgSession *s, json_t *msg, gint64 now_s)
 void
 mg_conf_close_room(MgConference *conf, MgLiveRoom *room, const char *reason)
 {
+  mg_conf_close_room_with(conf, room, reason, NULL);
+}
+
+void
+mg_conf_close_room_with(MgConference *conf, MgLiveRoom *room, const char *reason, const char *message)
+{
   g_autoptr(GDateTime) now = g_date_time_new_now_utc();
   g_autofree char *at = g_date_time_format(now, "%Y-%m-%dT%H:%M:%SZ");
   g_info("room %s closes: %s", room->def->id, reason);
   while (room->participants->len) {
     MgParticipant *p = g_ptr_array_index(room->participants, room->participants->len - 1);
     MgSession *s = p->session;
-    mg_conf_send(p, json_pack("{s:s, s:s, s:s}", "type", "room_closing", "reason", reason, "at", at));
+    mg_conf_send(
+        p, json_pack("{s:s, s:s, s:s, s:s?}", "type", "room_closing", "reason", reason, "at", at, "message", message));
     gboolean last = room->participants->len == 1;
     mg_conf_leave(conf, p, reason, FALSE);
     if (s)

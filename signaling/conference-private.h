@@ -36,6 +36,9 @@ struct MgParticipant {
   gboolean offer_requested;    /* first offer is being made */
   GPtrArray *early_candidates; /* trickled before the publish connection exists */
   json_t *sub_tracks;          /* the latest offer's m-line map */
+  gint64 joined_us;            /* when the join arrived (wall clock) */
+  gint64 join_wait_us;         /* same, until the publish connection first connects (join latency) */
+  char *ip, *agent;            /* the client as its latest session saw it */
 };
 
 struct MgLiveRoom {
@@ -45,6 +48,7 @@ struct MgLiveRoom {
   gboolean locked;
   GHashTable *removed; /* user ids (or participant ids) removed by a host */
   char *active_speaker;
+  gboolean started; /* room_started was emitted */
 };
 
 struct MgConference {
@@ -54,6 +58,8 @@ struct MgConference {
   GHashTable *peers;   /* media peer id -> MgParticipant* */
   GHashTable *recording; /* ids of the rooms being recorded */
   guint64 next_id;
+  MgConferenceEventFunc events;
+  gpointer events_data;
 };
 
 /* conference.c */
@@ -65,6 +71,12 @@ json_t *mg_conf_track_json(MgPubTrack *t);
 MgParticipant *mg_conf_find(MgLiveRoom *room, const char *id);
 void mg_conf_leave(MgConference *conf, MgParticipant *p, const char *reason, gboolean tell_others);
 gboolean mg_conf_require_joined(MgSession *s, json_t *msg, MgParticipant **p);
+void mg_conf_note_client(MgParticipant *p, MgSession *s);
+json_t *mg_conf_room_json(MgLiveRoom *room);
+/* Emits a participant or track event (t may be NULL). */
+void mg_conf_emit(MgConference *conf, MgConferenceEventType type, MgParticipant *p, MgPubTrack *t, const char *reason);
+/* conference-admin.c */
+json_t *mg_conf_admin_participant_json(MgParticipant *p);
 /* conference-media.c */
 void mg_conf_offer_subscription(MgConference *conf, MgParticipant *p);
 void mg_conf_close_media(MgConference *conf, MgParticipant *p);
@@ -83,3 +95,5 @@ void mg_conf_on_lock(MgConference *conf, MgSession *s, json_t *msg, gint64 now_s
 void mg_conf_on_end(MgConference *conf, MgSession *s, json_t *msg, gint64 now_s);
 void mg_conf_admit(MgConference *conf, MgParticipant *p);
 void mg_conf_close_room(MgConference *conf, MgLiveRoom *room, const char *reason);
+/* The same with a message for the people in the room (may be NULL). */
+void mg_conf_close_room_with(MgConference *conf, MgLiveRoom *room, const char *reason, const char *message);

@@ -112,8 +112,8 @@ iso_time(gint64 s)
   return g_date_time_format(t, "%Y-%m-%dT%H:%M:%SZ");
 }
 
-static json_t *
-room_json(MgLiveRoom *room)
+json_t *
+mg_conf_room_json(MgLiveRoom *room)
 {
   MgRoomDef *d = room->def;
   g_autofree char *opens = iso_time(d->opens_at), *closes = iso_time(d->closes_at);
@@ -176,6 +176,8 @@ participant_free(MgParticipant *p)
   g_free(p->resume);
   g_free(p->pub_peer);
   g_free(p->sub_peer);
+  g_free(p->ip);
+  g_free(p->agent);
   g_free(p);
 }
 
@@ -196,8 +198,15 @@ mg_conf_leave(MgConference *conf, MgParticipant *p, const char *reason, gboolean
   if (p->resume_timer)
     g_source_remove(p->resume_timer);
   g_hash_table_remove(conf->resumes, p->resume);
-  if (!p->in_lobby)
+  if (!p->in_lobby) {
     mg_attendance_left(conf->cfg.store, room->def->id, p->id, g_get_real_time() / G_USEC_PER_SEC);
+    for (guint i = 0; i < p->tracks->len; i++) {
+      MgPubTrack *t = g_ptr_array_index(p->tracks, i);
+      if (t->live)
+        mg_conf_emit(conf, MG_CONFERENCE_TRACK_UNPUBLISHED, p, t, reason);
+    }
+    mg_conf_emit(conf, MG_CONFERENCE_PARTICIPANT_LEFT, p, NULL, reason);
+  }
   mg_conf_close_media(conf, p);
   g_ptr_array_remove(room->participants, p);
   if (p->session)
@@ -205,6 +214,12 @@ mg_conf_leave(MgConference *conf, MgParticipant *p, const char *reason, gboolean
   if (tell_others && !p->in_lobby)
     mg_conf_broadcast(
         room, json_pack("{s:s, s:s, s:s}", "type", "participant_left", "participant", p->id, "reason", reason), NULL);
+  gboolean finished = !room->participants->len && room->started;
+  if (finished && conf->events) {
+    MgConferenceEvent ev = { MG_CONFERENCE_ROOM_FINISHED, room->def->id };
+    ev.reason = reason;
+    conf->events(&ev, conf->events_data);
+  }
   participant_free(p);
   if (!room->participants->len) {
     g_hash_table_remove(conf->rooms, room->def->id);
@@ -223,7 +238,7 @@ send_joined(MgParticipant *p, json_t *msg, gboolean resumed)
       json_array_append_new(others, mg_conf_participant_json(o));
   }
   json_t *joined = json_pack("{s:s, s:{s:s, s:s, s:s}, s:o, s:o, s:s, s:b}", "type", "joined", "me", "id", p->id,
-                             "name", p->name, "role", p->role, "room", room_json(room), "participants", others,
+                             "name", p->name, "role", p->role, "room", mg_conf_room_json(room), "participants", others,
                              "resume", p->resume, "resumed", resumed);
   if (room->active_speaker)
     json_object_set_new(joined, "active_speaker", json_string(room->active_speaker));
@@ -234,9 +249,53 @@ send_joined(MgParticipant *p, json_t *msg, gboolean resumed)
     mg_conf_send(p, joined);
 }
 
+static const char *const event_names[] = {
+  [MG_CONFERENCE_ROOM_STARTED] = "room_started",
+  [MG_CONFERENCE_ROOM_FINISHED] = "room_finished",
+  [MG_CONFERENCE_PARTICIPANT_JOINED] = "participant_joined",
+  [MG_CONFERENCE_PARTICIPANT_LEFT] = "participant_left",
+  [MG_CONFERENCE_TRACK_PUBLISHED] = "track_published",
+  [MG_CONFERENCE_TRACK_UNPUBLISHED] = "track_unpublished",
+};
+
+const char *
+mg_conference_event_name(MgConferenceEventType type)
+{
+  return type < G_N_ELEMENTS(event_names) ? event_names[type] : "unknown";
+}
+
+void
+mg_conference_set_event_func(MgConference *conf, MgConferenceEventFunc func, gpointer user_data)
+{
+  conf->events = func;
+  conf->events_data = user_data;
+}
+
+void
+mg_conf_emit(MgConference *conf, MgConferenceEventType type, MgParticipant *p, MgPubTrack *t, const char *reason)
+{
+  if (!conf->events)
+    return;
+  MgConferenceEvent ev = { type, p->room->def->id, p->id, p->name, p->role, p->user };
+  if (type == MG_CONFERENCE_ROOM_STARTED || type == MG_CONFERENCE_ROOM_FINISHED)
+    ev.participant = ev.name = ev.role = ev.user = NULL;
+  if (t) {
+    ev.track = t->id;
+    ev.kind = t->kind;
+    ev.source = t->source;
+  }
+  ev.reason = reason;
+  conf->events(&ev, conf->events_data);
+}
+
 static void
 record_joined(MgConference *conf, MgParticipant *p)
 {
+  if (!p->room->started) {
+    p->room->started = TRUE;
+    mg_conf_emit(conf, MG_CONFERENCE_ROOM_STARTED, p, NULL, NULL);
+  }
+  mg_conf_emit(conf, MG_CONFERENCE_PARTICIPANT_JOINED, p, NULL, NULL);
   mg_attendance_joined(conf->cfg.store, p->room->def->id, p->id, p->user, p->name, p->role,
                        g_get_real_time() / G_USEC_PER_SEC);
 }
@@ -314,6 +373,7 @@ resume(MgConference *conf, MgSession *s, json_t *msg, const char *token)
   }
   p->session = s;
   mg_session_set_participant(s, p);
+  mg_conf_note_client(p, s);
   /* The client comes with new connections: the old ones go. */
   mg_conf_close_media(conf, p);
   g_info("room %s: %s resumed", p->room->def->id, p->id);
@@ -402,6 +462,8 @@ on_join(MgConference *conf, MgSession *s, json_t *msg, gint64 now_s)
   MgParticipant *p = participant_new(conf, room, t, name);
   p->session = s;
   mg_session_set_participant(s, p);
+  p->joined_us = p->join_wait_us = mg_session_get_received_us(s);
+  mg_conf_note_client(p, s);
   g_info("room %s: %s (%s, %s) joins", room->def->id, p->id, p->name, p->role);
   if (room->def->policy == MG_POLICY_LOBBY && !host && !invited) {
     p->in_lobby = TRUE;
@@ -488,6 +550,8 @@ track_added(MgConference *conf, MgParticipant *p, const MgMediaEvent *ev)
     t->source = g_strdup(source ? source : !strcmp(ev->kind, "audio") ? "microphone" : "camera");
     g_ptr_array_add(p->tracks, t);
   }
+  if (!t->live)
+    mg_conf_emit(conf, MG_CONFERENCE_TRACK_PUBLISHED, p, t, NULL);
   t->live = TRUE;
   mg_conf_broadcast(
       p->room,
@@ -502,6 +566,8 @@ track_removed(MgConference *conf, MgParticipant *p, const MgMediaEvent *ev)
   if (!t)
     return;
   g_ptr_array_remove(p->tracks, t);
+  if (t->live)
+    mg_conf_emit(conf, MG_CONFERENCE_TRACK_UNPUBLISHED, p, t, NULL);
   mg_conf_broadcast(
       p->room, json_pack("{s:s, s:s, s:{s:s}}", "type", "track_removed", "participant", p->id, "track", "id", t->id),
       p);
@@ -599,6 +665,12 @@ mg_conference_overtime(MgConference *conf, const char *room_id)
   return n;
 }
 
+gboolean
+mg_conference_is_recording(MgConference *conf, const char *room_id)
+{
+  return room_id && g_hash_table_contains(conf->recording, room_id);
+}
+
 void
 mg_conference_set_recording(MgConference *conf, const char *room_id, gboolean active)
 {
@@ -611,6 +683,29 @@ mg_conference_set_recording(MgConference *conf, const char *room_id, gboolean ac
   MgLiveRoom *room = g_hash_table_lookup(conf->rooms, room_id);
   if (room)
     mg_conf_broadcast(room, json_pack("{s:s, s:b}", "type", "recording", "active", active), NULL);
+}
+
+guint
+mg_conference_close(MgConference *conf, const char *room_id, const char *reason)
+{
+  MgLiveRoom *room = g_hash_table_lookup(conf->rooms, room_id);
+  if (!room)
+    return 0;
+  guint n = room->participants->len;
+  mg_conf_close_room(conf, room, reason);
+  return n;
+}
+
+GPtrArray *
+mg_conference_live_room_ids(MgConference *conf)
+{
+  GPtrArray *ids = g_ptr_array_new_with_free_func(g_free);
+  GHashTableIter it;
+  gpointer key;
+  g_hash_table_iter_init(&it, conf->rooms);
+  while (g_hash_table_iter_next(&it, &key, NULL))
+    g_ptr_array_add(ids, g_strdup(key));
+  return ids;
 }
 
 guint
@@ -628,9 +723,22 @@ mg_conference_describe(MgConference *conf, const char *room_id)
   json_t *people = json_array(), *lobby = json_array();
   for (guint i = 0; i < room->participants->len; i++) {
     MgParticipant *p = g_ptr_array_index(room->participants, i);
-    json_t *j = mg_conf_participant_json(p);
-    json_object_set_new(j, "connected", json_boolean(p->session != NULL));
+    json_t *j = mg_conf_admin_participant_json(p);
     json_array_append_new(p->in_lobby ? lobby : people, j);
   }
-  return json_pack("{s:o, s:o, s:o}", "room", room_json(room), "participants", people, "lobby", lobby);
+  return json_pack("{s:o, s:o, s:o}", "room", mg_conf_room_json(room), "participants", people, "lobby", lobby);
+}
+
+void
+mg_conf_note_client(MgParticipant *p, MgSession *s)
+{
+  const char *ip = mg_session_get_client_ip(s), *agent = mg_session_get_user_agent(s);
+  if (ip) {
+    g_free(p->ip);
+    p->ip = g_strdup(ip);
+  }
+  if (agent) {
+    g_free(p->agent);
+    p->agent = g_strdup(agent);
+  }
 }

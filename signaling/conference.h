@@ -35,9 +35,15 @@ void mg_conference_on_media_event(MgConference *conf, const MgMediaEvent *event)
  * refuses them as `ended`). Returns how many were told. */
 guint mg_conference_overtime(MgConference *conf, const char *room_id);
 
+/* Closes a live room now: everyone is told why (reason, a short code such as
+ * "cancelled") and disconnected. Returns how many were in it. */
+guint mg_conference_close(MgConference *conf, const char *room_id, const char *reason);
+/* The ids of the rooms that have people (or a lobby) now. (transfer full) char * */
+GPtrArray *mg_conference_live_room_ids(MgConference *conf);
 /* A recording of the room started or stopped: everyone in it is told
  * ({"type":"recording"}), and those who join later read it in joined. */
 void mg_conference_set_recording(MgConference *conf, const char *room_id, gboolean active);
+gboolean mg_conference_is_recording(MgConference *conf, const char *room_id);
 
 /* The session of a participant is gone (WebSocket closed): the participant
  * may resume within the window, or leaves. */
@@ -52,5 +58,56 @@ MgConferenceHandler mg_conference_find_handler(const char *type);
 guint mg_conference_get_participant_count(MgConference *conf);
 /* {room: {participants: [...], locked, lobby: [...]}} for the admin API. (transfer full) */
 json_t *mg_conference_describe(MgConference *conf, const char *room_id);
+
+/* ---- events for webhooks and metrics ---- */
+
+typedef enum {
+  MG_CONFERENCE_ROOM_STARTED,  /* the first participant joined a room */
+  MG_CONFERENCE_ROOM_FINISHED, /* the last one left; the live room is gone */
+  MG_CONFERENCE_PARTICIPANT_JOINED,
+  MG_CONFERENCE_PARTICIPANT_LEFT,
+  MG_CONFERENCE_TRACK_PUBLISHED, /* media flows on a participant's track */
+  MG_CONFERENCE_TRACK_UNPUBLISHED,
+} MgConferenceEventType;
+
+/* Names for logs, metrics and webhooks: "room_started", ... */
+const char *mg_conference_event_name(MgConferenceEventType type);
+
+typedef struct {
+  MgConferenceEventType type;
+  const char *room;        /* room id */
+  const char *participant; /* participant events and track events */
+  const char *name, *role, *user;
+  const char *track, *kind, *source; /* track events */
+  const char *reason;                /* participant_left */
+} MgConferenceEvent;
+
+/* Called on the control loop as things happen (borrowed strings, valid for the call). */
+typedef void (*MgConferenceEventFunc)(const MgConferenceEvent *event, gpointer user_data);
+void mg_conference_set_event_func(MgConference *conf, MgConferenceEventFunc func, gpointer user_data);
+
+/* ---- the admin API's view and actions (conference-admin.c) ---- */
+
+#define MG_CONFERENCE_ERROR (mg_conference_error_quark())
+GQuark mg_conference_error_quark(void);
+typedef enum {
+  MG_CONFERENCE_ERROR_NOT_FOUND,   /* no such live room, participant or track */
+  MG_CONFERENCE_ERROR_BAD_REQUEST, /* e.g. admitting someone who is not in the lobby */
+} MgConferenceError;
+
+/* [{id, code, title, policy, locked, opens_at, closes_at, participants, lobby}]. (transfer full) */
+json_t *mg_conference_list_rooms(MgConference *conf);
+/* Removes a participant (their page says an admin did); they cannot rejoin with the same user id. */
+gboolean mg_conference_admin_remove(MgConference *conf, const char *room_id, const char *participant, GError **error);
+/* Mutes a participant's source ("microphone", "camera", "screen") or track (by id). */
+gboolean mg_conference_admin_mute(MgConference *conf, const char *room_id, const char *participant, const char *what,
+                                  GError **error);
+/* Closes the room for everyone with an optional message shown to them. */
+gboolean mg_conference_admin_close(MgConference *conf, const char *room_id, const char *message, GError **error);
+gboolean mg_conference_admin_admit(MgConference *conf, const char *room_id, const char *participant, GError **error);
+gboolean mg_conference_admin_lock(MgConference *conf, const char *room_id, gboolean locked, GError **error);
+/* When participant party's join arrived (wall clock µs), once: the first time
+ * its publish connection peer connects; 0 otherwise. For the join latency metric. */
+gint64 mg_conference_take_join_wait(MgConference *conf, const char *party, const char *peer);
 
 G_END_DECLS

@@ -99,8 +99,10 @@ column_text(sqlite3_stmt *st, int i)
 #define CALENDAR_COLUMNS                                                                                               \
   "id, url, kind, username, password, interval_s, source, sync_token, last_error, last_sync_at, created_at"
 
+/* The stored password is sealed (mg_store_seal); one that cannot be opened
+ * (the server secret changed) leaves the calendar without one and says so. */
 static MgFeedsCalendar *
-calendar_from_row(sqlite3_stmt *st)
+calendar_from_row(MgStore *store, sqlite3_stmt *st)
 {
   MgFeedsCalendar *c = g_new0(MgFeedsCalendar, 1);
   c->id = column_text(st, 0);
@@ -108,13 +110,20 @@ calendar_from_row(sqlite3_stmt *st)
   g_autofree char *kind = column_text(st, 2);
   mg_feeds_kind_parse(kind, &c->kind);
   c->username = column_text(st, 3);
-  c->password = column_text(st, 4);
+  g_autoptr(GError) seal_error = NULL;
+  g_autofree char *sealed = column_text(st, 4);
+  c->password = mg_store_unseal(store, sealed, &seal_error);
   c->interval_s = sqlite3_column_int64(st, 5);
   c->source = column_text(st, 6);
   c->sync_token = column_text(st, 7);
   c->last_error = column_text(st, 8);
   c->last_sync_at = sqlite3_column_int64(st, 9);
   c->created_at = sqlite3_column_int64(st, 10);
+  if (seal_error) {
+    c->password_unreadable = TRUE;
+    g_free(c->last_error);
+    c->last_error = g_strdup(seal_error->message);
+  }
   return c;
 }
 
@@ -148,9 +157,15 @@ validate(const MgFeedsCalendar *c, GError **error)
 MgFeedsCalendar *
 mg_feeds_add(MgStore *store, const MgFeedsCalendar *cal, gint64 now_s, GError **error)
 {
-  if (!validate(cal, error))
-    return NULL;
   g_autoptr(MgFeedsCalendar) c = calendar_copy(cal);
+  /* webcal:// (what Outlook and iCloud publish) is https:// by convention. */
+  if (c->url && (g_str_has_prefix(c->url, "webcal://") || g_str_has_prefix(c->url, "webcals://"))) {
+    char *https = g_strconcat("https://", strstr(c->url, "://") + 3, NULL);
+    g_free(c->url);
+    c->url = https;
+  }
+  if (!validate(c, error))
+    return NULL;
   g_free(c->id);
   g_autofree char *uuid = g_uuid_string_random();
   c->id = g_strconcat("cal-", uuid, NULL);
@@ -160,6 +175,7 @@ mg_feeds_add(MgStore *store, const MgFeedsCalendar *cal, gint64 now_s, GError **
   c->created_at = now_s;
   sqlite3 *db = mg_store_get_db(store);
   sqlite3_stmt *st = NULL;
+  g_autofree char *sealed = mg_store_seal(store, c->password);
   gboolean ok = sqlite3_prepare_v2(db,
                                    "INSERT INTO calendars (id, url, kind, username, password, interval_s, source, "
                                    "created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
@@ -169,7 +185,7 @@ mg_feeds_add(MgStore *store, const MgFeedsCalendar *cal, gint64 now_s, GError **
     sqlite3_bind_text(st, 2, c->url, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 3, mg_feeds_kind_name(c->kind), -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 4, c->username, -1, SQLITE_STATIC);
-    sqlite3_bind_text(st, 5, c->password, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 5, sealed, -1, SQLITE_STATIC);
     sqlite3_bind_int64(st, 6, c->interval_s);
     sqlite3_bind_text(st, 7, c->source, -1, SQLITE_STATIC);
     sqlite3_bind_int64(st, 8, now_s);
@@ -190,7 +206,7 @@ mg_feeds_get(MgStore *store, const char *id)
   if (sqlite3_prepare_v2(db, "SELECT " CALENDAR_COLUMNS " FROM calendars WHERE id = ?", -1, &st, NULL) == SQLITE_OK) {
     sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
     if (sqlite3_step(st) == SQLITE_ROW)
-      c = calendar_from_row(st);
+      c = calendar_from_row(store, st);
   }
   sqlite3_finalize(st);
   return c;
@@ -208,7 +224,7 @@ mg_feeds_list(MgStore *store, GError **error)
   }
   GPtrArray *all = g_ptr_array_new_with_free_func((GDestroyNotify)mg_feeds_calendar_free);
   while (sqlite3_step(st) == SQLITE_ROW)
-    g_ptr_array_add(all, calendar_from_row(st));
+    g_ptr_array_add(all, calendar_from_row(store, st));
   sqlite3_finalize(st);
   return all;
 }
@@ -624,6 +640,11 @@ fetch_caldav(const MgFeedsCalendar *cal, gint64 now_s, GError **error)
 MgFeedsFetch *
 mg_feeds_fetch(const MgFeedsCalendar *cal, gint64 now_s, GError **error)
 {
+  if (cal->password_unreadable) {
+    g_set_error(error, MG_FEEDS_ERROR, MG_FEEDS_ERROR_FETCH,
+                "the stored password was sealed under another server secret: add the calendar again");
+    return NULL;
+  }
   return cal->kind == MG_FEEDS_ICS ? fetch_ics(cal, error) : fetch_caldav(cal, now_s, error);
 }
 

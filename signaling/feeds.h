@@ -38,7 +38,8 @@ typedef struct {
   char *url;
   MgFeedsKind kind;
   char *username; /* NULL: no authentication */
-  char *password; /* never logged, never answered */
+  char *password; /* never logged, never answered; sealed in the store (mg_store_seal) */
+  gboolean password_unreadable; /* sealed under another server secret: set it again */
   gint64 interval_s;
   char *source; /* the meetings' source */
   char *sync_token;

@@ -216,6 +216,42 @@ refresh_room(MgStore *store, const char *source, const char *external_id, const 
   return mg_rooms_update(store, room, error);
 }
 
+/* ---- the observer ---- */
+
+typedef struct {
+  MgMeetingsObserver fn;
+  gpointer user_data;
+} Observer;
+
+#define OBSERVER_KEY "mg-meetings-observer"
+
+void
+mg_meetings_set_observer(MgStore *store, MgMeetingsObserver observer, gpointer user_data)
+{
+  Observer *o = NULL;
+  if (observer) {
+    o = g_new0(Observer, 1);
+    o->fn = observer;
+    o->user_data = user_data;
+  }
+  mg_store_set_data(store, OBSERVER_KEY, o, g_free);
+}
+
+/* Tells the observer about the row id now holds; before as it was. */
+static gboolean
+notify(MgStore *store, const MgMeetingsEntry *before, const char *id, gint64 now_s, GError **error)
+{
+  Observer *o = mg_store_get_data(store, OBSERVER_KEY);
+  if (!o)
+    return TRUE;
+  g_autoptr(MgMeetingsEntry) after = mg_meetings_get(store, id);
+  if (!after) {
+    g_set_error(error, MG_MEETINGS_ERROR, MG_MEETINGS_ERROR_STORE, "meeting %s vanished while being written", id);
+    return FALSE;
+  }
+  return o->fn(store, before, after, now_s, o->user_data, error);
+}
+
 /* ---- reading rows ---- */
 
 static MgMeetingsEntry *
@@ -282,6 +318,12 @@ mg_meetings_find(MgStore *store, const char *source, const char *external_id, gi
 {
   return first_row(
       load_rows(store, "source = ? AND external_id = ? AND recurrence_id = ?", source, external_id, recurrence_id));
+}
+
+MgMeetingsEntry *
+mg_meetings_find_by_room(MgStore *store, const char *room_id)
+{
+  return first_row(load_rows(store, "room_id = ?", room_id, NULL, -1));
 }
 
 gint64
@@ -430,7 +472,8 @@ upsert_locked(MgStore *store, const MgMeeting *m, const char *content, const Spa
   }
   result->stored_sequence = m->sequence;
   return write_row(db, !old, result->id, m, content, span, result->room_id, now_s, error) &&
-         refresh_room(store, m->source, m->external_id, result->room_id, now_s, error);
+         refresh_room(store, m->source, m->external_id, result->room_id, now_s, error) &&
+         notify(store, old, result->id, now_s, error);
 }
 
 gboolean
@@ -461,11 +504,13 @@ cancel_row(MgStore *store, MgMeetingsEntry *e, gint64 now_s, GError **error)
 {
   if (e->meeting->cancelled)
     return TRUE;
+  g_autoptr(MgMeetingsEntry) before = mg_meetings_get(store, e->id);
   e->meeting->cancelled = TRUE;
   g_autofree char *content = mg_meetings_content(e->meeting);
   Span span = { e->meeting->start, e->meeting->end, FALSE };
   meeting_span(e->meeting, now_s, &span, NULL);
-  return write_row(mg_store_get_db(store), FALSE, e->id, e->meeting, content, &span, e->room_id, now_s, error);
+  return write_row(mg_store_get_db(store), FALSE, e->id, e->meeting, content, &span, e->room_id, now_s, error) &&
+         notify(store, before, e->id, now_s, error);
 }
 
 /* A cancelled override for the occurrence of series that starts at occurrence. */
@@ -492,7 +537,8 @@ cancel_occurrence(MgStore *store, MgMeetingsEntry *series, gint64 occurrence, gi
   g_autofree char *content = mg_meetings_content(m);
   g_autofree char *id = g_uuid_string_random();
   Span span = { m->start, m->end, FALSE };
-  return write_row(mg_store_get_db(store), TRUE, id, m, content, &span, series->room_id, now_s, error);
+  return write_row(mg_store_get_db(store), TRUE, id, m, content, &span, series->room_id, now_s, error) &&
+         notify(store, NULL, id, now_s, error);
 }
 
 static gboolean
@@ -631,4 +677,30 @@ mg_meetings_list(MgStore *store, const char *source, gint64 from_s, gint64 to_s,
   }
   g_array_sort(out, cmp_occurrence);
   return out;
+}
+
+gboolean
+mg_meetings_room_cancelled_at(MgStore *store, const char *room_id, gint64 now_s)
+{
+  sqlite3 *db = mg_store_get_db(store);
+  gint64 lead = meta_int(db, "meetings.lead_s", MG_MEETINGS_DEFAULT_LEAD_S);
+  /* The master row (recurrence id 0) cancelled, or a cancelled occurrence
+   * row spanning now; a live occurrence of the same room keeps it. */
+  sqlite3_stmt *st = prepare(db,
+                             "SELECT"
+                             " EXISTS (SELECT 1 FROM meetings WHERE room_id = ?1 AND cancelled = 1 AND"
+                             "  (recurrence_id = 0 OR (start_at - ?2 <= ?3 AND ?3 < end_at)))"
+                             " AND NOT EXISTS (SELECT 1 FROM meetings WHERE room_id = ?1 AND cancelled = 0 AND"
+                             "  recurrence_id != 0 AND start_at - ?2 <= ?3 AND ?3 < end_at)",
+                             NULL);
+  gboolean cancelled = FALSE;
+  if (!st)
+    return FALSE;
+  sqlite3_bind_text(st, 1, room_id, -1, SQLITE_STATIC);
+  sqlite3_bind_int64(st, 2, lead);
+  sqlite3_bind_int64(st, 3, now_s);
+  if (sqlite3_step(st) == SQLITE_ROW)
+    cancelled = sqlite3_column_int(st, 0) != 0;
+  sqlite3_finalize(st);
+  return cancelled;
 }

@@ -80,6 +80,9 @@ MgMeetingsEntry *mg_meetings_get(MgStore *store, const char *id);
 /* By identity, or NULL. (transfer full) */
 MgMeetingsEntry *mg_meetings_find(MgStore *store, const char *source, const char *external_id, gint64 recurrence_id);
 
+/* The meeting whose room is room_id, or NULL. (transfer full) */
+MgMeetingsEntry *mg_meetings_find_by_room(MgStore *store, const char *room_id);
+
 /* Occurrences starting in [from_s, to_s) of the meetings of source (NULL:
  * every source), in start order: series expanded, overridden occurrences
  * replaced by their override, cancelled ones left out.
@@ -91,6 +94,21 @@ GArray *mg_meetings_list(MgStore *store, const char *source, gint64 from_s, gint
  * Cancelling what is already cancelled succeeds. */
 gboolean mg_meetings_cancel(MgStore *store, const char *source, const char *external_id, gint64 occurrence_start,
                             gint64 now_s, GError **error);
+
+/* TRUE when room_id's meeting was cancelled as a whole, or when one of its
+ * occurrences whose window (start - lead to end) holds now_s was cancelled:
+ * a room people should be sent out of. */
+gboolean mg_meetings_room_cancelled_at(MgStore *store, const char *room_id, gint64 now_s);
+
+/* Called inside the transaction of every write of a meeting row (upserts
+ * from any path, cancellations) with the row before (NULL: a new row) and
+ * after the change, so what it writes to the store (the chat outbox)
+ * commits or rolls back with the change. Returning FALSE (error set) fails
+ * the whole write. */
+typedef gboolean (*MgMeetingsObserver)(MgStore *store, const MgMeetingsEntry *before, const MgMeetingsEntry *after,
+                                       gint64 now_s, gpointer user_data, GError **error);
+/* Sets (observer NULL: clears) the observer of store's meetings; user_data is borrowed. */
+void mg_meetings_set_observer(MgStore *store, MgMeetingsObserver observer, gpointer user_data);
 
 /* How many meetings (rows) source has; NULL: every source. */
 gint64 mg_meetings_count(MgStore *store, const char *source);

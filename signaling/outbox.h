@@ -73,22 +73,27 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(MgOutboxEvent, mg_outbox_event_free)
  * caused it. A key already queued (in any state) is not queued again:
  * returns TRUE with *queued FALSE. */
 gboolean mg_outbox_enqueue(MgStore *store, const char *idem_key, const char *chat_key, const char *meeting_id,
-                           gint64 occurrence, const MgChatEvent *ev, gint64 now_ms, gboolean *queued,
-                           GError **error);
+                           gint64 occurrence, const MgChatEvent *ev, gint64 now_ms, gboolean *queued, GError **error);
 
 /* Pending messages due at now_ms (next_at <= now), oldest first, at most
  * limit; chat_key NULL: every chat. (transfer full) MgOutboxMessage *. */
 GPtrArray *mg_outbox_due(MgStore *store, const char *chat_key, gint64 now_ms, guint limit, GError **error);
 /* The earliest next_at of a pending message, or 0 when nothing is pending. */
 gint64 mg_outbox_next_at(MgStore *store);
+/* Like mg_outbox_due over every chat, but only each chat's head (its oldest
+ * pending or sending message) counts, so a chat's messages go out in order:
+ * a message waiting for its retry holds back the later ones of its chat.
+ * (transfer full) MgOutboxMessage *. */
+GPtrArray *mg_outbox_due_heads(MgStore *store, gint64 now_ms, guint limit, GError **error);
+/* The earliest next_at of a chat's pending head, or 0 when there is none. */
+gint64 mg_outbox_next_head_at(MgStore *store);
 
 /* pending -> sending, committed durably before the request goes out. */
 gboolean mg_outbox_mark_sending(MgStore *store, gint64 id, gint64 now_ms, GError **error);
 /* sending -> sent. */
 gboolean mg_outbox_mark_sent(MgStore *store, gint64 id, gint64 now_ms, GError **error);
 /* sending -> pending at next_at_ms, attempts + 1, error kept as last_error. */
-gboolean mg_outbox_mark_retry(MgStore *store, gint64 id, gint64 next_at_ms, const char *error_text,
-                              GError **error);
+gboolean mg_outbox_mark_retry(MgStore *store, gint64 id, gint64 next_at_ms, const char *error_text, GError **error);
 /* sending (or pending) -> dead with its last error. */
 gboolean mg_outbox_mark_dead(MgStore *store, gint64 id, const char *error_text, GError **error);
 /* Moves a pending message's next_at without counting an attempt (rate limit). */

@@ -15,6 +15,8 @@ struct MgSession {
   MgConference *conf;
   MgParticipant *participant;
   gboolean closed;
+  char *client_ip, *client_agent;
+  gint64 received_us; /* when the message being handled arrived (wall clock) */
 };
 
 void
@@ -61,6 +63,33 @@ mg_session_get_participant(MgSession *s)
 }
 
 void
+mg_session_set_client(MgSession *s, const char *ip, const char *user_agent)
+{
+  g_free(s->client_ip);
+  g_free(s->client_agent);
+  s->client_ip = g_strdup(ip);
+  s->client_agent = user_agent ? g_strndup(user_agent, 256) : NULL;
+}
+
+const char *
+mg_session_get_client_ip(MgSession *s)
+{
+  return s->client_ip;
+}
+
+const char *
+mg_session_get_user_agent(MgSession *s)
+{
+  return s->client_agent;
+}
+
+gint64
+mg_session_get_received_us(MgSession *s)
+{
+  return s->received_us;
+}
+
+void
 mg_session_set_participant(MgSession *s, MgParticipant *p)
 {
   s->participant = p;
@@ -74,6 +103,8 @@ mg_session_new(const MgSessionTransport *transport, gpointer transport_data, MgS
   s->transport_data = transport_data;
   s->stats = stats;
   s->conf = conf;
+  stats->opened++;
+  stats->active++;
   return s;
 }
 
@@ -83,8 +114,11 @@ mg_session_free(MgSession *s)
   if (!s)
     return;
   s->closed = TRUE;
+  s->stats->active--;
   if (s->participant && s->conf)
     mg_conference_detach(s->conf, s->participant);
+  g_free(s->client_ip);
+  g_free(s->client_agent);
   g_free(s);
 }
 
@@ -99,6 +133,7 @@ mg_session_handle(MgSession *s, const char *text, gsize len, gint64 now_us)
 {
   json_error_t jerr;
   s->stats->messages++;
+  s->received_us = now_us;
 
   json_t *msg = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
   if (!msg || !json_is_object(msg)) {

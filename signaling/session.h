@@ -23,6 +23,8 @@ typedef struct {
 typedef struct {
   guint64 messages;
   guint64 errors; /* malformed or unknown messages */
+  guint64 opened; /* sessions ever opened */
+  guint active;   /* sessions open now */
 } MgSessionStats;
 
 /* conf may be NULL (only ping works then). (transfer full) */
@@ -40,6 +42,12 @@ void mg_session_reply(MgSession *session, json_t *msg, json_t *reply);
 void mg_session_error(MgSession *session, json_t *msg, const char *code, const char *fmt, ...) G_GNUC_PRINTF(4, 5);
 void mg_session_close(MgSession *session, guint16 code, const char *reason);
 MgParticipant *mg_session_get_participant(MgSession *session);
+/* Who the client is, as the transport saw it (for the admin API). Copies both; either may be NULL. */
+void mg_session_set_client(MgSession *session, const char *ip, const char *user_agent);
+const char *mg_session_get_client_ip(MgSession *session);
+const char *mg_session_get_user_agent(MgSession *session);
+/* When the message being handled arrived (wall clock, µs). */
+gint64 mg_session_get_received_us(MgSession *session);
 void mg_session_set_participant(MgSession *session, MgParticipant *p);
 
 G_END_DECLS

@@ -115,6 +115,21 @@ const char *const mg_store_migrations[] = {
   "  created_at INTEGER NOT NULL,"
   "  sent_at INTEGER);"
   "CREATE INDEX outbox_due ON outbox (state, next_at);"
-  "CREATE INDEX outbox_meeting ON outbox (meeting_id, occurrence);",
+  "CREATE INDEX outbox_meeting ON outbox (meeting_id, occurrence);"
+  "CREATE INDEX outbox_chat ON outbox (chat_key, state, id);",
+  /* 7: the admin audit log: one row per admin action, named by the admin
+   * key's name (never the key), with its target and result. */
+  "CREATE TABLE admin_audit ("
+  "  id INTEGER PRIMARY KEY,"
+  "  at_ms INTEGER NOT NULL,"
+  "  key_name TEXT NOT NULL,"
+  "  action TEXT NOT NULL,"
+  "  target TEXT NOT NULL,"
+  "  detail TEXT,"
+  "  result TEXT NOT NULL,"
+  "  message TEXT,"
+  "  peer TEXT);"
+  "CREATE INDEX admin_audit_at ON admin_audit (at_ms);"
+  "CREATE INDEX admin_audit_action ON admin_audit (action, at_ms);",
   NULL,
 };

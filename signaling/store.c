@@ -5,12 +5,6 @@
 
 #include <sqlite3.h>
 
-struct MgStore {
-  sqlite3 *db;
-  char *path;
-  gboolean durable; /* the open transaction runs with synchronous=FULL */
-};
-
 G_DEFINE_QUARK(mg - store - error - quark, mg_store_error)
 
 static int
@@ -113,12 +107,26 @@ mg_store_close(MgStore *store)
 {
   if (!store)
     return;
+  g_datalist_clear(&store->data);
   if (store->db) {
     mg_store_flush(store);
     sqlite3_close_v2(store->db);
   }
   g_free(store->path);
+  explicit_bzero(store->seal_key, sizeof store->seal_key);
   g_free(store);
+}
+
+void
+mg_store_set_data(MgStore *store, const char *key, gpointer data, GDestroyNotify destroy)
+{
+  g_datalist_set_data_full(&store->data, key, data, data ? destroy : NULL);
+}
+
+gpointer
+mg_store_get_data(MgStore *store, const char *key)
+{
+  return g_datalist_get_data(&store->data, key);
 }
 
 int

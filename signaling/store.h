@@ -43,7 +43,25 @@ void mg_store_flush(MgStore *store);
 gboolean mg_store_begin(MgStore *store, gboolean durable, GError **error);
 /* Commits (commit TRUE) or rolls back the transaction mg_store_begin opened. */
 gboolean mg_store_end(MgStore *store, gboolean commit, GError **error);
+/* Data a module keeps with this store (e.g. the meetings observer), by key;
+ * destroy (may be NULL) runs when it is replaced or the store closes. */
+void mg_store_set_data(MgStore *store, const char *key, gpointer data, GDestroyNotify destroy);
+gpointer mg_store_get_data(MgStore *store, const char *key);
 /* The connection, for the modules that own tables. Used on the control loop only. */
 sqlite3 *mg_store_get_db(MgStore *store);
+
+/* Credentials at rest (calendar passwords, chat secrets): sealed with
+ * AES-256-GCM under a key derived from secret (the server secret), so the
+ * database file alone does not give them away. Without a key (tests), values
+ * are stored as given. */
+void mg_store_set_seal_key(MgStore *store, const char *secret);
+/* "sealed:v1:<base64 nonce|ciphertext|tag>" for plain; plain itself when no
+ * key is set; NULL for NULL. (transfer full) */
+char *mg_store_seal(MgStore *store, const char *plain);
+/* The plain text of a value mg_store_seal wrote (a value without the prefix
+ * is returned as is: written before sealing existed, or without a key).
+ * NULL with an error when it cannot be opened (another server secret).
+ * (transfer full) */
+char *mg_store_unseal(MgStore *store, const char *text, GError **error);
 
 G_END_DECLS

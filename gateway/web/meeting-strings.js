@@ -135,6 +135,7 @@ export const STRINGS = {
   closingEndedByHost: 'A host ended the meeting for everyone.',
   closingSchedule: 'The meeting reached its scheduled end time.',
   closingAdmin: 'An administrator closed the meeting.',
+  closingCancelled: 'The organizer cancelled this meeting.',
   closingTitle: 'The meeting has ended',
   closingText: 'Thank you for joining. You can close this page.',
   leftTitle: 'You left the meeting',

@@ -109,8 +109,10 @@ export function showScreen(name, data = {}) {
     return;
   }
   if (name === 'room_closing') {
-    const why = { ended_by_host: STRINGS.closingEndedByHost, schedule_end: STRINGS.closingSchedule, closed_by_admin: STRINGS.closingAdmin }[data.reason];
-    ui.showMessage({ icon: 'clock', title: STRINGS.closingTitle, text: why || STRINGS.closingText, detail: why ? STRINGS.closingText : '' });
+    const why = { ended_by_host: STRINGS.closingEndedByHost, schedule_end: STRINGS.closingSchedule, closed_by_admin: STRINGS.closingAdmin, cancelled: STRINGS.closingCancelled }[data.reason];
+    // An admin's message (plain text) says why, in their words.
+    const detail = data.message ? data.message : why ? STRINGS.closingText : '';
+    ui.showMessage({ icon: 'clock', title: STRINGS.closingTitle, text: why || STRINGS.closingText, detail });
     return;
   }
   const m = M[name] || M.server_error;
@@ -562,13 +564,13 @@ function onRoomClosing(msg) {
     S.timers.closing = setTimeout(() => endMeeting(msg.reason), at - Date.now());
     return;
   }
-  endMeeting(msg.reason);
+  endMeeting(msg.reason, msg.message);
 }
 
-function endMeeting(reason) {
+function endMeeting(reason, message) {
   closeEverything(true);
   S.phase = 'ended';
-  showScreen('room_closing', { reason });
+  showScreen('room_closing', { reason, message });
 }
 
 function onMuted(msg) {

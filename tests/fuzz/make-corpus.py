@@ -160,6 +160,17 @@ CORPUS["meetings"] = {
     'rrule': b'{"external_id":"r","title":"Weekly","start":"2026-03-02T09:30:00+01:00","end":"2026-03-02T10:00:00+01:00","recurrence":"RRULE:FREQ=WEEKLY;BYDAY=MO;COUNT=5","timezone":"Europe/Berlin"}\n',
 }
 
+# Chats API bodies (chat bindings).
+CORPUS["chats"] = {
+    'dingtalk': b'{"key":"d","name":"D","connector":"dingtalk","webhook_url":"https://oapi.dingtalk.com/robot/send?access_token=abc123","secret":"SECabcdef","timezone":"Asia/Shanghai","lang":"zh","rate":"20/min","rules":{"departments":["R&D"],"people":["u1"],"sources":["hr"]},"default":true}\n',
+    'xmpp': b'{"key":"x","name":"X","connector":"xmpp","jid":"bot@example.org","secret":"password","room":"r@conference.example.org","nick":"mg","host":"127.0.0.1","port":5222}\n',
+    'console': b'{"key":"c","name":"C","connector":"console"}',
+    'bad-types': b'{"key":1,"name":[],"connector":"slack","webhook_url":{},"port":1e99,"rules":{"people":[null]},"default":"yes"}',
+    'bad-url': b'{"key":"s","name":"S","connector":"slack","webhook_url":"https://user:pw@[::1:80/x?%zz=&&"}',
+    'duplicate-key': b'{"key":"a","key":"b"}',
+    'garbage': b'\x00{"key":',
+}
+
 
 # Recording manifests (recording.json), as meetgate writes them and worse.
 CORPUS["recordings"] = {

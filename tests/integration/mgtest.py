@@ -17,9 +17,39 @@ import tempfile
 import time
 
 
+def configured_secrets(args, env=None):
+    """The secret values a test gave meetgate (-o/--set and MEETGATE_* env):
+    the server secret, OA source keys and webhook secrets, admin keys, the
+    metrics token. None of them may ever appear in its log."""
+    pairs = []
+    args = list(args)
+    for i, a in enumerate(args):
+        if a in ("-o", "--set") and i + 1 < len(args):
+            pairs.append(args[i + 1])
+        elif a.startswith("--set="):
+            pairs.append(a[len("--set="):])
+    for k, v in (env or {}).items():
+        if k.startswith("MEETGATE_"):
+            section, _, key = k[len("MEETGATE_"):].lower().partition("_")
+            pairs.append("%s.%s=%s" % (section, key, v))
+    found = set()
+    for p in pairs:
+        key, _, value = p.partition("=")
+        if key == "server.secret" or key.endswith(".token") or key.endswith(".password"):
+            found.add(value)
+        elif key == "oa.sources":
+            for entry in value.split(","):
+                found.update(entry.split(":")[1:])
+        elif key == "admin.keys":
+            for entry in value.split(","):
+                found.update(entry.split(":")[2:])
+    return {s for s in found if len(s) >= 8}
+
+
 class Daemon:
     def __init__(self, binary, args=(), env=None, data_dir=None):
         self.binary = binary
+        self.secrets = configured_secrets(args, env)
         self.tmp = tempfile.mkdtemp(prefix="mg-it-")
         self.data_dir = data_dir or os.path.join(self.tmp, "data")
         self.log_path = os.path.join(self.tmp, "meetgate.log")
@@ -72,7 +102,11 @@ class Daemon:
             self.proc.wait()
         if not self.log.closed:
             self.log.close()
+        text = self.log_text() if os.path.exists(self.log_path) else ""
         shutil.rmtree(self.tmp, ignore_errors=True)
+        leaked = sorted(s[:4] + "…" for s in self.secrets if s in text)
+        if leaked:
+            raise AssertionError("a configured secret reached meetgate's log: %s" % ", ".join(leaked))
 
     def connect(self):
         s = socket.create_connection(("127.0.0.1", self.port), timeout=5)

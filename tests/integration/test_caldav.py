@@ -98,6 +98,12 @@ class Feed(httpserver.BaseHTTPRequestHandler):
     text = ""
 
     def do_GET(self):
+        if self.path == "/moved.ics":  # a published feed that moved (http -> https, a CDN)
+            self.send_response(302)
+            self.send_header("Location", "/team.ics")
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return
         body = Feed.text.encode()
         self.send_response(200)
         self.send_header("Content-Type", "text/calendar; charset=utf-8")
@@ -160,6 +166,13 @@ class SubscribedCalendars(unittest.TestCase):
         self.assertIn(status, (200, 201), "MKCALENDAR")
         cal = self.add(self.radicale.url + "/alice/work/", "caldav", username="alice", password=ALICE, source="hr")
         self.assertEqual(cal["password"], "********")
+        db = sqlite3.connect(os.path.join(self.d.data_dir, "meetgate.db"), timeout=10)
+        (stored,) = db.execute("SELECT password FROM calendars WHERE id = ?", (cal["id"],)).fetchone()
+        db.close()
+        self.assertTrue(stored.startswith("sealed:v1:"), "the password is not sealed at rest")
+        self.assertNotIn(ALICE, stored)
+        with open(os.path.join(self.d.data_dir, "meetgate.db"), "rb") as f:
+            self.assertNotIn(ALICE.encode(), f.read())
         self.assertNotIn(ALICE, json.dumps(self.api("GET", "/api/v1/calendars")[1]))
 
         start = self.now + 2 * 86400
@@ -242,6 +255,17 @@ class SubscribedCalendars(unittest.TestCase):
         listed = self.listing()
         self.assertIn("feed-a", listed)
         self.assertNotIn("feed-b", listed)
+
+    def test_ics_feed_redirect_and_webcal(self):
+        start = self.now + 4 * 86400
+        Feed.text = vcalendar(vevent("moved-a", "Moved A", start))
+        cal = self.add("http://127.0.0.1:%d/moved.ics" % self.feed.server_address[1], "ics")
+        n = self.sync(cal)
+        self.assertEqual((n["mode"], n["created"]), ("ics", 1), n)
+        self.assertIn("moved-a", self.listing())
+        cal = self.add("webcal://calendars.example.org/team/calendar.ics", "ics")
+        self.assertEqual(cal["url"], "https://calendars.example.org/team/calendar.ics")
+        self.assertEqual(self.api("DELETE", "/api/v1/calendars/" + cal["id"])[0], 204)
 
     def test_refused(self):
         status, j = self.api("POST", "/api/v1/calendars", {"url": "http://x/", "kind": "ics", "interval_s": 10})

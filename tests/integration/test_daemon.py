@@ -18,6 +18,46 @@ from mgtest import Daemon, WebSocket  # noqa: E402
 BINARY = sys.argv.pop(1) if len(sys.argv) > 1 else "build/meetgate"
 
 
+class SlowClients(unittest.TestCase):
+    """Slow-loris: connections that send nothing, or a header byte now and
+    then, are closed by the idle timeout and never stop others being served."""
+
+    def test_slow_clients_are_bounded(self):
+        d = Daemon(BINARY, ["-o", "server.idle_timeout=5"])
+        try:
+            socks = []
+            for i in range(60):
+                s = socket.create_connection(("127.0.0.1", d.port), timeout=5)
+                if i % 2:
+                    s.sendall(b"GET / HTTP/1.1\r\nHost: x\r\n")
+                s.setblocking(False)
+                socks.append(s)
+            status, _, _ = d.request("GET", "/healthz")  # served meanwhile
+            self.assertEqual(status, 200)
+            open_ = set(range(len(socks)))
+            deadline = time.time() + 60  # a bound on correctness, not a timing figure
+            while open_ and time.time() < deadline:
+                for i in list(open_):
+                    try:
+                        if i % 2:
+                            socks[i].send(b"X")  # one more header byte
+                        if socks[i].recv(4096) == b"":
+                            open_.discard(i)
+                    except BlockingIOError:
+                        pass
+                    except OSError:
+                        open_.discard(i)
+                time.sleep(1)
+            self.assertFalse(open_, "%d slow connections were never closed" % len(open_))
+            status, _, _ = d.request("GET", "/healthz")
+            self.assertEqual(status, 200)
+            for s in socks:
+                s.close()
+            self.assertEqual(d.stop(), 0)
+        finally:
+            d.cleanup()
+
+
 class Running(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
@@ -61,6 +101,19 @@ class Running(unittest.TestCase):
             err = json.loads(body)["error"]
             self.assertEqual(err["code"], code)
             self.assertTrue(err["message"])
+
+    def test_path_traversal(self):
+        """Static files come from the compiled-in resources only: no spelling
+        of a path reaches the file system."""
+        for path in ["/../../etc/passwd", "/%2e%2e/%2e%2e/etc/passwd", "/..%2f..%2fetc%2fpasswd",
+                     "//etc/passwd", "/web/../../../etc/passwd", "/%252e%252e/etc/passwd",
+                     "/./../meson.build", "/index.html/../../etc/passwd", "/..\\..\\etc\\passwd",
+                     "/j/../../etc/passwd", "/%00/etc/passwd"]:
+            status, _, body = self.d.request("GET", path)
+            self.assertIn(status, (400, 404), path)
+            self.assertNotIn(b"root:", body, path)
+            self.assertNotIn(b"project(", body, path)
+        self.assert_alive()
 
     def test_body_limit(self):
         status, _, body = self.d.request("POST", "/healthz", b"x" * 4000)

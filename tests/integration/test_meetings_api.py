@@ -227,6 +227,7 @@ class MeetingsApi(unittest.TestCase):
                                               "X-Meetgate-Signature": sign(CRM_HOOK, ts, raw)}, raw)
         self.assertEqual(status, 201, j)
         self.assertEqual(j["meeting"]["source"], "crm")
+        meeting_id = j["meeting"]["id"]
         status, j = self.post(None, CRM_KEY, {"X-Meetgate-Timestamp": str(ts),
                                               "X-Meetgate-Signature": sign("not-the-secret", ts, raw)}, raw)
         self.assertEqual((status, j["error"]["code"]), (401, "bad_signature"))
@@ -239,6 +240,22 @@ class MeetingsApi(unittest.TestCase):
         status, j = self.post(None, CRM_KEY, {"X-Meetgate-Timestamp": str(old),
                                               "X-Meetgate-Signature": sign(CRM_HOOK, old, raw)}, raw)
         self.assertEqual((status, j["error"]["code"]), (401, "stale_timestamp"))
+        # A captured request sent again (a replay) is refused, even an older
+        # version that would undo a later change; a retry signed anew passes.
+        edited = dict(self.body("crm-1", self.now + 86400), title="Edited")
+        raw2, ts2 = json.dumps(edited).encode(), ts + 1
+        status, j = self.post(None, CRM_KEY, {"X-Meetgate-Timestamp": str(ts2),
+                                              "X-Meetgate-Signature": sign(CRM_HOOK, ts2, raw2)}, raw2)
+        self.assertEqual(status, 200, j)
+        status, j = self.post(None, CRM_KEY, {"X-Meetgate-Timestamp": str(ts),
+                                              "X-Meetgate-Signature": sign(CRM_HOOK, ts, raw)}, raw)
+        self.assertEqual((status, j["error"]["code"]), (409, "replayed"))
+        status, j = self.get("/api/v1/meetings/" + meeting_id, CRM_KEY)
+        self.assertEqual((status, j["meeting"]["title"]), (200, "Edited"))
+        ts3 = ts + 2
+        status, j = self.post(None, CRM_KEY, {"X-Meetgate-Timestamp": str(ts3),
+                                              "X-Meetgate-Signature": sign(CRM_HOOK, ts3, raw2)}, raw2)
+        self.assertEqual(status, 200, j)
         # Unsigned sources stay unsigned: hr never needs the headers.
         self.assertEqual(self.post(self.body("hr-unsigned", self.now + 86400))[0], 201)
 
@@ -376,6 +393,52 @@ class Overtime(unittest.TestCase):
             self.assertEqual(late.recv_json()["code"], "ended")
             ws.close()
             late.close()
+            self.assertEqual(d.stop(), 0)
+        finally:
+            d.cleanup()
+
+
+class CancelLive(unittest.TestCase):
+    """A meeting cancelled while people are in its room: they are told why
+    and disconnected; the link then says the meeting is over."""
+
+    def test_cancel_closes_room(self):
+        d = Daemon(BINARY, ["-o", "server.secret=" + SECRET, "-o", "schedule.reminders=none",
+                            "-o", "oa.sources=hr:%s" % HR_KEY])
+        try:
+            now = int(time.time())
+            auth = {"Authorization": "Bearer " + HR_KEY}
+            body = {"external_id": "cancel-live", "title": "Doomed", "start": local3339(now - 60),
+                    "end": local3339(now + 3600), "policy": "open",
+                    "organizer": {"id": "boss", "name": "Boss"}, "attendees": [{"id": "u1", "name": "Ada"}]}
+            st, _, text = http("POST", d.url + "/api/v1/meetings", json.dumps(body).encode(), auth)
+            self.assertEqual(st, 201, text)
+            meeting = json.loads(text)["meeting"]
+            ws = WebSocket(d)
+            ws.send_json({"type": "join", "id": 1, "token": token_of(meeting["links"]["attendees"]["u1"]),
+                          "name": "Ada"})
+            self.assertEqual(ws.recv_json()["type"], "joined")
+            st, _, text = http("DELETE", d.url + "/api/v1/meetings/" + meeting["id"], None, auth)
+            self.assertEqual(st, 200, text)
+            closing = None
+            try:
+                while closing is None:
+                    m = ws.recv_json(timeout=5)
+                    if m["type"] == "room_closing":
+                        closing = m
+            except ConnectionError:
+                pass
+            self.assertIsNotNone(closing, "no room_closing after the meeting was cancelled")
+            self.assertEqual(closing["reason"], "cancelled")
+            with self.assertRaises(ConnectionError):  # then the server closes the socket
+                while True:
+                    ws.recv_json(timeout=5)
+            again = WebSocket(d)
+            again.send_json({"type": "join", "id": 1, "token": token_of(meeting["links"]["attendees"]["u1"]),
+                             "name": "Ada"})
+            self.assertEqual(again.recv_json()["code"], "ended")
+            again.close()
+            self.assertIn("closed: its meeting was cancelled", d.log_text())
             self.assertEqual(d.stop(), 0)
         finally:
             d.cleanup()

@@ -211,6 +211,8 @@ class Recording(unittest.TestCase):
         self.assertEqual(r["state"], "recording")
         status, again = self.api(d, "POST", "/api/v1/admin/rooms/%s/recording" % room_id)
         self.assertEqual(status, 409, again)
+        status, rooms = self.api(d, "GET", "/api/v1/admin/rooms", key=VIEW_KEY)
+        self.assertEqual([x["recording"] for x in rooms["rooms"] if x["id"] == room_id], [True], rooms)
         time.sleep(RECORD_S - (time.monotonic() - t0))
         status, r = self.api(d, "DELETE", "/api/v1/admin/rooms/%s/recording" % room_id)
         recorded = time.monotonic() - t0

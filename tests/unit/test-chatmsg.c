@@ -322,6 +322,64 @@ test_console(void)
   g_assert_null(strstr(r->body, LINK)); /* cancelled: no join link */
 }
 
+/* XMPP: no URL, plain multi-line text, the join link alone on its line. */
+static void
+test_xmpp(void)
+{
+  MgChatEvent ev = event(MG_CHAT_EVENT_SCHEDULED, "en");
+  MgChatConnector c = { .kind = MG_CHAT_CONNECTOR_XMPP };
+  g_autoptr(GError) error = NULL;
+  g_autoptr(MgChatRequest) r = mg_chatmsg_build(&c, &ev, NOW_MS, &error);
+  g_assert_no_error(error);
+  g_assert_null(r->url);
+  g_assert_cmpuint(r->headers->len, ==, 0);
+  g_auto(GStrv) lines = g_strsplit(r->body, "\n", -1);
+  g_assert_cmpuint(g_strv_length(lines), ==, 4);
+  g_assert_cmpstr(lines[0], ==, "Meeting scheduled: Weekly sync");
+  g_assert_cmpstr(lines[1], ==, "When: 2026-03-02 (Mon) 10:00–11:00 Asia/Shanghai");
+  g_assert_cmpstr(lines[2], ==, "Organizer: Ada Lovelace");
+  g_assert_cmpstr(lines[3], ==, "Join: " LINK);
+  g_assert_null(strstr(r->body, "**"));
+  g_assert_null(strchr(r->body, '['));
+
+  MgChatConnectorKind k;
+  g_assert_true(mg_chatmsg_connector_kind_from_name("xmpp", &k));
+  g_assert_cmpint(k, ==, MG_CHAT_CONNECTOR_XMPP);
+
+  /* zh, invite-only: no link at all; changed: the change on its own line. */
+  ev = event(MG_CHAT_EVENT_CHANGED, "zh");
+  ev.join_url = NULL;
+  g_autoptr(MgChatRequest) z = mg_chatmsg_build(&c, &ev, NOW_MS, NULL);
+  g_assert_true(g_str_has_prefix(z->body, "会议已变更：Weekly sync\n"));
+  g_assert_nonnull(strstr(z->body, "\n变更: moved to 10:00\n"));
+  g_assert_true(g_str_has_suffix(z->body, "\n仅限受邀人参加：个人入会链接已单独发送给受邀人。"));
+  g_assert_null(strstr(z->body, "meet.example.com"));
+}
+
+/* XMPP: a huge title and attendee list are clipped under the limit; the link survives. */
+static void
+test_xmpp_limit(void)
+{
+  GString *title = g_string_new(NULL);
+  for (int i = 0; i < 2000; i++)
+    g_string_append(title, "Quarterly ");
+  g_autofree char *long_title = g_string_free(title, FALSE);
+  const char *many[1000];
+  for (guint i = 0; i < 999; i++)
+    many[i] = "A very long attendee name";
+  many[999] = NULL;
+  MgChatEvent ev = event(MG_CHAT_EVENT_SUMMARY, "en");
+  ev.title = long_title;
+  ev.attendees = many;
+  ev.recording_url = LINK;
+  MgChatConnector c = { .kind = MG_CHAT_CONNECTOR_XMPP };
+  g_autoptr(MgChatRequest) r = mg_chatmsg_build(&c, &ev, NOW_MS, NULL);
+  g_assert_cmpuint(g_utf8_strlen(r->body, -1), <=, MG_CHATMSG_XMPP_LIMIT);
+  g_assert_true(g_str_has_prefix(r->body, "Meeting summary: Quarterly"));
+  g_assert_nonnull(strstr(r->body, "…"));
+  g_assert_true(g_str_has_suffix(r->body, "\nRecording: " LINK));
+}
+
 /* Every connector: the link exactly once as a button and zh, and invite-only has none. */
 static void
 test_all_connectors(void)
@@ -406,12 +464,12 @@ test_timezone_and_errors(void)
 static void
 test_idempotency_key(void)
 {
-  g_autofree char *a = mg_chatmsg_idempotency_key("m-1", T0, MG_CHAT_EVENT_REMINDER, "chat-a");
-  g_autofree char *b = mg_chatmsg_idempotency_key("m-1", T0, MG_CHAT_EVENT_REMINDER, "chat-a");
-  g_autofree char *c = mg_chatmsg_idempotency_key("m-1", T0, MG_CHAT_EVENT_REMINDER, "chat-b");
-  g_autofree char *d = mg_chatmsg_idempotency_key("m-1", T0 + 604800, MG_CHAT_EVENT_REMINDER, "chat-a");
-  g_autofree char *e = mg_chatmsg_idempotency_key("m-1", T0, MG_CHAT_EVENT_OPEN_NOW, "chat-a");
-  g_autofree char *f = mg_chatmsg_idempotency_key("m", T0, MG_CHAT_EVENT_REMINDER, "-1chat-a");
+  g_autofree char *a = mg_chatmsg_idempotency_key("m-1", T0, MG_CHAT_EVENT_REMINDER, NULL, "chat-a");
+  g_autofree char *b = mg_chatmsg_idempotency_key("m-1", T0, MG_CHAT_EVENT_REMINDER, NULL, "chat-a");
+  g_autofree char *c = mg_chatmsg_idempotency_key("m-1", T0, MG_CHAT_EVENT_REMINDER, NULL, "chat-b");
+  g_autofree char *d = mg_chatmsg_idempotency_key("m-1", T0 + 604800, MG_CHAT_EVENT_REMINDER, NULL, "chat-a");
+  g_autofree char *e = mg_chatmsg_idempotency_key("m-1", T0, MG_CHAT_EVENT_OPEN_NOW, NULL, "chat-a");
+  g_autofree char *f = mg_chatmsg_idempotency_key("m", T0, MG_CHAT_EVENT_REMINDER, NULL, "-1chat-a");
   g_assert_cmpstr(a, ==, b);
   g_assert_cmpstr(a, !=, c);
   g_assert_cmpstr(a, !=, d);
@@ -420,6 +478,17 @@ test_idempotency_key(void)
   g_assert_true(g_str_has_prefix(a, "mgchat1-reminder-1772416800-"));
   /* Stable across builds and versions: pinned (python3 hashlib over "3:m-1|1772416800|reminder|6:chat-a"). */
   g_assert_cmpstr(a, ==, "mgchat1-reminder-1772416800-9560bfbcce49792620934a84cd55c42b");
+  /* The variant tells repeated events apart: two reminders, two changes. */
+  g_autofree char *r10 = mg_chatmsg_idempotency_key("m-1", T0, MG_CHAT_EVENT_REMINDER, "600", "chat-a");
+  g_autofree char *r0 = mg_chatmsg_idempotency_key("m-1", T0, MG_CHAT_EVENT_REMINDER, "0", "chat-a");
+  g_autofree char *r10b = mg_chatmsg_idempotency_key("m-1", T0, MG_CHAT_EVENT_REMINDER, "600", "chat-a");
+  g_autofree char *empty = mg_chatmsg_idempotency_key("m-1", T0, MG_CHAT_EVENT_REMINDER, "", "chat-a");
+  g_assert_cmpstr(r10, ==, r10b);
+  g_assert_cmpstr(r10, !=, r0);
+  g_assert_cmpstr(r10, !=, a);
+  g_assert_cmpstr(empty, !=, a);
+  /* Pinned: python3 hashlib over "3:m-1|1772416800|reminder|6:chat-a|3:600". */
+  g_assert_cmpstr(r10, ==, "mgchat1-reminder-1772416800-ce8e0166980cf32a1d77f309cc15380c");
 }
 
 int
@@ -438,6 +507,8 @@ main(int argc, char **argv)
   g_test_add_func("/chatmsg/generic", test_generic);
   g_test_add_func("/chatmsg/generic-invite-only", test_generic_invite_only);
   g_test_add_func("/chatmsg/console", test_console);
+  g_test_add_func("/chatmsg/xmpp", test_xmpp);
+  g_test_add_func("/chatmsg/xmpp-limit", test_xmpp_limit);
   g_test_add_func("/chatmsg/all-connectors", test_all_connectors);
   g_test_add_func("/chatmsg/long-title", test_long_title);
   g_test_add_func("/chatmsg/timezone-and-errors", test_timezone_and_errors);

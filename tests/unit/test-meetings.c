@@ -302,6 +302,35 @@ test_durable(Fixture *f, gconstpointer data)
   mg_meetings_result_clear(&r);
 }
 
+/* Which live rooms a cancellation closes: a cancelled meeting's room, and a
+ * series' room while a cancelled occurrence (from its lead time to its end)
+ * is current; not the series' room at another time. */
+static void
+test_room_cancelled(Fixture *f, gconstpointer data)
+{
+  g_autoptr(MgMeeting) single = meeting("one", T0, 60);
+  g_autoptr(MgMeeting) s = meeting("weekly", T0, 30);
+  gint64 t = T0 + 7 * DAY;
+  g_array_append_val(s->rdates, t);
+  MgMeetingsResult a, b;
+  upsert_ok(f, single, T0 - DAY, MG_MEETINGS_CREATED, &a);
+  upsert_ok(f, s, T0 - DAY, MG_MEETINGS_CREATED, &b);
+  g_assert_false(mg_meetings_room_cancelled_at(f->store, a.room_id, T0));
+  g_assert_false(mg_meetings_room_cancelled_at(f->store, b.room_id, T0));
+  g_assert_false(mg_meetings_room_cancelled_at(f->store, "no-such-room", T0));
+
+  g_assert_true(mg_meetings_cancel(f->store, "hr", "one", 0, T0 + 10, NULL));
+  g_assert_true(mg_meetings_room_cancelled_at(f->store, a.room_id, T0 + 10));
+
+  g_assert_true(mg_meetings_cancel(f->store, "hr", "weekly", T0, T0 + 10, NULL));
+  g_assert_true(mg_meetings_room_cancelled_at(f->store, b.room_id, T0 + 10));
+  g_assert_true(mg_meetings_room_cancelled_at(f->store, b.room_id, T0 - MG_MEETINGS_DEFAULT_LEAD_S));
+  g_assert_false(mg_meetings_room_cancelled_at(f->store, b.room_id, T0 + 30 * 60)); /* it would have ended */
+  g_assert_false(mg_meetings_room_cancelled_at(f->store, b.room_id, t));           /* next week's is on */
+  mg_meetings_result_clear(&a);
+  mg_meetings_result_clear(&b);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -313,6 +342,7 @@ main(int argc, char **argv)
   g_test_add("/meetings/cancel-single", Fixture, NULL, setup, test_cancel_single, teardown);
   g_test_add("/meetings/list-series", Fixture, NULL, setup, test_list_series, teardown);
   g_test_add("/meetings/list-rrule", Fixture, NULL, setup, test_list_rrule, teardown);
+  g_test_add("/meetings/room-cancelled", Fixture, NULL, setup, test_room_cancelled, teardown);
   g_test_add("/meetings/durable", Fixture, NULL, setup, test_durable, teardown);
   return g_test_run();
 }

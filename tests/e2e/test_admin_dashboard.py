@@ -1,0 +1,158 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: MIT
+"""The admin dashboard in headless Chromium, in a loopback-only namespace:
+sign in with an admin key, watch a room with two Chromium participants update
+live, remove one of them (their page says an admin removed them), and take a
+screenshot of the dashboard.
+
+usage: test_admin_dashboard.py <meetgate binary> [<output dir for screenshots>]"""
+import atexit
+import json
+import os
+import shutil
+import sys
+import tempfile
+import time
+import unittest
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "..", "integration"))
+sys.path.insert(0, HERE)
+import rtcpeers  # noqa: E402
+
+rtcpeers.netns_reexec()
+
+from browser import Browser  # noqa: E402
+from mgtest import Daemon  # noqa: E402
+from rtcpeers import http  # noqa: E402
+
+BINARY = sys.argv.pop(1) if len(sys.argv) > 1 else "build/meetgate"
+OUT_DIR = sys.argv.pop(1) if len(sys.argv) > 1 else os.getcwd()
+SECRET = "dashboard-e2e-secret-0123456789abcdef012345"
+OPS_KEY = "dashboard-e2e-operator-key-0123"
+SHARED_COPY = "/tmp/meetgate-admin-dashboard.png"
+
+
+class Dashboard(unittest.TestCase):
+    def setUp(self):
+        self.browsers = []
+        self.tmp = tempfile.mkdtemp(prefix="mg-dashboard-")
+        self.d = Daemon(BINARY, ["-o", "server.secret=" + SECRET, "-o", "media.addresses=127.0.0.1",
+                                 "-o", "admin.keys=ops:operator:" + OPS_KEY])
+        atexit.register(self.d.cleanup)
+
+    def tearDown(self):
+        for b in self.browsers:
+            b.close()
+        crashed = self.d.proc.poll() is not None
+        if crashed or os.environ.get("MG_SHOW_LOG"):
+            print(self.d.log_text()[-6000:])
+        self.assertNotIn(OPS_KEY, self.d.log_text())
+        self.d.cleanup()
+        shutil.rmtree(self.tmp, ignore_errors=True)
+        self.assertFalse(crashed, "meetgate exited")
+
+    def browser(self, name, size="1280,800"):
+        b = Browser(name, ["--window-size=" + size])
+        self.browsers.append(b)
+        return b
+
+    def wait_js(self, b, expr, timeout=30, what="condition"):
+        deadline, last = time.time() + timeout, None
+        while time.time() < deadline:
+            try:
+                last = b.execute("return " + expr)
+            except Exception as e:  # noqa: BLE001 - the page may still be loading
+                last = repr(e)
+            if last:
+                return last
+            time.sleep(0.3)
+        self.fail("%s: no %s (last: %r)" % (b.name, what, last))
+
+    def wait_state(self, b, pred, timeout=30, what="state"):
+        deadline, snap = time.time() + timeout, None
+        while time.time() < deadline:
+            try:
+                snap = b.call("window.__meetgate ? window.__meetgate.snapshot() : null")
+            except Exception:  # noqa: BLE001 - the page may still be loading
+                snap = None
+            if snap and pred(snap):
+                return snap
+            time.sleep(0.3)
+        self.fail("%s: no %s; last snapshot %s" % (b.name, what, json.dumps(snap)[:1500]))
+
+    def join(self, b, link, name):
+        b.navigate(link)
+        self.wait_state(b, lambda s: s["phase"] == "prejoin", what="pre-join")
+        b.execute("document.getElementById('name-input') && (document.getElementById('name-input').value = arguments[0]);"
+                  "document.getElementById('join-btn').click();", name)
+        self.wait_state(b, lambda s: s["phase"] == "meeting", what="meeting view")
+
+    def people_in_row(self, admin, room_id):
+        return admin.execute(
+            "const r = document.querySelector('#rooms tr[data-room=\"' + arguments[0] + '\"]');"
+            "return r ? Number(r.querySelector('[data-field=participants]').textContent) : null;", room_id)
+
+    def test_watch_and_remove(self):
+        status, _, text = http("POST", self.d.url + "/api/v1/rooms", json.dumps({"title": "Quarterly review"}).encode(),
+                               {"Authorization": "Bearer " + OPS_KEY})
+        self.assertEqual(status, 201, text)
+        r = json.loads(text)
+        room_id = r["room"]["id"]
+        ada, bob = self.browser("ada"), self.browser("bob")
+        admin = self.browser("admin", "1440,900")
+        self.join(ada, r["links"]["host"], "Ada")
+
+        # Sign in: a wrong key is refused, the right one opens the dashboard.
+        admin.navigate(self.d.url + "/admin")
+        self.wait_js(admin, "!document.getElementById('signin').hidden", what="sign-in form")
+        admin.execute("document.getElementById('key').value = 'wrong-key-0123456789abcdef';"
+                      "document.getElementById('signin-button').click();")
+        self.wait_js(admin, "!document.getElementById('signin-error').hidden", what="refusal")
+        admin.execute("document.getElementById('key').value = arguments[0];"
+                      "document.getElementById('signin-button').click();", OPS_KEY)
+        self.wait_js(admin, "document.getElementById('live-state').textContent === 'live'", what="live feed")
+        self.assertEqual(admin.execute("return sessionStorage.getItem('meetgate-admin-key')"), OPS_KEY)
+        self.assertEqual(self.wait_js(admin, "document.querySelector('#rooms tr[data-room]') && 1", what="room row"), 1)
+        self.assertEqual(self.people_in_row(admin, room_id), 1)
+
+        # Bob joins: the table changes without a reload (the server pushes it).
+        self.join(bob, r["links"]["guest"], "Bob")
+        deadline = time.time() + 15
+        while time.time() < deadline and self.people_in_row(admin, room_id) != 2:
+            time.sleep(0.3)
+        self.assertEqual(self.people_in_row(admin, room_id), 2, "the rooms table did not update live")
+
+        admin.execute("document.querySelector('#rooms tr[data-room=\"' + arguments[0] + '\"]').click();", room_id)
+        self.wait_js(admin, "[...document.querySelectorAll('.person')].map(p => p.dataset.name).sort().join() === 'Ada,Bob'",
+                     what="both participants in the room view")
+        # Stream health: both publish, so bitrate shows up in the track tables after a few pushes.
+        self.wait_js(admin, "[...document.querySelectorAll('.person .tracks tbody tr')].some(tr => /kb\\/s|Mb\\/s/.test(tr.textContent))",
+                     timeout=30, what="bitrate in the track tables")
+        time.sleep(4)  # a few more samples for the charts
+        shot = os.path.join(self.tmp, "admin-dashboard.png")
+        admin.screenshot(shot)
+        shutil.copyfile(shot, SHARED_COPY)
+        shutil.copyfile(shot, os.path.join(OUT_DIR, "admin-dashboard.png"))
+        print("dashboard screenshot: %s (copies: %s, %s)" % (shot, SHARED_COPY,
+                                                             os.path.join(OUT_DIR, "admin-dashboard.png")))
+
+        # Remove Bob, through the confirmation dialog.
+        admin.execute("document.querySelector('.person[data-name=Bob] .act-remove').click();")
+        self.wait_js(admin, "document.getElementById('confirm').open", what="confirmation dialog")
+        admin.execute("document.getElementById('confirm-ok').click();")
+        self.wait_state(bob, lambda s: s["screen"] == "removed_by_admin", what="Bob's removed screen")
+        text = bob.execute("return document.body.innerText")
+        self.assertIn("removed by an admin", text)
+        self.wait_js(admin, "[...document.querySelectorAll('.person')].map(p => p.dataset.name).join() === 'Ada'",
+                     what="Bob gone from the room view")
+        self.assertEqual(self.people_in_row(admin, room_id), 1)
+        self.wait_js(admin, "/remove/.test(document.getElementById('audit').innerText)", what="the audit entry")
+        status, _, text = http("GET", self.d.url + "/api/v1/admin/audit?action=remove",
+                               headers={"Authorization": "Bearer " + OPS_KEY})
+        entries = json.loads(text)["entries"]
+        self.assertEqual([(e["key"], e["result"]) for e in entries], [("ops", "ok")])
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)
