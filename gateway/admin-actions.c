@@ -103,6 +103,13 @@ on_action(MgHttpRequest *req, gpointer data)
   }
   g_auto(GStrv) parts = g_strsplit(mg_http_request_get_tail(req), "/", 5);
   guint n = g_strv_length(parts);
+  for (guint i = 0; n == 2 && *parts[0] && i < admin->extra->len; i++) {
+    const MgAdminExtraAction *x = &g_array_index(admin->extra, MgAdminExtraAction, i);
+    if (!strcmp(x->name, parts[1])) {
+      x->handler(req, x->data);
+      return;
+    }
+  }
   gboolean on_participant = n == 4 && !strcmp(parts[1], "participants");
   const char *name = n == 2 ? parts[1] : on_participant ? parts[3] : NULL;
   int found = -1;

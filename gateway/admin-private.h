@@ -22,7 +22,14 @@ struct MgAdmin {
   GArray *keys;    /* MgAdminKey */
   GPtrArray *live; /* MgAdminLive*: dashboard WebSockets */
   guint tick;      /* pushes snapshots to signed-in dashboards */
+  GArray *extra;   /* MgAdminExtraAction: other modules' room actions */
 };
+
+typedef struct {
+  const char *name;
+  MgHttpHandler handler;
+  gpointer data;
+} MgAdminExtraAction;
 
 /* admin.c */
 /* The key that matches the credential given (constant-time), or NULL. */

@@ -47,9 +47,9 @@ meeting_json(MgAdmin *admin, const char *room_id)
                    e->meeting->external_id, "title", e->meeting->title);
 }
 
-/* Adds what the media engine knows about the room to row. */
+/* Adds what the media engine knows about the room to row, and whether it is recorded. */
 static void
-add_media(json_t *row, json_t *stats)
+add_media(MgAdmin *admin, const char *id, json_t *row, json_t *stats)
 {
   guint tracks = 0;
   json_int_t bitrate = stats ? room_bitrate(stats, &tracks) : 0;
@@ -57,7 +57,7 @@ add_media(json_t *row, json_t *stats)
   json_object_set_new(row, "tracks", json_integer(tracks));
   json_object_set_new(row, "media_peers", json_integer(stats ? json_array_size(json_object_get(stats, "peers")) : 0));
   json_object_set_new(row, "worker", json_incref(stats ? json_object_get(stats, "worker") : json_null()));
-  json_object_set_new(row, "recording", json_false());
+  json_object_set_new(row, "recording", json_boolean(admin->conf && mg_conference_is_recording(admin->conf, id)));
 }
 
 json_t *
@@ -72,7 +72,7 @@ mg_admin_rooms_json(MgAdmin *admin)
     json_t *stats = mg_media_engine_get_room_stats(admin->engine, id);
     json_object_set_new(row, "state", json_string(json_is_true(json_object_get(row, "locked")) ? "locked" : "live"));
     json_object_set_new(row, "meeting", meeting_json(admin, id));
-    add_media(row, stats);
+    add_media(admin, id, row, stats);
     json_decref(stats);
   }
   /* Rooms with media but nobody of our signaling (WHIP/WHEP only). */
@@ -89,7 +89,7 @@ mg_admin_rooms_json(MgAdmin *admin)
     row = json_pack("{s:s, s:s, s:n, s:b, s:i, s:i}", "id", id, "state", "media_only", "title", "locked", FALSE,
                     "participants", 0, "lobby", 0);
     json_object_set_new(row, "meeting", json_null());
-    add_media(row, stats);
+    add_media(admin, id, row, stats);
     json_array_append_new(rows, row);
   }
   json_decref(all);
@@ -124,7 +124,7 @@ mg_admin_room_json(MgAdmin *admin, const char *room_id)
   json_t *room = json_object_get(desc, "room"), *p;
   size_t i;
   json_object_set_new(room, "meeting", meeting_json(admin, room_id));
-  add_media(room, stats);
+  add_media(admin, room_id, room, stats);
   json_array_foreach(json_object_get(desc, "participants"), i, p)
   {
     json_t *media = json_object();

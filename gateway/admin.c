@@ -110,6 +110,7 @@ mg_admin_new(MgHttpServer *server, MgMediaEngine *engine, const char *keys, GErr
   MgAdmin *admin = g_new0(MgAdmin, 1);
   admin->engine = engine;
   admin->keys = g_array_new(FALSE, TRUE, sizeof(MgAdminKey));
+  admin->extra = g_array_new(FALSE, TRUE, sizeof(MgAdminExtraAction));
   g_array_set_clear_func(admin->keys, key_clear);
   admin->live = g_ptr_array_new();
   if (!parse_keys(admin, keys, error)) {
@@ -141,5 +142,13 @@ mg_admin_free(MgAdmin *admin)
   mg_admin_live_stop(admin);
   g_ptr_array_unref(admin->live);
   g_array_unref(admin->keys);
+  g_array_unref(admin->extra);
   g_free(admin);
+}
+
+void
+mg_admin_add_room_action(MgAdmin *admin, const char *name, MgHttpHandler handler, gpointer data)
+{
+  MgAdminExtraAction a = { name, handler, data };
+  g_array_append_val(admin->extra, a);
 }

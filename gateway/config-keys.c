@@ -67,5 +67,8 @@ const MgConfigKey mg_config_keys[] = {
   INT("media", "port_max", "0", 0, 65535, "highest UDP port for media"),
   BOOL("media", "ice_tcp", "false", "also offer ICE-TCP candidates"),
   INT("media", "dtls_timeout", "10", 1, 60, "seconds a DTLS handshake may take"),
+  STR("recording", "dir", NULL, "where recordings go, <dir>/<room>/<timestamp>/; default <data_dir>/recordings"),
+  ENUM("recording", "composite", "webm", "none|webm|mp4",
+       "after the per-track files, one composed file: webm (VP8/Opus), mp4 (H.264/AAC) or none"),
   { NULL },
 };

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "gateway/admin.h"
+#include "gateway/recordings-api.h"
 #include "gateway/http.h"
 #include "gateway/log.h"
 #include "gateway/calendars-api.h"
@@ -50,6 +51,7 @@ struct MgDaemon {
   MgMetrics *metrics;
   MgConference *conference;
   MgRoomsApi *rooms_api;
+  MgRecordingsApi *recordings_api;
   MgMeetingsApi *meetings_api;
   MgCalendarsApi *calendars_api;
   MgChatsApi *chats_api;
@@ -314,6 +316,13 @@ start_http(MgDaemon *d, GError **error)
   d->calendars_api = mg_calendars_api_new(d->http, d->store, d->meetings_api);
   d->chats_api = mg_chats_api_new(d->http, d->store, d->admin, d->meetings_api,
                                   mg_config_get_bool(cfg, "chat", "console_default"));
+  g_autofree char *data_dir = mg_daemon_data_dir(cfg);
+  const char *rec_dir = mg_config_get_string(cfg, "recording", "dir");
+  g_autofree char *default_rec_dir = g_build_filename(data_dir, "recordings", NULL);
+  d->recordings_api = mg_recordings_api_new(d->http, d->admin, d->media, d->conference, d->store,
+                                            rec_dir ? rec_dir : default_rec_dir,
+                                            mg_config_get_string(cfg, "recording", "composite"),
+                                            g_get_real_time() / G_USEC_PER_SEC);
   mg_http_server_add_websocket(d->http, "/ws", &signaling_ws, d);
   mg_web_add_static(d->http); /* last: it answers every other GET */
   return TRUE;
@@ -624,6 +633,7 @@ mg_daemon_free(MgDaemon *d)
   if (d->chat_kick)
     g_source_remove(d->chat_kick);
   g_clear_pointer(&d->http, mg_http_server_free);
+  g_clear_pointer(&d->recordings_api, mg_recordings_api_free);
   g_clear_pointer(&d->conference, mg_conference_free);
   g_clear_pointer(&d->scheduler, mg_scheduler_free);
   /* Requests in flight are cancelled; their messages stay 'sending' for the next start. */

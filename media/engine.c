@@ -7,6 +7,7 @@
 #include "media/dtls.h"
 #include "media/room.h"
 #include "media/srtp.h"
+#include "media/tap.h"
 
 G_DEFINE_QUARK(mg - media - error - quark, mg_media_error)
 
@@ -15,6 +16,7 @@ typedef struct {
   MgWorker *worker;
   MgRoom *room; /* owned by the worker's loop */
   guint peers;
+  guint taps;
   MgMediaEngine *engine;
 } MgEngineRoom;
 
@@ -202,7 +204,64 @@ forget_peer(MgMediaEngine *engine, const char *peer)
   if (!er)
     return;
   g_hash_table_remove(engine->peers, peer);
-  if (--er->peers == 0)
+  if (--er->peers == 0 && !er->taps)
+    room_release(engine, er);
+}
+
+/* ---- taps ---- */
+
+typedef struct {
+  MgRoom *room;
+  MgTap *tap;
+} MgTapJob;
+
+static gpointer
+add_tap_job(MgWorker *w, gpointer data)
+{
+  MgTapJob *job = data;
+  mg_room_add_tap(job->room, job->tap);
+  mg_tap_unref(job->tap);
+  g_free(job);
+  return NULL;
+}
+
+static gpointer
+remove_tap_job(MgWorker *w, gpointer data)
+{
+  MgTapJob *job = data;
+  mg_room_remove_tap(job->room, job->tap);
+  mg_tap_unref(job->tap);
+  g_free(job);
+  return NULL;
+}
+
+static void
+post_tap_job(MgEngineRoom *er, MgTap *tap, MgWorkerFunc func)
+{
+  MgTapJob *job = g_new0(MgTapJob, 1);
+  job->room = er->room;
+  job->tap = mg_tap_ref(tap);
+  mg_worker_post(er->worker, func, job, NULL, NULL);
+}
+
+void
+mg_media_engine_add_tap(MgMediaEngine *engine, const char *room, MgTap *tap)
+{
+  MgEngineRoom *er = room_get(engine, room);
+  er->taps++;
+  post_tap_job(er, tap, add_tap_job);
+}
+
+void
+mg_media_engine_remove_tap(MgMediaEngine *engine, const char *room, MgTap *tap)
+{
+  MgEngineRoom *er = g_hash_table_lookup(engine->rooms, room);
+  if (!er || !er->taps) {
+    mg_tap_stop(tap);
+    return;
+  }
+  post_tap_job(er, tap, remove_tap_job);
+  if (--er->taps == 0 && !er->peers)
     room_release(engine, er);
 }
 

@@ -13,6 +13,7 @@
 G_BEGIN_DECLS
 
 typedef struct MgMediaEngine MgMediaEngine;
+typedef struct MgTap MgTap;
 
 typedef struct {
   char **ice_addresses; /* NULL = every non-loopback address, or loopback on a loopback-only host */
@@ -105,6 +106,11 @@ gboolean mg_media_engine_set_layer(MgMediaEngine *engine, const char *peer, guin
 json_t *mg_media_engine_get_room_stats(MgMediaEngine *engine, const char *room);
 /* Snapshots of every room, as a JSON array. (transfer full) */
 json_t *mg_media_engine_get_stats(MgMediaEngine *engine);
+/* Attaches a tap (media/tap.h) to room, creating the room when it has no
+ * media yet; the room stays while a tap is attached. */
+void mg_media_engine_add_tap(MgMediaEngine *engine, const char *room, MgTap *tap);
+/* Detaches the tap, which then finishes (its done callback follows). */
+void mg_media_engine_remove_tap(MgMediaEngine *engine, const char *room, MgTap *tap);
 /* The SDP fingerprint of this process's DTLS certificate ("sha-256 AB:..."). */
 const char *mg_media_engine_fingerprint(MgMediaEngine *engine);
 

@@ -119,6 +119,7 @@ struct MgRoom {
   GPtrArray *tracks; /* every MgTrack, in order of publication */
   GSource *tick;
   gint64 last_stats_us;
+  GPtrArray *taps;  /* MgTap* (references) */
   MgTrack *speaker; /* active speaker's audio track */
   MgTrack *speaker_candidate;
   gint64 candidate_since_us;
@@ -134,6 +135,11 @@ void mg_router_update_layers(MgRoom *room, gint64 now_us);
 /* room-stats.c */
 void mg_room_update_speaker(MgRoom *room, gint64 now_us);
 void mg_room_emit(MgRoom *room, MgMediaEventType type, const char *peer, const MgTrack *track, const char *reason);
+/* room-taps.c */
+void mg_room_taps_track_started(MgRoom *room, MgTrack *t);
+void mg_room_taps_track_removed(MgRoom *room, MgTrack *t);
+void mg_room_taps_packet(MgRoom *room, MgTrack *t, guint layer, const guint8 *buf, gsize len, gint64 now_us);
+void mg_room_taps_close(MgRoom *room);
 /* room.c */
 void mg_room_bind(MgRoom *room, MgDownTrack *down, MgTrack *source, gint64 now_us);
 void mg_room_track_started(MgRoom *room, MgTrack *track);

@@ -152,6 +152,7 @@ mg_room_track_started(MgRoom *room, MgTrack *track)
   track->announced = TRUE;
   mg_room_emit(room, MG_MEDIA_EVENT_TRACK_ADDED, mg_peer_get_id(track->owner->peer), track, NULL);
   bind_free_downs(room, g_get_monotonic_time());
+  mg_room_taps_track_started(room, track);
 }
 
 /* Takes t out of the room: its subscribers lose it, the room forgets it. */
@@ -160,6 +161,7 @@ remove_track(MgRoom *room, MgRoomPeer *rp, MgTrack *t)
 {
   while (t->downs->len)
     mg_room_bind(room, g_ptr_array_index(t->downs, 0), NULL, 0);
+  mg_room_taps_track_removed(room, t);
   g_ptr_array_remove(room->tracks, t);
   g_ptr_array_remove(rp->tracks, t);
   if (room->speaker == t)
@@ -671,6 +673,7 @@ mg_room_new(const char *id, const MgRoomConfig *config)
   room->cfg = *config;
   room->peers = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
   room->tracks = g_ptr_array_new();
+  room->taps = g_ptr_array_new();
   room->tick = g_timeout_source_new(100);
   g_source_set_callback(room->tick, on_tick, room, NULL);
   g_source_attach(room->tick, config->ctx);
@@ -684,6 +687,7 @@ mg_room_free(MgRoom *room)
     return;
   g_source_destroy(room->tick);
   g_source_unref(room->tick);
+  mg_room_taps_close(room);
   GHashTableIter it;
   gpointer value;
   g_hash_table_iter_init(&it, room->peers);
@@ -695,6 +699,7 @@ mg_room_free(MgRoom *room)
   }
   g_hash_table_unref(room->peers);
   g_ptr_array_unref(room->tracks);
+  g_ptr_array_unref(room->taps);
   g_free(room->id);
   g_free(room);
 }

@@ -14,6 +14,7 @@ G_BEGIN_DECLS
 typedef struct MgRoom MgRoom;
 typedef struct MgDtlsCert MgDtlsCert;
 typedef struct MgPeer MgPeer;
+typedef struct MgTap MgTap;
 
 /* Called on the worker; the engine carries the event to the control loop. */
 typedef void (*MgRoomEventFunc)(MgRoom *room, const MgMediaEvent *event, gpointer user_data);
@@ -57,5 +58,11 @@ MgPeer *mg_room_get_peer(MgRoom *room, const char *peer_id);
 gboolean mg_room_set_layer(MgRoom *room, const char *peer_id, guint mline, gint layer);
 /* The room's state as JSON: peers, tracks, streams and their counters. (transfer full) */
 json_t *mg_room_get_stats(MgRoom *room, gint64 now_us);
+
+/* Taps (media/tap.h): the room keeps a reference while attached, offers
+ * it every track with media and copies their packets to it. Removing a tap
+ * (or freeing the room) stops it. */
+void mg_room_add_tap(MgRoom *room, MgTap *tap);
+void mg_room_remove_tap(MgRoom *room, MgTap *tap);
 
 G_END_DECLS

@@ -242,6 +242,8 @@ mg_router_on_rtp(MgPeer *peer, guint8 *buf, gsize len, gpointer user_data)
   if (key && t->kind == MG_SDP_KIND_VIDEO)
     layer->keyframes++;
   forward(room, t, l, buf, len, &hdr, key, now);
+  if (room->taps->len)
+    mg_room_taps_packet(room, t, l, buf, len, now);
 }
 
 /* ---- subscriber feedback ---- */

@@ -56,6 +56,7 @@ struct MgConference {
   GHashTable *rooms;   /* room id -> MgLiveRoom* */
   GHashTable *resumes; /* resume token -> MgParticipant* */
   GHashTable *peers;   /* media peer id -> MgParticipant* */
+  GHashTable *recording; /* ids of the rooms being recorded */
   guint64 next_id;
   MgConferenceEventFunc events;
   gpointer events_data;

@@ -242,6 +242,7 @@ send_joined(MgParticipant *p, json_t *msg, gboolean resumed)
                              "resume", p->resume, "resumed", resumed);
   if (room->active_speaker)
     json_object_set_new(joined, "active_speaker", json_string(room->active_speaker));
+  json_object_set_new(joined, "recording", json_boolean(g_hash_table_contains(room->conf->recording, room->def->id)));
   if (msg && p->session)
     mg_session_reply(p->session, msg, joined);
   else
@@ -617,6 +618,7 @@ mg_conference_new(const MgConferenceConfig *config)
   conf->rooms = g_hash_table_new(g_str_hash, g_str_equal);
   conf->resumes = g_hash_table_new(g_str_hash, g_str_equal);
   conf->peers = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+  conf->recording = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
   return conf;
 }
 
@@ -646,6 +648,7 @@ mg_conference_free(MgConference *conf)
   g_hash_table_unref(conf->rooms);
   g_hash_table_unref(conf->resumes);
   g_hash_table_unref(conf->peers);
+  g_hash_table_unref(conf->recording);
   g_free(conf);
 }
 
@@ -660,6 +663,26 @@ mg_conference_overtime(MgConference *conf, const char *room_id)
                                 "the scheduled time is over; the room stays open while people remain"),
                       NULL);
   return n;
+}
+
+gboolean
+mg_conference_is_recording(MgConference *conf, const char *room_id)
+{
+  return room_id && g_hash_table_contains(conf->recording, room_id);
+}
+
+void
+mg_conference_set_recording(MgConference *conf, const char *room_id, gboolean active)
+{
+  if (active == g_hash_table_contains(conf->recording, room_id))
+    return;
+  if (active)
+    g_hash_table_add(conf->recording, g_strdup(room_id));
+  else
+    g_hash_table_remove(conf->recording, room_id);
+  MgLiveRoom *room = g_hash_table_lookup(conf->rooms, room_id);
+  if (room)
+    mg_conf_broadcast(room, json_pack("{s:s, s:b}", "type", "recording", "active", active), NULL);
 }
 
 guint

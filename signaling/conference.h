@@ -40,6 +40,10 @@ guint mg_conference_overtime(MgConference *conf, const char *room_id);
 guint mg_conference_close(MgConference *conf, const char *room_id, const char *reason);
 /* The ids of the rooms that have people (or a lobby) now. (transfer full) char * */
 GPtrArray *mg_conference_live_room_ids(MgConference *conf);
+/* A recording of the room started or stopped: everyone in it is told
+ * ({"type":"recording"}), and those who join later read it in joined. */
+void mg_conference_set_recording(MgConference *conf, const char *room_id, gboolean active);
+gboolean mg_conference_is_recording(MgConference *conf, const char *room_id);
 
 /* The session of a participant is gone (WebSocket closed): the participant
  * may resume within the window, or leaves. */

@@ -496,6 +496,7 @@ function onJoined(msg) {
   S.remote = [];
   S.activeSpeaker = '';
   S.layers = new Map();
+  S.recording = !!msg.recording;
   S.phase = 'meeting';
   ui.banner(null);
   if (wasReconnecting) ui.toast(resumed ? STRINGS.reconnected : STRINGS.rejoinedFresh, 3000);

@@ -172,6 +172,17 @@ CORPUS["chats"] = {
 }
 
 
+# Recording manifests (recording.json), as meetgate writes them and worse.
+CORPUS["recordings"] = {
+    'stopped': b'{\n  "id": "5f0c9e1a7b2d4c3e",\n  "room": "d16e4ff1-70d2-4682-9139-9832dc2a18e2",\n  "state": "stopped",\n  "started": "2026-11-26T16:30:00Z",\n  "stopped": "2026-11-26T16:40:00Z",\n  "error": null\n}',
+    'failed': b'{"id":"a1","room":"r","state":"failed","started":"2026-11-26T16:30:00Z","stopped":null,"error":"track x: No space left on the resource. (in sink)"}',
+    'recording': b'{"id":"a2","room":"r","state":"recording","started":"2026-11-26T16:30:00+08:00"}',
+    'traversal': b'{"id":"../../etc","room":"r/../x","state":"stopped"}',
+    'bad-types': b'{"id":7,"room":["r"],"state":"paused","started":"yesterday","error":{"x":1}}',
+    'duplicate-key': b'{"id":"a","id":"b","room":"r","state":"stopped"}',
+    'garbage': b'\x00{"id":',
+}
+
 def ics(*events, head="", method=None):
     lines = ["BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//meetgate//seed//EN"]
     if method:

@@ -1,0 +1,40 @@
+/* SPDX-License-Identifier: MIT
+ * Recordings over HTTP: start and stop a room's per-track recording
+ * (operator), list recordings and download their files (viewer). Each
+ * recording's state is also kept in recording.json in its directory, so the
+ * list survives a restart. */
+#pragma once
+
+#include "gateway/admin.h"
+#include "gateway/http.h"
+#include "media/engine.h"
+#include "signaling/conference.h"
+#include "signaling/store.h"
+
+G_BEGIN_DECLS
+
+typedef struct MgRecordingsApi MgRecordingsApi;
+
+/* dir: where recordings go (<dir>/<room>/<timestamp>/); composite: "webm",
+ * "mp4" or "none" (media/composite.h); borrowed pointers outlive the API.
+ * now_s: the wall clock, for recordings found on disk. (transfer full) */
+MgRecordingsApi *mg_recordings_api_new(MgHttpServer *server, MgAdmin *admin, MgMediaEngine *engine,
+                                       MgConference *conference, MgStore *store, const char *dir, const char *composite,
+                                       gint64 now_s);
+/* Stops every recording, waiting for its files to be finished. */
+void mg_recordings_api_free(MgRecordingsApi *api);
+
+/* A recording's recording.json, read back (recordings-manifest.c). */
+typedef struct {
+  char *id, *room, *state, *error; /* error may be NULL */
+  gint64 started_s, stopped_s;     /* 0 when absent */
+} MgRecordingManifest;
+
+/* FALSE with error (and m cleared) when text is not a manifest meetgate wrote:
+ * ids of [A-Za-z0-9_-], a known state, ISO 8601 times. */
+gboolean mg_recordings_manifest_parse(const char *text, gsize len, MgRecordingManifest *m, GError **error);
+void mg_recordings_manifest_clear(MgRecordingManifest *m);
+/* 1 to 128 characters of [A-Za-z0-9_-]: safe as a path component. */
+gboolean mg_recordings_valid_id(const char *id);
+
+G_END_DECLS
