@@ -2,9 +2,13 @@
  * One emulated WebRTC endpoint of meetgate-load: a full libnice agent, DTLS
  * through media/dtls.c, SRTP through media/srtp.c; publishers send synthetic
  * VP8 and Opus-sized packets, subscribers decrypt and account for them. */
+#include <errno.h>
 #include <gio/gio.h>
+#include <glib-unix.h>
 #include <nice/agent.h>
 #include <string.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
 
 #include "media/sdp.h"
 #include "tests/bench/load/load.h"
@@ -16,6 +20,8 @@
 #define FPS 30
 #define KEYFRAME_EVERY 60 /* frames: 2 s */
 #define BUF_LEN 1500
+
+static gboolean switch_to_epoll(gpointer data);
 
 static void
 on_dtls_send(const guint8 *data, gsize len, gpointer user_data)
@@ -45,6 +51,13 @@ on_dtls_connected(const MgSrtpKeys *keys, gpointer user_data)
   c->t_connected_us = g_get_monotonic_time();
   c->start_us = c->next_frame_us = c->next_audio_us = c->t_connected_us;
   c->want_keyframe = TRUE;
+  c->next_rr_us = c->t_connected_us + G_USEC_PER_SEC;
+  if (!c->publisher) {
+    GSource *idle = g_idle_source_new();
+    g_source_set_callback(idle, switch_to_epoll, c, NULL);
+    g_source_attach(idle, c->load->ctx);
+    g_source_unref(idle);
+  }
   g_atomic_int_inc(c->publisher ? &c->load->n_connected_pubs : &c->load->n_connected_subs);
 }
 
@@ -117,11 +130,8 @@ account(LoadClient *c, const guint8 *buf, gsize len, gint64 now)
 }
 
 static void
-on_recv(NiceAgent *agent, guint stream, guint component, guint len, gchar *data, gpointer user_data)
+handle_datagram(LoadClient *c, guint8 *buf, gsize len, gint64 now)
 {
-  LoadClient *c = user_data;
-  guint8 *buf = (guint8 *)data;
-  gint64 now = g_get_monotonic_time();
   if (mg_dtls_is_dtls_packet(buf, len)) {
     mg_dtls_feed(c->dtls, buf, len, now);
     return;
@@ -138,6 +148,68 @@ on_recv(NiceAgent *agent, guint stream, guint component, guint len, gchar *data,
     return;
   }
   account(c, buf, n, now);
+}
+
+static void
+on_recv(NiceAgent *agent, guint stream, guint component, guint len, gchar *data, gpointer user_data)
+{
+  handle_datagram(user_data, (guint8 *)data, len, g_get_monotonic_time());
+}
+
+/* Once connected, a client's datagrams are read by one epoll source for all
+ * of them (recvmmsg per socket) instead of one GSource per libnice socket:
+ * polling hundreds of sockets per wakeup made the load tool the bottleneck.
+ * STUN arriving there is dropped (the servers' keepalives need no answer). */
+#define BATCH 32
+static gboolean
+on_epoll(gint fd, GIOCondition cond, gpointer user_data)
+{
+  static guint8 bufs[BATCH][BUF_LEN];
+  struct epoll_event ev[64];
+  int n = epoll_wait(fd, ev, G_N_ELEMENTS(ev), 0);
+  for (int i = 0; i < n; i++) {
+    LoadClient *c = ev[i].data.ptr;
+    struct mmsghdr msgs[BATCH];
+    struct iovec iov[BATCH];
+    for (;;) {
+      for (int k = 0; k < BATCH; k++) {
+        iov[k] = (struct iovec){ bufs[k], BUF_LEN };
+        msgs[k] = (struct mmsghdr){ .msg_hdr = { .msg_iov = &iov[k], .msg_iovlen = 1 } };
+      }
+      int got = recvmmsg(c->fd, msgs, BATCH, MSG_DONTWAIT, NULL);
+      if (got <= 0)
+        break;
+      gint64 now = g_get_monotonic_time();
+      for (int k = 0; k < got; k++)
+        handle_datagram(c, bufs[k], msgs[k].msg_len, now);
+      if (got < BATCH)
+        break;
+    }
+  }
+  return G_SOURCE_CONTINUE;
+}
+
+static gboolean
+switch_to_epoll(gpointer data)
+{
+  LoadClient *c = data;
+  Load *load = c->load;
+  GSocket *sock = nice_agent_get_selected_socket(c->agent, c->stream, 1);
+  if (!sock)
+    return G_SOURCE_REMOVE; /* stays on libnice's receive path */
+  if (load->epoll_fd < 0) {
+    load->epoll_fd = epoll_create1(EPOLL_CLOEXEC);
+    GSource *src = g_unix_fd_source_new(load->epoll_fd, G_IO_IN);
+    g_source_set_callback(src, (GSourceFunc)(void (*)(void))on_epoll, NULL, NULL);
+    g_source_attach(src, load->ctx);
+    g_source_unref(src);
+  }
+  c->sock = sock;
+  c->fd = g_socket_get_fd(sock);
+  nice_agent_attach_recv(c->agent, c->stream, 1, load->ctx, NULL, NULL);
+  struct epoll_event ev = { .events = EPOLLIN, .data.ptr = c };
+  epoll_ctl(load->epoll_fd, EPOLL_CTL_ADD, c->fd, &ev);
+  return G_SOURCE_REMOVE;
 }
 
 static void
@@ -191,6 +263,10 @@ load_client_free(LoadClient *c)
 {
   if (!c)
     return;
+  if (c->sock) {
+    epoll_ctl(c->load->epoll_fd, EPOLL_CTL_DEL, c->fd, NULL);
+    g_object_unref(c->sock);
+  }
   if (c->agent) {
     g_signal_handlers_disconnect_by_data(c->agent, c);
     nice_agent_attach_recv(c->agent, c->stream, 1, c->load->ctx, NULL, NULL);
@@ -420,6 +496,18 @@ send_audio(LoadClient *c, gint64 now)
   send_rtp(c, buf, 12 + AUDIO_PAYLOAD);
 }
 
+/* An empty receiver report: SRTCP that tells the server we are still here. */
+static void
+send_rr(LoadClient *c)
+{
+  guint8 buf[BUF_LEN] = { 0x80, 201, 0, 1 };
+  guint32 ssrc = g_htonl(c->audio_ssrc);
+  memcpy(buf + 4, &ssrc, 4);
+  gsize len = 8;
+  if (mg_srtp_protect_rtcp(c->tx, buf, &len, BUF_LEN) == 0)
+    nice_agent_send(c->agent, c->stream, 1, len, (const gchar *)buf);
+}
+
 void
 load_client_tick(LoadClient *c, gint64 now)
 {
@@ -427,6 +515,10 @@ load_client_tick(LoadClient *c, gint64 now)
     gint64 due = mg_dtls_next_timeout(c->dtls);
     if (due >= 0 && now >= due)
       mg_dtls_handle_timeout(c->dtls, now);
+  }
+  if (c->connected && now >= c->next_rr_us) {
+    send_rr(c);
+    c->next_rr_us = now + G_USEC_PER_SEC;
   }
   if (!c->publisher || !c->connected)
     return;

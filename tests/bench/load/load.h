@@ -57,6 +57,7 @@ typedef struct {
 
   /* Counters shared with the orchestrating main thread (atomics). */
   gint n_connected_pubs, n_connected_subs, n_failed, n_first_frame;
+  int epoll_fd; /* connected subscribers' sockets, or -1 */
   char profile[64]; /* negotiated SRTP profile name (first seen) */
 } Load;
 
@@ -71,6 +72,9 @@ struct LoadClient {
   MgDtls *dtls;
   MgSrtp *tx, *rx;
   gboolean connected, failed, ice_up;
+  gpointer sock; /* GSocket * of the selected pair, read through epoll */
+  int fd;
+  gint64 next_rr_us;
   char *local_sdp, *remote_sdp;
   char *remote_ufrag, *remote_pwd;
   /* signaling state, owned by whichever side runs the job */
