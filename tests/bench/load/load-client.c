@@ -327,8 +327,8 @@ load_client_make_offer(LoadClient *c)
     append_transport(c, s, i == 0, "actpass");
     g_string_append_printf(s, "a=mid:%u\r\na=%s\r\n", i, c->publisher ? "sendonly" : "recvonly");
     if (video)
-      g_string_append_printf(s, "a=rtpmap:%u VP8/90000\r\na=rtcp-fb:%u nack pli\r\na=rtcp-fb:%u ccm fir\r\n",
-                             VIDEO_PT, VIDEO_PT, VIDEO_PT);
+      g_string_append_printf(s, "a=rtpmap:%u VP8/90000\r\na=rtcp-fb:%u nack pli\r\na=rtcp-fb:%u ccm fir\r\n", VIDEO_PT,
+                             VIDEO_PT, VIDEO_PT);
     else
       g_string_append_printf(s, "a=rtpmap:%u opus/48000/2\r\n", AUDIO_PT);
     if (c->publisher)
@@ -490,8 +490,8 @@ send_audio(LoadClient *c, gint64 now)
 {
   guint8 buf[BUF_LEN];
   memset(buf, 0, 12 + AUDIO_PAYLOAD);
-  gsize off = rtp_header(buf, FALSE, AUDIO_PT, c->audio_rtp_seq++, (guint32)((now - c->start_us) / 1000 * 48),
-                         c->audio_ssrc);
+  gsize off =
+      rtp_header(buf, FALSE, AUDIO_PT, c->audio_rtp_seq++, (guint32)((now - c->start_us) / 1000 * 48), c->audio_ssrc);
   put_mark(c, buf + off, 0, FALSE, now);
   send_rtp(c, buf, 12 + AUDIO_PAYLOAD);
 }

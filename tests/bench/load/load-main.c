@@ -381,13 +381,13 @@ step(Load *load, guint n, Result *res)
 static json_t *
 result_json(Load *load, const Result *r, double rss_base)
 {
-  json_t *o = json_pack("{sssisisisisfsIsIsfsfsfsfsfsf}", "target",
-                        load->target == LOAD_TARGET_JANUS ? "janus" : "meetgate", "publishers", (int)load->pubs->len,
-                        "subscribers", (int)r->subs, "joined", (int)r->joined, "failed", (int)r->failed, "window_s",
-                        r->window_s, "expected", (json_int_t)r->expected, "delivered", (json_int_t)r->delivered,
-                        "delivered_ratio", r->delivered_ratio, "latency_p50_ms", r->lat_p50_ms, "latency_p99_ms",
-                        r->lat_p99_ms, "forwarded_pps", r->fwd_pps, "join_to_first_frame_p50_ms", r->join_ms_p50,
-                        "join_to_first_frame_p99_ms", r->join_ms_p99);
+  json_t *o =
+      json_pack("{sssisisisisfsIsIsfsfsfsfsfsf}", "target", load->target == LOAD_TARGET_JANUS ? "janus" : "meetgate",
+                "publishers", (int)load->pubs->len, "subscribers", (int)r->subs, "joined", (int)r->joined, "failed",
+                (int)r->failed, "window_s", r->window_s, "expected", (json_int_t)r->expected, "delivered",
+                (json_int_t)r->delivered, "delivered_ratio", r->delivered_ratio, "latency_p50_ms", r->lat_p50_ms,
+                "latency_p99_ms", r->lat_p99_ms, "forwarded_pps", r->fwd_pps, "join_to_first_frame_p50_ms",
+                r->join_ms_p50, "join_to_first_frame_p99_ms", r->join_ms_p99);
   json_object_set_new(o, "keyframe_wait_p50_ms", json_real(r->keyframe_wait_ms_p50));
   json_object_set_new(o, "joins_per_s", json_real(r->joins_per_s));
   json_object_set_new(o, "srtp_profile", json_string(load->profile[0] ? load->profile : "none"));
@@ -405,8 +405,8 @@ result_json(Load *load, const Result *r, double rss_base)
 static void
 print_header(void)
 {
-  printf("%-8s %5s %6s %9s %8s %8s %9s %7s %7s %8s %8s %8s %7s\n", "target", "subs", "joined", "delivered",
-         "lat p50", "lat p99", "fwd pps", "cpu %", "us/pkt", "KiB/sub", "1st fr", "kf wait", "joins/s");
+  printf("%-8s %5s %6s %9s %8s %8s %9s %7s %7s %8s %8s %8s %7s\n", "target", "subs", "joined", "delivered", "lat p50",
+         "lat p99", "fwd pps", "cpu %", "us/pkt", "KiB/sub", "1st fr", "kf wait", "joins/s");
 }
 
 static void

@@ -181,8 +181,7 @@ janus_attach(Load *load, guint64 *session, guint64 *handle, GError **error)
   if (!*session)
     return FALSE;
   g_autofree char *path = g_strdup_printf("/%" G_GUINT64_FORMAT, *session);
-  *handle = janus_new_id(load, path, json_pack("{ssss}", "janus", "attach", "plugin", "janus.plugin.videoroom"),
-                         error);
+  *handle = janus_new_id(load, path, json_pack("{ssss}", "janus", "attach", "plugin", "janus.plugin.videoroom"), error);
   return *handle != 0;
 }
 
@@ -233,8 +232,8 @@ janus_publish(LoadClient *c, GError **error)
   Load *load = c->load;
   if (!janus_attach(load, &c->janus_session, &c->janus_handle, error))
     return FALSE;
-  json_t *body = json_pack("{sssIsssbsb}", "request", "joinandconfigure", "room", (json_int_t)load->janus_room,
-                           "ptype", "publisher", "audio", 1, "video", 1);
+  json_t *body = json_pack("{sssIsssbsb}", "request", "joinandconfigure", "room", (json_int_t)load->janus_room, "ptype",
+                           "publisher", "audio", 1, "video", 1);
   json_t *jsep = json_pack("{ssss}", "type", "offer", "sdp", c->local_sdp);
   json_t *ack = janus_message(load, c->janus_session, c->janus_handle, body, jsep, error);
   if (!ack)
@@ -267,8 +266,8 @@ janus_subscribe(LoadClient *c, GError **error)
     LoadClient *p = g_ptr_array_index(load->pubs, i);
     json_array_append_new(streams, json_pack("{sI}", "feed", (json_int_t)p->janus_feed));
   }
-  json_t *body = json_pack("{sssIssso}", "request", "join", "room", (json_int_t)load->janus_room, "ptype",
-                           "subscriber", "streams", streams);
+  json_t *body = json_pack("{sssIssso}", "request", "join", "room", (json_int_t)load->janus_room, "ptype", "subscriber",
+                           "streams", streams);
   json_t *ack = janus_message(load, c->janus_session, c->janus_handle, body, NULL, error);
   if (!ack)
     return FALSE;
@@ -304,11 +303,10 @@ load_janus_create_room(Load *load, GError **error)
                            "audiocodec", "opus", "videocodec", "vp8");
   json_t *a = janus_message(load, session, handle, body, NULL, error);
   const char *what =
-    json_string_value(json_object_get(json_object_get(json_object_get(a, "plugindata"), "data"), "videoroom"));
+      json_string_value(json_object_get(json_object_get(json_object_get(a, "plugindata"), "data"), "videoroom"));
   gboolean ok = a && !g_strcmp0(what, "created");
   if (a && !ok)
-    g_set_error(error, G_IO_ERROR, G_IO_ERROR_FAILED, "Janus did not create room %" G_GUINT64_FORMAT,
-                load->janus_room);
+    g_set_error(error, G_IO_ERROR, G_IO_ERROR_FAILED, "Janus did not create room %" G_GUINT64_FORMAT, load->janus_room);
   json_decref(a);
   return ok;
 }

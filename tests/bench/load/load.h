@@ -34,7 +34,7 @@ typedef struct {
   LoadTarget target;
   char *url;
   char *room;
-  char *token;  /* meetgate bearer token */
+  char *token; /* meetgate bearer token */
   guint64 janus_room;
   guint publishers, subscribers;
   guint duration_s;
@@ -57,7 +57,7 @@ typedef struct {
 
   /* Counters shared with the orchestrating main thread (atomics). */
   gint n_connected_pubs, n_connected_subs, n_failed, n_first_frame;
-  int epoll_fd; /* connected subscribers' sockets, or -1 */
+  int epoll_fd;     /* connected subscribers' sockets, or -1 */
   char profile[64]; /* negotiated SRTP profile name (first seen) */
 } Load;
 
