@@ -12,6 +12,7 @@ import datetime
 import json
 import os
 import platform
+import resource
 import shutil
 import subprocess
 import sys
@@ -108,6 +109,13 @@ class Server:
         self.log.close()
 
 
+def udp_rcvbuf_errors():
+    """Datagrams dropped because a receiving socket's buffer was full, in this netns."""
+    with open("/proc/net/snmp") as f:
+        rows = [line.split() for line in f if line.startswith("Udp:")]
+    return int(dict(zip(rows[0][1:], rows[1][1:]))["RcvbufErrors"])
+
+
 def run_cell(args, kind, subs, tmp):
     server_prefix = ["taskset", "-c", args.server_cpu] + (["nice", "-n", str(args.nice)] if args.nice else [])
     load_prefix = ["taskset", "-c", args.load_cpu] + (["nice", "-n", str(args.nice)] if args.nice else [])
@@ -120,7 +128,11 @@ def run_cell(args, kind, subs, tmp):
         if kind == "meetgate":
             cmd += ["--secret", SECRET]
         load_before = os.getloadavg()[0]
+        drops_before = udp_rcvbuf_errors()
+        ru0 = resource.getrusage(resource.RUSAGE_CHILDREN)
         r = subprocess.run(cmd, capture_output=True, text=True, timeout=args.duration + 180)
+        ru1 = resource.getrusage(resource.RUSAGE_CHILDREN)
+        drops = udp_rcvbuf_errors() - drops_before
         sys.stdout.write(r.stdout)
         sys.stderr.write(r.stderr[-2000:])
         lines = [line for line in r.stdout.splitlines() if line.startswith("{")]
@@ -128,6 +140,9 @@ def run_cell(args, kind, subs, tmp):
             return {"target": kind, "subscribers": subs, "error": "no result (exit %d)" % r.returncode}
         res = json.loads(lines[-1])
         res["target"] = kind
+        res["round"] = args.round
+        res["udp_rcvbuf_drops"] = drops
+        res["load_tool_cpu_s"] = round(ru1.ru_utime + ru1.ru_stime - ru0.ru_utime - ru0.ru_stime, 2)
         res["loadavg_before"] = load_before
         res["loadavg_after"] = os.getloadavg()[0]
         return res
@@ -181,33 +196,39 @@ def write_doc(path, args, results, started):
             ("rss_per_subscriber_kib", "RSS KiB/sub", lambda v: fmt(v, ".0f")),
             ("join_to_first_frame_p50_ms", "join→1st frame p50 ms", lambda v: fmt(v, ".0f")),
             ("joins_per_s", "joins/s", lambda v: fmt(v, ".0f")),
-            ("join_cpu_ms_per_join", "CPU ms/join", lambda v: fmt(v, ".2f"))]
-    head = "| subs | server | joined | " + " | ".join(c[1] for c in cols) + " | load avg |"
+            ("join_cpu_ms_per_join", "CPU ms/join", lambda v: fmt(v, ".2f")),
+            ("udp_rcvbuf_drops", "UDP rcvbuf drops", lambda v: fmt(v, "d")),
+            ("load_tool_cpu_s", "load tool CPU s", lambda v: fmt(v, ".1f"))]
+    head = "| round | subs | server | joined | " + " | ".join(c[1] for c in cols) + " | load avg |"
     rows.append(head)
     rows.append("|" + "---|" * (head.count("|") - 1))
     for r in results:
         if "error" in r:
-            rows.append("| %s | %s | %s |" % (r["subscribers"], r["target"], r["error"]) + " |" * (len(cols) + 1))
+            rows.append("| %s | %s | %s | %s |" % (r.get("round", ""), r["subscribers"], r["target"], r["error"]) +
+                        " |" * (len(cols) + 1))
             continue
-        rows.append("| %d | %s | %d/%d | " % (r["subscribers"], r["target"], r["joined"], r["subscribers"]) +
+        rows.append("| %d | %d | %s | %d/%d | " % (r["round"], r["subscribers"], r["target"], r["joined"],
+                                                    r["subscribers"]) +
                     " | ".join(c[2](r.get(c[0])) for c in cols) +
                     " | %.1f→%.1f |" % (r["loadavg_before"], r["loadavg_after"]))
-    ratios = ["| subs | Janus | CPU µs/pkt Janus ÷ meetgate | RSS/sub Janus ÷ meetgate | "
-              "join→1st frame Janus ÷ meetgate | delivered meetgate / Janus |", "|---|---|---|---|---|---|"]
-    by = {(r["target"], r["subscribers"]): r for r in results if "error" not in r}
-    for subs in args.subs:
-        m = by.get(("meetgate", subs))
-        for jk in ["janus", "janus-el"]:
-            j = by.get((jk, subs))
-            if not m or not j:
-                continue
-            ratios.append("| %d | %s | %s | %s | %s | %.3f %% / %.3f %% |" % (
-                subs, jk, ratio(j.get("cpu_us_per_forwarded_packet"), m.get("cpu_us_per_forwarded_packet")),
+    ratios = ["| round | subs | Janus | CPU µs/pkt Janus ÷ meetgate | RSS/sub Janus ÷ meetgate | "
+              "join→1st frame Janus ÷ meetgate | delivered meetgate / Janus |", "|---|---|---|---|---|---|---|"]
+    by = {(r["target"], r["subscribers"], r["round"]): r for r in results if "error" not in r}
+    for rnd in range(1, args.rounds + 1):
+        for subs in args.subs:
+            m = by.get(("meetgate", subs, rnd))
+            for jk in ["janus", "janus-el"]:
+                j = by.get((jk, subs, rnd))
+                if not m or not j:
+                    continue
+                ratios.append("| %d | %d | %s | %s | %s | %s | %.3f %% / %.3f %% |" % (
+                    rnd, subs, jk, ratio(j.get("cpu_us_per_forwarded_packet"), m.get("cpu_us_per_forwarded_packet")),
                 ratio(j.get("rss_per_subscriber_kib"), m.get("rss_per_subscriber_kib")),
                 ratio(j.get("join_to_first_frame_p50_ms"), m.get("join_to_first_frame_p50_ms")),
                 100 * m["delivered_ratio"], 100 * j["delivered_ratio"]))
-    rerun = ("sudo /usr/bin/python3 tests/bench/compare-janus.py --build %s --publishers %d --subs %s --duration %d"
-             % (args.build, args.publishers, ",".join(map(str, args.subs)), args.duration))
+    rerun = ("sudo /usr/bin/python3 tests/bench/compare-janus.py --build build --publishers %d --subs %s "
+             "--duration %d --rounds %d --nice %d" % (args.publishers, ",".join(map(str, args.subs)), args.duration,
+                                                     args.rounds, args.nice))
     text = DOC % {
         "date": started, "model": model, "cores": cores, "kernel": platform.release(),
         "versions": "\n".join("- %s: %s" % kv for kv in vers.items()), "profiles": ", ".join(profiles),
@@ -254,7 +275,11 @@ every subscriber received and decrypted; *fwd pkt/s* counts those deliveries per
 *join→1st frame* runs from the subscriber's HTTP request to its first decrypted keyframe;
 *joins/s* is subscribers ÷ (last DTLS connected − first join started), all subscribers of a cell
 joining at once (a join storm); *CPU ms/join* is the server CPU spent while they joined ÷ joins;
-*load avg* is the machine's 1-minute load average before and after the cell.
+*UDP rcvbuf drops* counts datagrams the kernel dropped in the namespace because a receiving
+socket's buffer was full (the servers receive only the publisher's ~206 packets/s, so these are
+almost all at the load tool's subscriber sockets); *load tool CPU s* is meetgate-load's own CPU
+for the whole cell (setup, window, grace); *load avg* is the machine's 1-minute load average
+before and after the cell.
 
 ### Ratios
 
@@ -302,11 +327,26 @@ def main():
     ap.add_argument("--server-cpu", default="0")
     ap.add_argument("--load-cpu", default="1" if os.cpu_count() > 1 else "0")
     ap.add_argument("--nice", type=int, default=0)
-    ap.add_argument("--notes", default="")
+    ap.add_argument("--rounds", type=int, default=1)
+    ap.add_argument("--notes", default="", help="text (or @file) added to the document under the ratios")
+    ap.add_argument("--save", help="also write the raw results (JSON) here")
+    ap.add_argument("--from-json", help="write the document from results saved by --save; run nothing")
     ap.add_argument("--out", default=os.path.join(HERE, "..", "..", "docs", "benchmarks.md"))
     args = ap.parse_args()
     args.build = os.path.abspath(args.build)
     args.subs = [int(s) for s in args.subs.split(",")]
+    if args.notes.startswith("@"):
+        with open(args.notes[1:]) as f:
+            args.notes = f.read()
+    out = "/dev/stdout" if args.out == "-" else args.out
+    if args.from_json:
+        with open(args.from_json) as f:
+            saved = json.load(f)
+        for k in ["publishers", "subs", "duration", "rounds", "nice", "server_cpu", "load_cpu"]:
+            setattr(args, k, saved["args"][k])
+        write_doc(out, args, saved["results"], saved["started"])
+        print("wrote", out)
+        return
     if "janus" in args.servers and not shutil.which("janus"):
         sys.exit("janus is not installed: apt-get install -y janus (or --servers meetgate)")
     netns_reexec()
@@ -314,16 +354,21 @@ def main():
     tmp = tempfile.mkdtemp(prefix="mg-compare-")
     results = []
     try:
-        for subs in args.subs:
-            for kind in args.servers.split(","):
-                print("== %s, %d subscribers" % (kind, subs), flush=True)
-                try:
-                    results.append(run_cell(args, kind, subs, tmp))
-                except Exception as e:  # a cell that fails is reported, not hidden
-                    results.append({"target": kind, "subscribers": subs, "error": str(e)})
+        for args.round in range(1, args.rounds + 1):
+            for subs in args.subs:
+                for kind in args.servers.split(","):
+                    print("== round %d: %s, %d subscribers" % (args.round, kind, subs), flush=True)
+                    try:
+                        results.append(run_cell(args, kind, subs, tmp))
+                    except Exception as e:  # a cell that fails is reported, not hidden
+                        results.append({"target": kind, "subscribers": subs, "round": args.round, "error": str(e)})
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
-    out = "/dev/stdout" if args.out == "-" else args.out
+    if args.save:
+        with open(args.save, "w") as f:
+            json.dump({"started": started, "results": results,
+                       "args": {k: getattr(args, k) for k in ["publishers", "subs", "duration", "rounds", "nice",
+                                                               "server_cpu", "load_cpu"]}}, f, indent=1)
     write_doc(out, args, results, started)
     print("wrote", out)
 
