@@ -109,11 +109,11 @@ class Server:
         self.log.close()
 
 
-def udp_rcvbuf_errors():
-    """Datagrams dropped because a receiving socket's buffer was full, in this netns."""
+def udp_counters():
+    """This namespace's UDP counters (/proc/net/snmp)."""
     with open("/proc/net/snmp") as f:
         rows = [line.split() for line in f if line.startswith("Udp:")]
-    return int(dict(zip(rows[0][1:], rows[1][1:]))["RcvbufErrors"])
+    return {k: int(v) for k, v in zip(rows[0][1:], rows[1][1:])}
 
 
 def run_cell(args, kind, subs, tmp):
@@ -127,12 +127,14 @@ def run_cell(args, kind, subs, tmp):
                              "--duration", str(args.duration), "--server-pid", str(srv.proc.pid)]
         if kind == "meetgate":
             cmd += ["--secret", SECRET]
+        if args.round == "storm":
+            cmd += ["--join-storm"]
         load_before = os.getloadavg()[0]
-        drops_before = udp_rcvbuf_errors()
+        udp_before = udp_counters()
         ru0 = resource.getrusage(resource.RUSAGE_CHILDREN)
         r = subprocess.run(cmd, capture_output=True, text=True, timeout=args.duration + 180)
         ru1 = resource.getrusage(resource.RUSAGE_CHILDREN)
-        drops = udp_rcvbuf_errors() - drops_before
+        udp = {k: v - udp_before[k] for k, v in udp_counters().items()}
         sys.stdout.write(r.stdout)
         sys.stderr.write(r.stderr[-2000:])
         lines = [line for line in r.stdout.splitlines() if line.startswith("{")]
@@ -141,7 +143,8 @@ def run_cell(args, kind, subs, tmp):
         res = json.loads(lines[-1])
         res["target"] = kind
         res["round"] = args.round
-        res["udp_rcvbuf_drops"] = drops
+        res["udp_rcvbuf_drops"] = udp["RcvbufErrors"]
+        res["udp"] = udp
         res["load_tool_cpu_s"] = round(ru1.ru_utime + ru1.ru_stime - ru0.ru_utime - ru0.ru_stime, 2)
         res["loadavg_before"] = load_before
         res["loadavg_after"] = os.getloadavg()[0]
@@ -207,7 +210,7 @@ def write_doc(path, args, results, started):
             rows.append("| %s | %s | %s | %s |" % (r.get("round", ""), r["subscribers"], r["target"], r["error"]) +
                         " |" * (len(cols) + 1))
             continue
-        rows.append("| %d | %d | %s | %d/%d | " % (r["round"], r["subscribers"], r["target"], r["joined"],
+        rows.append("| %s | %d | %s | %d/%d | " % (r["round"], r["subscribers"], r["target"], r["joined"],
                                                     r["subscribers"]) +
                     " | ".join(c[2](r.get(c[0])) for c in cols) +
                     " | %.1f→%.1f |" % (r["loadavg_before"], r["loadavg_after"]))
@@ -228,7 +231,8 @@ def write_doc(path, args, results, started):
                 100 * m["delivered_ratio"], 100 * j["delivered_ratio"]))
     rerun = ("sudo /usr/bin/python3 tests/bench/compare-janus.py --build build --publishers %d --subs %s "
              "--duration %d --rounds %d --nice %d" % (args.publishers, ",".join(map(str, args.subs)), args.duration,
-                                                     args.rounds, args.nice))
+                                                     args.rounds, args.nice)
+             + (" --storm %d" % args.storm if args.storm else ""))
     text = DOC % {
         "date": started, "model": model, "cores": cores, "kernel": platform.release(),
         "versions": "\n".join("- %s: %s" % kv for kv in vers.items()), "profiles": ", ".join(profiles),
@@ -279,7 +283,8 @@ joining at once (a join storm); *CPU ms/join* is the server CPU spent while they
 socket's buffer was full (the servers receive only the publisher's ~206 packets/s, so these are
 almost all at the load tool's subscriber sockets); *load tool CPU s* is meetgate-load's own CPU
 for the whole cell (setup, window, grace); *load avg* is the machine's 1-minute load average
-before and after the cell.
+before and after the cell. Rows of round *storm* (`--storm N`, meetgate-load `--join-storm`)
+measure the joins only: N subscribers join at once and the media window lasts 1 s.
 
 ### Ratios
 
@@ -328,6 +333,7 @@ def main():
     ap.add_argument("--load-cpu", default="1" if os.cpu_count() > 1 else "0")
     ap.add_argument("--nice", type=int, default=0)
     ap.add_argument("--rounds", type=int, default=1)
+    ap.add_argument("--storm", type=int, default=0, help="then a join storm of this many subscribers per server")
     ap.add_argument("--notes", default="", help="text (or @file) added to the document under the ratios")
     ap.add_argument("--save", help="also write the raw results (JSON) here")
     ap.add_argument("--from-json", help="write the document from results saved by --save; run nothing")
@@ -342,8 +348,8 @@ def main():
     if args.from_json:
         with open(args.from_json) as f:
             saved = json.load(f)
-        for k in ["publishers", "subs", "duration", "rounds", "nice", "server_cpu", "load_cpu"]:
-            setattr(args, k, saved["args"][k])
+        for k in ["publishers", "subs", "duration", "rounds", "nice", "server_cpu", "load_cpu", "storm"]:
+            setattr(args, k, saved["args"].get(k, 0))
         write_doc(out, args, saved["results"], saved["started"])
         print("wrote", out)
         return
@@ -362,13 +368,20 @@ def main():
                         results.append(run_cell(args, kind, subs, tmp))
                     except Exception as e:  # a cell that fails is reported, not hidden
                         results.append({"target": kind, "subscribers": subs, "round": args.round, "error": str(e)})
+        args.round = "storm"
+        for kind in args.servers.split(",") if args.storm else []:
+            print("== join storm: %s, %d subscribers" % (kind, args.storm), flush=True)
+            try:
+                results.append(run_cell(args, kind, args.storm, tmp))
+            except Exception as e:
+                results.append({"target": kind, "subscribers": args.storm, "round": "storm", "error": str(e)})
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     if args.save:
         with open(args.save, "w") as f:
             json.dump({"started": started, "results": results,
                        "args": {k: getattr(args, k) for k in ["publishers", "subs", "duration", "rounds", "nice",
-                                                               "server_cpu", "load_cpu"]}}, f, indent=1)
+                                                               "server_cpu", "load_cpu", "storm"]}}, f, indent=1)
     write_doc(out, args, results, started)
     print("wrote", out)
 
