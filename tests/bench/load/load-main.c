@@ -116,6 +116,8 @@ tick_cb(gpointer data)
 {
   Load *load = data;
   gint64 now = g_get_monotonic_time();
+  if (!load->pubs)
+    return G_SOURCE_CONTINUE; /* shutting down: the clients are gone */
   for (guint i = 0; i < load->pubs->len; i++)
     load_client_tick(g_ptr_array_index(load->pubs, i), now);
   for (guint i = 0; i < load->subs->len; i++)
