@@ -312,7 +312,10 @@ build/tests/bench/meetgate-load --target janus --url http://127.0.0.1:8088/janus
 
 `--ramp` adds `--ramp-step` subscribers per step until loss exceeds 0.1 %%, a join fails, or the
 server process uses more than 95 %% of a core (or `--subscribers` is reached), and reports each step.
-Every run prints a table and one JSON line with all figures.
+Every run prints a table and one JSON line with all figures. With `--publishers P`, a meetgate
+subscriber offers P audio and P video m-lines and a Janus subscriber subscribes to every feed; the
+tool counts packets by the publisher named in each payload, so a publisher that no m-line follows
+shows as loss. Only one publisher was measured above.
 
 ## Raw results
 
