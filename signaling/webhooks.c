@@ -342,7 +342,7 @@ mg_webhooks_emit_conference(MgWebhooks *w, const MgConferenceEvent *ev, gint64 n
   if (ev->track)
     json_object_set_new(data, "track",
                         json_pack("{s:s, s:s?, s:s?}", "id", ev->track, "kind", ev->kind, "source", ev->source));
-  if (ev->type == MG_CONFERENCE_PARTICIPANT_LEFT && ev->reason)
+  if ((ev->type == MG_CONFERENCE_PARTICIPANT_LEFT || ev->type == MG_CONFERENCE_TRACK_UNPUBLISHED) && ev->reason)
     json_object_set_new(data, "reason", json_string(ev->reason));
   int n = mg_webhooks_emit(w, type, ev->room, data, now_ms, error);
   json_decref(data);
