@@ -79,7 +79,7 @@ static const struct {
 
 void
 mg_admin_record(MgAdmin *admin, MgHttpRequest *req, const char *key_name, const char *action, const char *target,
-       const char *detail, const char *result, const char *message)
+                const char *detail, const char *result, const char *message)
 {
   g_autoptr(GError) error = NULL;
   MgAuditEntry e = { g_get_real_time() / 1000,     key_name, action, target, detail, result, message,

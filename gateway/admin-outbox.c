@@ -50,12 +50,12 @@ safe_error(const char *text)
 static json_t *
 message_json(const MgOutboxMessage *m)
 {
-  return json_pack("{s:I, s:s, s:s, s:s, s:s, s:I, s:i, s:o, s:o, s:o, s:o}", "id", (json_int_t)m->id, "target",
-                   m->chat_key, "kind", m->kind_name ? m->kind_name : "", "state", mg_outbox_state_name(m->state),
-                   "meeting_id", m->meeting_id ? m->meeting_id : "", "occurrence", (json_int_t)m->occurrence,
-                   "attempts", m->attempts, "next_at", m->state == MG_OUTBOX_PENDING ? time_or_null(m->next_at_ms) : json_null(),
-                   "last_error", safe_error(m->last_error), "created", time_or_null(m->created_at_ms), "sent_at",
-                   time_or_null(m->sent_at_ms));
+  return json_pack(
+      "{s:I, s:s, s:s, s:s, s:s, s:I, s:i, s:o, s:o, s:o, s:o}", "id", (json_int_t)m->id, "target", m->chat_key, "kind",
+      m->kind_name ? m->kind_name : "", "state", mg_outbox_state_name(m->state), "meeting_id",
+      m->meeting_id ? m->meeting_id : "", "occurrence", (json_int_t)m->occurrence, "attempts", m->attempts, "next_at",
+      m->state == MG_OUTBOX_PENDING ? time_or_null(m->next_at_ms) : json_null(), "last_error",
+      safe_error(m->last_error), "created", time_or_null(m->created_at_ms), "sent_at", time_or_null(m->sent_at_ms));
 }
 
 /* GET /api/v1/admin/outbox?state=pending|sending|sent|dead|withdrawn&limit= */
@@ -73,8 +73,7 @@ on_list(MgHttpRequest *req, gpointer data)
     if (!g_strcmp0(state_s && *state_s ? state_s : "pending", mg_outbox_state_name(st)))
       state = st, known = TRUE;
   if (!known) {
-    mg_http_request_respond_error(req, 400, "bad_request",
-                                  "state must be pending, sending, sent, dead or withdrawn");
+    mg_http_request_respond_error(req, 400, "bad_request", "state must be pending, sending, sent, dead or withdrawn");
     return;
   }
   gint64 limit = DEFAULT_LIMIT;
@@ -103,9 +102,9 @@ on_list(MgHttpRequest *req, gpointer data)
   json_t *counts = json_object();
   for (MgOutboxState st = MG_OUTBOX_PENDING; st <= MG_OUTBOX_WITHDRAWN; st++)
     json_object_set_new(counts, mg_outbox_state_name(st), json_integer(mg_outbox_count(admin->store, st)));
-  mg_http_request_respond_json(req, 200,
-                               json_pack("{s:s, s:o, s:o}", "state", mg_outbox_state_name(state), "counts", counts,
-                                         "messages", messages));
+  mg_http_request_respond_json(
+      req, 200,
+      json_pack("{s:s, s:o, s:o}", "state", mg_outbox_state_name(state), "counts", counts, "messages", messages));
 }
 
 /* POST /api/v1/admin/outbox/<id>/retry: a dead (or waiting) message goes out again now. */
@@ -139,8 +138,8 @@ on_retry(MgHttpRequest *req, gpointer data)
   }
   g_autoptr(GError) error = NULL;
   if (m->state != MG_OUTBOX_DEAD && m->state != MG_OUTBOX_PENDING) {
-    g_autofree char *why = g_strdup_printf("the message is %s; only dead or pending ones can be retried",
-                                           mg_outbox_state_name(m->state));
+    g_autofree char *why =
+        g_strdup_printf("the message is %s; only dead or pending ones can be retried", mg_outbox_state_name(m->state));
     mg_admin_record(admin, req, key->name, "outbox_retry", target, m->chat_key, "bad_request", why);
     mg_http_request_respond_error(req, 409, "bad_request", "%s", why);
     return;

@@ -583,9 +583,9 @@ void
 mg_daemon_emit_recording(MgDaemon *d, const char *room_id, gboolean finished, json_t *recording)
 {
   g_autoptr(GError) error = NULL;
-  int n = d->webhooks ? mg_webhooks_emit_recording(d->webhooks, room_id, finished, recording,
-                                                   g_get_real_time() / 1000, &error)
-                      : 0;
+  int n = d->webhooks
+              ? mg_webhooks_emit_recording(d->webhooks, room_id, finished, recording, g_get_real_time() / 1000, &error)
+              : 0;
   if (n < 0)
     g_warning("room %s: recording event not queued for the webhooks: %s", room_id, error->message);
   else if (n > 0)
@@ -597,8 +597,9 @@ static void
 write_outbox_metrics(GString *out, gpointer data)
 {
   MgDaemon *d = data;
-  g_string_append(out, "# HELP meetgate_outbox_messages Outbox messages (chat messages, webhooks, callbacks) by state.\n"
-                       "# TYPE meetgate_outbox_messages gauge\n");
+  g_string_append(out,
+                  "# HELP meetgate_outbox_messages Outbox messages (chat messages, webhooks, callbacks) by state.\n"
+                  "# TYPE meetgate_outbox_messages gauge\n");
   for (MgOutboxState st = MG_OUTBOX_PENDING; st <= MG_OUTBOX_WITHDRAWN; st++)
     g_string_append_printf(out, "meetgate_outbox_messages{state=\"%s\"} %" G_GINT64_FORMAT "\n",
                            mg_outbox_state_name(st), mg_outbox_count(d->store, st));

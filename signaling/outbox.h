@@ -41,7 +41,7 @@ typedef struct {
   char *idem_key;
   char *chat_key;
   char *meeting_id;
-  gint64 occurrence; /* the occurrence's original start (UTC seconds), 0 for a single meeting */
+  gint64 occurrence;    /* the occurrence's original start (UTC seconds), 0 for a single meeting */
   MgChatEventKind kind; /* meaningful when !raw */
   char *kind_name;      /* as stored: "scheduled", ..., or a raw kind ("participant_joined", "attendance") */
   gboolean raw;         /* a raw message: event_json is the body to POST as is (mg_outbox_enqueue_raw) */

@@ -15,8 +15,9 @@
 G_DEFINE_QUARK(mg - webhooks - error - quark, mg_webhooks_error)
 
 const char *const mg_webhooks_types[] = {
-  "room_started",    "room_finished",     "participant_joined", "participant_left",   "track_published",
-  "track_unpublished", "recording_started", "recording_finished", NULL,
+  "room_started",      "room_finished",      "participant_joined",
+  "participant_left",  "track_published",    "track_unpublished",
+  "recording_started", "recording_finished", NULL,
 };
 #define N_TYPES (G_N_ELEMENTS(mg_webhooks_types) - 1)
 
@@ -305,8 +306,8 @@ mg_webhooks_emit(MgWebhooks *w, const char *type, const char *room_id, json_t *d
     return 0;
   g_autofree char *id = g_uuid_string_random();
   g_autofree char *when = time_ms(now_ms);
-  json_t *body = json_pack("{s:s, s:s, s:s, s:o}", "id", id, "type", type, "time", when, "room",
-                           room_json(w->store, room_id));
+  json_t *body =
+      json_pack("{s:s, s:s, s:s, s:o}", "id", id, "type", type, "time", when, "room", room_json(w->store, room_id));
   if (data)
     json_object_update_missing(body, data);
   g_autofree char *text = dumps(body);

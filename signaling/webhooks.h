@@ -62,15 +62,14 @@ gboolean mg_webhooks_wants(MgWebhooks *w, const char *type);
 /* Queues event type about room_id for every webhook: {id, type, time, room,
  * ...data's members} (data borrowed, may be NULL). Joins the caller's store
  * transaction when one is open. Returns how many were queued, -1 on error. */
-int mg_webhooks_emit(MgWebhooks *w, const char *type, const char *room_id, json_t *data, gint64 now_ms,
-                     GError **error);
+int mg_webhooks_emit(MgWebhooks *w, const char *type, const char *room_id, json_t *data, gint64 now_ms, GError **error);
 /* A conference event as its webhook (participant, track and reason as data). */
 int mg_webhooks_emit_conference(MgWebhooks *w, const MgConferenceEvent *ev, gint64 now_ms, GError **error);
 /* recording_started (finished FALSE) or recording_finished for room_id;
  * recording (borrowed, may be NULL) is the event's "recording" member
  * (e.g. {id, started_at, duration_s, bytes}). For the recording code. */
-int mg_webhooks_emit_recording(MgWebhooks *w, const char *room_id, gboolean finished, json_t *recording,
-                               gint64 now_ms, GError **error);
+int mg_webhooks_emit_recording(MgWebhooks *w, const char *room_id, gboolean finished, json_t *recording, gint64 now_ms,
+                               GError **error);
 
 /* The attendance of an occurrence: {type: "attendance", meeting_id, source,
  * external_id, occurrence: {start, end}, room_id, attendees, seconds}

@@ -462,11 +462,11 @@ test_raw_without_lookup(Fixture *f, gconstpointer data)
   g_clear_error(&error);
   /* The same key twice is queued once. */
   gboolean queued = TRUE;
-  g_assert_true(mg_outbox_enqueue_raw(f->store, "callback:crm:m:0", "callback:crm", "m", 0, "attendance", "{}", f->clock,
-                                      &queued, NULL));
+  g_assert_true(mg_outbox_enqueue_raw(f->store, "callback:crm:m:0", "callback:crm", "m", 0, "attendance", "{}",
+                                      f->clock, &queued, NULL));
   g_assert_true(queued);
-  g_assert_true(mg_outbox_enqueue_raw(f->store, "callback:crm:m:0", "callback:crm", "m", 0, "attendance", "{}", f->clock,
-                                      &queued, NULL));
+  g_assert_true(mg_outbox_enqueue_raw(f->store, "callback:crm:m:0", "callback:crm", "m", 0, "attendance", "{}",
+                                      f->clock, &queued, NULL));
   g_assert_false(queued);
 }
 

@@ -84,9 +84,9 @@ static void
 test_settings(Fixture *f, gconstpointer data)
 {
   g_autoptr(GError) error = NULL;
-  g_autoptr(MgWebhooks) w = make(f, " a:" SECRET_A ":https://h.example/in?token=tok123456789, b:" SECRET_B
-                                    ":http://127.0.0.1:9/x:y ",
-                                 NULL, "crm=https://crm.example/att", &error);
+  g_autoptr(MgWebhooks) w =
+      make(f, " a:" SECRET_A ":https://h.example/in?token=tok123456789, b:" SECRET_B ":http://127.0.0.1:9/x:y ", NULL,
+           "crm=https://crm.example/att", &error);
   g_assert_no_error(error);
   g_assert_cmpuint(mg_webhooks_count(w), ==, 3);
   const MgChatsendTarget *a = mg_webhooks_target("hook:a", w);
