@@ -12,7 +12,6 @@ import hmac
 import http.server as httpserver
 import json
 import os
-import re
 import subprocess
 import sys
 import tempfile
@@ -24,6 +23,7 @@ import urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from mgtest import Daemon, WebSocket  # noqa: E402
+from prometheus_client.parser import text_string_to_metric_families  # noqa: E402
 
 BINARY = sys.argv.pop(1) if len(sys.argv) > 1 else "build/meetgate"
 SECRET = "webhooks-test-secret-0123456789abcdef0123456"
@@ -209,9 +209,14 @@ class EventWebhooks(unittest.TestCase):
             self.assertEqual(st, 200)
             text = text.decode()
             self.assertRegex(text, r'meetgate_outbox_failures_total\{connector="webhook"\} 1\b')
-            sent = re.search(r'meetgate_outbox_messages\{state="sent"\} (\d+)', text)
-            self.assertIsNotNone(sent, text[-2000:])
-            self.assertGreaterEqual(int(sent.group(1)), 4)
+            families = {f.name: f for f in text_string_to_metric_families(text)}
+            states = {s.labels["state"]: s.value for s in families["meetgate_outbox_messages"].samples}
+            self.assertEqual(set(states), {"pending", "sending", "sent", "dead", "withdrawn"})
+            self.assertGreaterEqual(states["sent"], 4)
+            self.assertEqual(states["dead"], 0)
+            failures = {s.labels["connector"]: s.value for s in families["meetgate_outbox_failures"].samples
+                        if s.name == "meetgate_outbox_failures_total"}
+            self.assertEqual(failures.get("webhook"), 1)
             self.assertNotIn(HOOK_SECRET, d.log_text())
         finally:
             rx.close()
