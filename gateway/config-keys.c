@@ -57,6 +57,8 @@ const MgConfigKey mg_config_keys[] = {
   STR("schedule", "reminders", "10,0", "reminders, in minutes before the start, comma-separated (none: no reminders)"),
   BOOL("chat", "console_default", "true",
        "with no chat configured, meeting messages go to the built-in console chat (the log)"),
+  BOOL("chat", "xmpp_require_tls", "true",
+       "XMPP chats: refuse a server that does not offer STARTTLS (false only for a trusted local server)"),
   INT("chat", "max_attempts", "8", 1, 100, "attempts before a chat message is dead-lettered"),
   INT("chat", "max_in_flight", "32", 1, 1024, "chat requests at once over all chats (one per chat)"),
   INT("chat", "request_timeout_ms", "10000", 100, 300000, "time one chat webhook request may take, ms"),

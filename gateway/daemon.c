@@ -16,6 +16,7 @@
 #include "gateway/http.h"
 #include "gateway/log.h"
 #include "gateway/calendars-api.h"
+#include "gateway/chat-xmpp.h"
 #include "gateway/chats-api.h"
 #include "gateway/meetings-api.h"
 #include "gateway/metrics.h"
@@ -60,6 +61,7 @@ struct MgDaemon {
   guint scheduler_timer;
   MgChatsend *chatsend;
   MgWebhooks *webhooks;
+  MgChatXmpp *chat_xmpp;
   gint64 scheduler_due_s; /* when the armed timer should fire; 0 = at once */
   MgHttpServer *http;
   MgWebState web;
@@ -635,6 +637,7 @@ start_chatsend(MgDaemon *d)
   if (recovered)
     g_message("chat outbox: %u message(s) interrupted during delivery are sent again", recovered);
   d->chatsend = mg_chatsend_new(d->store, NULL, &c);
+  d->chat_xmpp = mg_chat_xmpp_new(d->chatsend, mg_config_get_bool(d->cfg, "chat", "xmpp_require_tls"));
   mg_chatsend_kick(d->chatsend);
 }
 
@@ -723,6 +726,7 @@ mg_daemon_free(MgDaemon *d)
     g_source_remove(d->chat_kick);
   g_clear_pointer(&d->scheduler, mg_scheduler_free);
   /* Requests in flight are cancelled; their messages stay 'sending' for the next start. */
+  g_clear_pointer(&d->chat_xmpp, mg_chat_xmpp_free);
   g_clear_pointer(&d->chatsend, mg_chatsend_free);
   g_clear_pointer(&d->webhooks, mg_webhooks_free);
   g_clear_pointer(&d->calendars_api, mg_calendars_api_free);
