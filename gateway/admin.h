@@ -28,6 +28,8 @@ MgAdmin *mg_admin_new(MgHttpServer *server, MgMediaEngine *engine, const char *k
  * schedule); lead_s: how long before a meeting its room opens. Both borrowed. */
 void mg_admin_attach(MgAdmin *admin, MgConference *conf, MgStore *store, gint64 lead_s);
 void mg_admin_free(MgAdmin *admin);
+/* Called after an operator requeued an outbox message (to wake the deliverer). */
+void mg_admin_set_outbox_changed(MgAdmin *admin, void (*changed)(gpointer data), gpointer data);
 
 /* Another module's room-level POST /api/v1/admin/rooms/<room>/<name> (the
  * recordings API's "recording"): the admin API's action route hands such
