@@ -278,6 +278,13 @@ start_media(MgDaemon *d, GError **error)
   return d->media != NULL;
 }
 
+/* Recordings starting and finishing become recording_started / recording_finished webhooks. */
+static void
+on_recording(const char *room, gboolean finished, json_t *recording, gpointer data)
+{
+  mg_daemon_emit_recording(data, room, finished, recording);
+}
+
 static gboolean
 start_http(MgDaemon *d, GError **error)
 {
@@ -334,6 +341,7 @@ start_http(MgDaemon *d, GError **error)
                                             rec_dir ? rec_dir : default_rec_dir,
                                             mg_config_get_string(cfg, "recording", "composite"),
                                             g_get_real_time() / G_USEC_PER_SEC);
+  mg_recordings_api_set_notify(d->recordings_api, on_recording, d);
   mg_http_server_add_websocket(d->http, "/ws", &signaling_ws, d);
   mg_web_add_static(d->http); /* last: it answers every other GET */
   return TRUE;

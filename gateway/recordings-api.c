@@ -30,6 +30,8 @@ struct MgRecordingsApi {
   char *composite;        /* format, or NULL */
   GHashTable *recordings; /* id -> MgRecording* */
   GHashTable *active;     /* room id -> MgRecording* being recorded */
+  MgRecordingsNotify notify;
+  gpointer notify_data;
 };
 
 static void
@@ -188,6 +190,11 @@ on_finished(MgRecorder *rec, gpointer data)
   write_manifest(r);
   g_info("recording %s of room %s %s%s%s", r->id, r->room, recording_state(r), recording_error(r) ? ": " : "",
          recording_error(r) ? recording_error(r) : "");
+  if (api->notify) {
+    json_t *j = recording_json(r, TRUE);
+    api->notify(r->room, TRUE, j, api->notify_data);
+    json_decref(j);
+  }
 }
 
 static char *
@@ -231,6 +238,11 @@ start_recording(MgRecordingsApi *api, MgHttpRequest *req, const char *room, cons
   write_manifest(r);
   mg_conference_set_recording(api->conference, room, TRUE);
   g_info("recording %s of room %s started by %s", r->id, room, who);
+  if (api->notify) {
+    json_t *j = recording_json(r, FALSE);
+    api->notify(room, FALSE, j, api->notify_data);
+    json_decref(j);
+  }
   mg_http_request_respond_json(req, 201, recording_json(r, FALSE));
 }
 
@@ -412,4 +424,11 @@ mg_recordings_api_free(MgRecordingsApi *api)
   g_free(api->dir);
   g_free(api->composite);
   g_free(api);
+}
+
+void
+mg_recordings_api_set_notify(MgRecordingsApi *api, MgRecordingsNotify notify, gpointer user_data)
+{
+  api->notify = notify;
+  api->notify_data = user_data;
 }
