@@ -37,6 +37,7 @@
 #include "signaling/webhooks.h"
 
 #define MIN_SECRET_LEN 32
+#define SHUTDOWN_CHAT_GRACE_MS 2000
 #define SHUTDOWN_WS_GRACE_US (1 * G_USEC_PER_SEC)
 /* The scheduler sleeps at most this long, so a wall-clock jump is noticed. */
 #define SCHEDULER_MAX_SLEEP_S 300
@@ -720,6 +721,13 @@ mg_daemon_run(MgDaemon *d)
   while (mg_http_server_get_ws_count(d->http) && g_get_monotonic_time() < deadline)
     if (!g_main_context_iteration(NULL, FALSE))
       g_usleep(2000);
+  /* Chat and webhook requests in flight get a moment to be answered, so a
+   * clean stop does not send them again at the next start. */
+  if (d->chatsend) {
+    guint left = mg_chatsend_drain(d->chatsend, SHUTDOWN_CHAT_GRACE_MS);
+    if (left)
+      g_message("%u chat request(s) still unanswered at shutdown: sent again at the next start", left);
+  }
   return 0;
 }
 

@@ -50,6 +50,7 @@ struct MgChatsend {
   MgChatsendTargets targets;
   gpointer targets_data;
   GHashTable *failures; /* connector name -> guint64 * */
+  gboolean stopping;     /* mg_chatsend_drain(): nothing new goes out */
 };
 
 static void arm(MgChatsend *s);
@@ -411,6 +412,8 @@ send_one(MgChatsend *s, const MgOutboxMessage *m, gint64 now)
 void
 mg_chatsend_run(MgChatsend *s)
 {
+  if (s->stopping)
+    return;
   gint64 now = now_ms(s);
   /* Deferred or settled heads make room for the next; stop when a pass sends nothing new. */
   for (guint pass = 0; pass < 64; pass++) {
@@ -464,4 +467,15 @@ mg_chatsend_kick(MgChatsend *s)
   s->idle = g_idle_source_new();
   g_source_set_callback(s->idle, on_wake, s, NULL);
   g_source_attach(s->idle, s->ctx);
+}
+
+guint
+mg_chatsend_drain(MgChatsend *s, guint timeout_ms)
+{
+  s->stopping = TRUE;
+  gint64 deadline = g_get_monotonic_time() + (gint64)timeout_ms * 1000;
+  while (mg_chatsend_in_flight(s) && g_get_monotonic_time() < deadline)
+    if (!g_main_context_iteration(s->ctx, FALSE))
+      g_usleep(2000);
+  return mg_chatsend_in_flight(s);
 }

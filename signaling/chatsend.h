@@ -81,6 +81,10 @@ void mg_chatsend_done(MgChatsend *s, guint64 token, MgChatrespVerdict verdict, g
 void mg_chatsend_kick(MgChatsend *s);
 /* Sends what is due now, at once (tests and the idle source). */
 void mg_chatsend_run(MgChatsend *s);
+/* Shutdown: sends nothing new and runs ctx until the requests in flight are
+ * answered (so they are not sent again at the next start) or timeout_ms
+ * passed. Returns how many are still in flight. */
+guint mg_chatsend_drain(MgChatsend *s, guint timeout_ms);
 /* Requests in flight. */
 guint mg_chatsend_in_flight(MgChatsend *s);
 

@@ -605,6 +605,26 @@ test_shutdown_and_recover(Fixture *f, gconstpointer data)
   g_assert_cmpstr(k0, ==, k1);
 }
 
+/* A clean stop lets the request in flight finish (drain): it is sent once,
+ * and nothing new goes out while draining. */
+static void
+test_drain(Fixture *f, gconstpointer data)
+{
+  put_chat(f, "team", MG_CHAT_CONNECTOR_GENERIC, "/g", NULL);
+  put_chat(f, "other", MG_CHAT_CONNECTOR_GENERIC, "/o", NULL);
+  loopback_push(f->lb, 200, NULL, "", 300);
+  gint64 id = enqueue(f, "team", "Finishing");
+  mg_chatsend_run(f->send);
+  g_assert_cmpint(state_of(f, id), ==, MG_OUTBOX_SENDING);
+  gint64 later = enqueue(f, "other", "Not started");
+  g_assert_cmpuint(mg_chatsend_drain(f->send, 10000), ==, 0);
+  g_assert_cmpint(state_of(f, id), ==, MG_OUTBOX_SENT);
+  g_assert_cmpint(state_of(f, later), ==, MG_OUTBOX_PENDING);
+  mg_chatsend_run(f->send); /* stopping: still nothing new */
+  g_assert_cmpint(state_of(f, later), ==, MG_OUTBOX_PENDING);
+  g_assert_cmpuint(loopback_count(f->lb), ==, 1);
+}
+
 static void
 test_backoff(void)
 {
@@ -638,6 +658,7 @@ main(int argc, char **argv)
   ADD("transport-hook", test_transport_hook, 8);
   ADD("in-flight-cap", test_in_flight_cap, 8);
   ADD("shutdown-recover", test_shutdown_and_recover, 8);
+  ADD("drain", test_drain, 8);
   g_test_add_func("/chatsend/backoff", test_backoff);
   ADD("raw-target", test_raw_target, 8);
   ADD("raw-without-lookup", test_raw_without_lookup, 8);
