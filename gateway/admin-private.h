@@ -55,9 +55,6 @@ extern const gsize mg_admin_n_action_routes;
 extern const MgHttpRoute mg_admin_outbox_routes[];
 extern const gsize mg_admin_n_outbox_routes;
 
-/* admin-actions.c: records an admin action in the audit log (and the log). */
-void mg_admin_record(MgAdmin *admin, MgHttpRequest *req, const char *key_name, const char *action, const char *target,
-                     const char *detail, const char *result, const char *message);
 
 /* admin-live.c */
 void mg_admin_live_start(MgAdmin *admin, MgHttpServer *server);

@@ -36,4 +36,9 @@ void mg_admin_set_outbox_changed(MgAdmin *admin, void (*changed)(gpointer data),
  * requests to handler, which checks the key itself. name is static. */
 void mg_admin_add_room_action(MgAdmin *admin, const char *name, MgHttpHandler handler, gpointer data);
 
+/* Records an admin action in the audit log (and the log): the key's name,
+ * never the key; result "ok" or an error code with its message. */
+void mg_admin_record(MgAdmin *admin, MgHttpRequest *req, const char *key_name, const char *action, const char *target,
+                     const char *detail, const char *result, const char *message);
+
 G_END_DECLS

@@ -215,6 +215,7 @@ static void
 start_recording(MgRecordingsApi *api, MgHttpRequest *req, const char *room, const char *who)
 {
   if (g_hash_table_contains(api->active, room)) {
+    mg_admin_record(api->admin, req, who, "recording_start", room, NULL, "already_recording", NULL);
     mg_http_request_respond_error(req, 409, "already_recording", "room %s is being recorded", room);
     return;
   }
@@ -229,6 +230,7 @@ start_recording(MgRecordingsApi *api, MgHttpRequest *req, const char *room, cons
   r->rec = mg_recorder_start(api->engine, room, r->dir, api->composite, g_get_monotonic_time(), on_finished, r, &error);
   if (!r->rec) {
     g_warning("recording of room %s cannot start: %s", room, error->message);
+    mg_admin_record(api->admin, req, who, "recording_start", room, NULL, "recording_failed", error->message);
     mg_http_request_respond_error(req, 500, "recording_failed", "%s", error->message);
     recording_free(r);
     return;
@@ -238,6 +240,7 @@ start_recording(MgRecordingsApi *api, MgHttpRequest *req, const char *room, cons
   write_manifest(r);
   mg_conference_set_recording(api->conference, room, TRUE);
   g_info("recording %s of room %s started by %s", r->id, room, who);
+  mg_admin_record(api->admin, req, who, "recording_start", room, r->id, "ok", NULL);
   if (api->notify) {
     json_t *j = recording_json(r, FALSE);
     api->notify(room, FALSE, j, api->notify_data);
@@ -251,6 +254,7 @@ stop_recording(MgRecordingsApi *api, MgHttpRequest *req, const char *room, const
 {
   MgRecording *r = g_hash_table_lookup(api->active, room);
   if (!r) {
+    mg_admin_record(api->admin, req, who, "recording_stop", room, NULL, "not_recording", NULL);
     mg_http_request_respond_error(req, 404, "not_recording", "room %s is not being recorded", room);
     return;
   }
@@ -259,6 +263,7 @@ stop_recording(MgRecordingsApi *api, MgHttpRequest *req, const char *room, const
   g_hash_table_remove(api->active, room);
   mg_conference_set_recording(api->conference, room, FALSE);
   g_info("recording %s of room %s stopped by %s", r->id, room, who);
+  mg_admin_record(api->admin, req, who, "recording_stop", room, r->id, "ok", NULL);
   mg_http_request_respond_json(req, 202, recording_json(r, FALSE));
 }
 

@@ -307,6 +307,15 @@ class Recording(unittest.TestCase):
         with open(os.path.join(run_dir, stamp, "recording.json")) as fh:
             self.assertEqual(json.load(fh)["state"], "stopped")
 
+        # Both actions are in the audit log under the key's name.
+        status, audit = self.api(d, "GET", "/api/v1/admin/audit", key=VIEW_KEY)
+        self.assertEqual(status, 200, audit)
+        done = [(e["action"], e["key"], e["result"]) for e in audit["entries"]
+                if e["action"].startswith("recording_")]
+        self.assertIn(("recording_start", "ops", "ok"), done, audit)
+        self.assertIn(("recording_start", "ops", "already_recording"), done, audit)
+        self.assertIn(("recording_stop", "ops", "ok"), done, audit)
+
         # Event webhooks: recording_started and recording_finished, signed, once each.
         deadline = time.time() + 20
         while len(hooks.events) < 2 and time.time() < deadline:
