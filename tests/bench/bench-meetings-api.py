@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 # SPDX-License-Identifier: MIT
 """Meetings API micro-benchmark: upserts per second through the real daemon
-(one keep-alive connection, loopback): created, unchanged and updated. Each
+(a connection per request: meetgate answers Connection: close, loopback): created, unchanged and updated. Each
 created or updated meeting is a durable (synchronous=FULL) transaction."""
 import http.client
 import json
@@ -43,7 +43,7 @@ def main():
         created = run(conn, "Bench", "created")
         unchanged = run(conn, "Bench", "unchanged")
         updated = run(conn, "Bench (moved)", "updated")
-        print("meetings API, %d meetings of 10 attendees, one keep-alive connection:" % N)
+        print("meetings API, %d meetings of 10 attendees, a connection per request:" % N)
         print("  created   %7.0f upserts/s" % created)
         print("  unchanged %7.0f upserts/s" % unchanged)
         print("  updated   %7.0f upserts/s" % updated)
