@@ -286,6 +286,17 @@ on_recording(const char *room, gboolean finished, json_t *recording, gpointer da
   mg_daemon_emit_recording(data, room, finished, recording);
 }
 
+/* The console chat writes group join links to the log: the embedded default
+ * for trying meetgate, but in production only when asked for explicitly. */
+static gboolean
+console_chat_wanted(MgConfig *cfg)
+{
+  if (!mg_config_get_bool(cfg, "server", "production"))
+    return mg_config_get_bool(cfg, "chat", "console_default");
+  return mg_config_get_source(cfg, "chat", "console_default") != MG_CONFIG_SOURCE_DEFAULT &&
+         mg_config_get_bool(cfg, "chat", "console_default");
+}
+
 static gboolean
 start_http(MgDaemon *d, GError **error)
 {
@@ -334,7 +345,7 @@ start_http(MgDaemon *d, GError **error)
     return FALSE;
   d->calendars_api = mg_calendars_api_new(d->http, d->store, d->meetings_api);
   d->chats_api = mg_chats_api_new(d->http, d->store, d->admin, d->meetings_api,
-                                  mg_config_get_bool(cfg, "chat", "console_default"));
+                                  console_chat_wanted(cfg));
   g_autofree char *data_dir = mg_daemon_data_dir(cfg);
   const char *rec_dir = mg_config_get_string(cfg, "recording", "dir");
   g_autofree char *default_rec_dir = g_build_filename(data_dir, "recordings", NULL);
@@ -523,7 +534,7 @@ static void
 start_chats(MgDaemon *d)
 {
   MgChateventsSettings s = {
-    .console_default = mg_config_get_bool(d->cfg, "chat", "console_default"),
+    .console_default = console_chat_wanted(d->cfg),
     .lead_s = mg_config_get_int(d->cfg, "schedule", "lead_minutes") * 60,
     .link = chat_group_link,
     .link_data = d,

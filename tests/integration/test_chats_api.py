@@ -256,5 +256,26 @@ class ChatsApi(unittest.TestCase):
         db.close()
 
 
+class ProductionConsole(unittest.TestCase):
+    """The console chat writes join links to the log: in production mode only
+    when [chat] console_default is set explicitly."""
+
+    def console_default(self, *extra):
+        d = Daemon(BINARY, ["-o", "server.secret=" + SECRET, "-o", "server.production=true",
+                            "-o", "media.addresses=127.0.0.1",
+                            "-o", "admin.keys=ops:operator:%s" % OPS_KEY, *extra])
+        try:
+            req = urllib.request.Request(d.url + "/api/v1/chats", headers={"Authorization": "Bearer " + OPS_KEY})
+            with urllib.request.urlopen(req, timeout=10) as r:
+                return json.loads(r.read())["console_default"]
+        finally:
+            self.assertEqual(d.stop(), 0)
+            d.cleanup()
+
+    def test_off_unless_explicit(self):
+        self.assertFalse(self.console_default())
+        self.assertTrue(self.console_default("-o", "chat.console_default=true"))
+
+
 if __name__ == "__main__":
     unittest.main(verbosity=2)
