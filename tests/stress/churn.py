@@ -13,6 +13,7 @@ start (after warm-up), peak and end. Runs itself in a loopback-only netns.
 """
 import asyncio
 import os
+import shutil
 import sys
 import time
 
@@ -35,20 +36,24 @@ def rss_kib(pid):
     return 0
 
 
-async def leave(client):
+async def leave(client, errors, gone_ok=False):
+    """DELETE the session (a failure is recorded, not raised) and close the
+    peer. gone_ok: the session failed, so meetgate may have removed it (404)."""
     if client.location:
         url = client.location if client.location.startswith("http") else client.base + client.location
         loop = asyncio.get_event_loop()
         status, _, _ = await loop.run_in_executor(None, http, "DELETE", url)
-        if status not in (200, 204):
-            raise RuntimeError("DELETE %s answered %d" % (url, status))
+        if status not in (200, 204) and not (gone_ok and status == 404):
+            errors.append("DELETE %s answered %d" % (url, status))
     await client.close()
 
 
 async def churn(d, cycles, workers, log=print):
     """Runs the cycles; returns a dict of figures."""
     base = d.url
-    stats = {"cycles": 0, "errors": [], "rss": [], "first_frame_ms": []}
+    # errors: anything meetgate did wrong; no_video: cycles whose subscriber
+    # got no frame (see docs/hardening.md: aiortc's own transport failing).
+    stats = {"cycles": 0, "errors": [], "no_video": [], "rss": [], "first_frame_ms": []}
     rooms = ["churn%d" % i for i in range(workers)]
 
     async def publish(room, n):
@@ -59,26 +64,46 @@ async def churn(d, cycles, workers, log=print):
     async def worker(w):
         room = rooms[w]
         n = 0
+        # Staggered: eight aiortc peers starting at the same instant in this one
+        # Python process made aiortc's own ICE checks fail now and then (its
+        # loop is busy starting encoders); meetgate then saw no DTLS at all.
+        await asyncio.sleep(0.5 * w)
         pub = await publish(room, n)
         try:
             while stats["cycles"] < cycles:
                 stats["cycles"] += 1
                 n += 1
                 if n % PUB_EVERY == 0:
-                    await leave(pub)
+                    await leave(pub, stats["errors"], gone_ok=True)
                     pub = await publish(room, n)
                 sub = AiortcClient(base, room, make_token(SECRET, room, sub="sub%d-%d" % (w, n)))
                 t0 = time.time()
+                failed = True
                 try:
                     await sub.play()
                     if await sub.wait_frames(kinds=("video",), count=1, timeout=15):
                         stats["first_frame_ms"].append(1000 * (time.time() - t0))
+                        failed = False
                     else:
-                        stats["errors"].append("cycle %d: no video frame in 15 s" % n)
+                        dtls = [t.sender.transport for t in sub.pc.getTransceivers()]
+                        pairs = []
+                        for t in sub.pc.getTransceivers():
+                            conn = t.sender.transport.transport.iceGatherer._connection
+                            pairs += ["%s:%d->%s:%d %s" % (p.local_candidate.host, p.local_candidate.port,
+                                                           p.remote_candidate.host, p.remote_candidate.port,
+                                                           p.state.name) for p in conn._check_list]
+                        stats["no_video"].append("%s %s: no video frame in 15 s (ICE %s, DTLS %s, pairs %s)" % (
+                            room, sub.location, sub.pc.iceConnectionState, sorted({str(t.state) for t in dtls}),
+                            pairs))
+                except Exception as e:
+                    stats["errors"].append("%s: %r" % (room, e))
                 finally:
-                    await leave(sub)
+                    await leave(sub, stats["errors"], gone_ok=failed)
+                if failed:  # maybe the publisher is the one whose transport failed: replace it
+                    await leave(pub, stats["errors"], gone_ok=True)
+                    pub = await publish(room, n)
         finally:
-            await leave(pub)
+            await leave(pub, stats["errors"], gone_ok=True)
 
     async def sampler():
         while True:
@@ -93,8 +118,8 @@ async def churn(d, cycles, workers, log=print):
         await asyncio.sleep(2)
         if stats["cycles"] - last >= max(50, cycles // 10):
             last = stats["cycles"]
-            log("  %d cycles, %.0f s, RSS %d KiB, errors %d" % (last, time.time() - t0, rss_kib(d.proc.pid),
-                                                              len(stats["errors"])), flush=True)
+            log("  %d cycles, %.0f s, RSS %d KiB, errors %d, cycles without video %d" % (
+                last, time.time() - t0, rss_kib(d.proc.pid), len(stats["errors"]), len(stats["no_video"])), flush=True)
     for t in tasks:
         if t.exception():
             stats["errors"].append("worker: %r" % t.exception())
@@ -111,8 +136,9 @@ def start(binary):
         # one keeps RSS meaningful; leaks are reported at exit.
         asan = os.environ.get("ASAN_OPTIONS", "detect_leaks=1")
         env["ASAN_OPTIONS"] = asan + ":quarantine_size_mb=1:detect_leaks=1"
+    level = "debug" if os.environ.get("MG_CHURN_DEBUG") else "info"
     return Daemon(binary, ["-o", "server.secret=" + SECRET, "-o", "media.addresses=127.0.0.1",
-                           "-o", "log.level=info"], env=env)
+                           "-o", "log.level=" + level], env=env)
 
 
 def run(binary, cycles, workers, log=print):
@@ -127,6 +153,8 @@ def run(binary, cycles, workers, log=print):
         rss_end = rss_kib(d.proc.pid)
         rss_peak = max(stats["rss"] + [rss_end])
         rc = d.stop(timeout=30)
+        if os.environ.get("MG_CHURN_LOG"):
+            shutil.copy(d.log_path, os.environ["MG_CHURN_LOG"])
         reports = [line for line in d.log_text().splitlines() if any(m in line for m in SANITIZER_MARKS)]
         if reports:
             text = d.log_text()
@@ -139,6 +167,10 @@ def run(binary, cycles, workers, log=print):
 
 def main():
     rtcpeers.netns_reexec()
+    if os.environ.get("MG_CHURN_PYLOG"):  # aiortc's DTLS steps, for a failed handshake
+        import logging
+        logging.basicConfig(filename=os.environ["MG_CHURN_PYLOG"], format="%(asctime)s %(name)s %(message)s")
+        logging.getLogger("aiortc.rtcdtlstransport").setLevel(logging.DEBUG)
     binary = sys.argv[1] if len(sys.argv) > 1 else "build-asan/meetgate"
     cycles = int(sys.argv[2]) if len(sys.argv) > 2 else 1000
     workers = int(sys.argv[3]) if len(sys.argv) > 3 else 4
@@ -147,6 +179,9 @@ def main():
     print("churn: %d join/leave cycles (%d workers, publisher replaced every %d) in %.0f s; exit %s; "
           "sanitizer report lines %d; errors %d" % (stats["cycles"], workers, PUB_EVERY, stats["seconds"], rc,
                                                     len(reports), len(stats["errors"])))
+    print("churn: %d cycles without a video frame in 15 s" % len(stats["no_video"]))
+    for err in stats["no_video"][:10]:
+        print("  no video:", err)
     print("churn: first video frame p50 %.0f ms p99 %.0f ms" % (ff[len(ff) // 2], ff[int(len(ff) * 0.99)]))
     print("churn: RSS start %d KiB, peak %d KiB, end %d KiB (end/start %.2f)" % (a, p, e, e / a))
     for err in stats["errors"][:10]:
