@@ -64,17 +64,14 @@ async def churn(d, cycles, workers, log=print):
     async def worker(w):
         room = rooms[w]
         n = 0
-        # Staggered: eight aiortc peers starting at the same instant in this one
-        # Python process made aiortc's own ICE checks fail now and then (its
-        # loop is busy starting encoders); meetgate then saw no DTLS at all.
-        await asyncio.sleep(0.5 * w)
+        await asyncio.sleep(0.5 * w)  # staggered: the publishers' encoders do not all start at once
         pub = await publish(room, n)
         try:
             while stats["cycles"] < cycles:
                 stats["cycles"] += 1
                 n += 1
                 if n % PUB_EVERY == 0:
-                    await leave(pub, stats["errors"], gone_ok=True)
+                    await leave(pub, stats["errors"])
                     pub = await publish(room, n)
                 sub = AiortcClient(base, room, make_token(SECRET, room, sub="sub%d-%d" % (w, n)))
                 t0 = time.time()
@@ -103,7 +100,7 @@ async def churn(d, cycles, workers, log=print):
                     await leave(pub, stats["errors"], gone_ok=True)
                     pub = await publish(room, n)
         finally:
-            await leave(pub, stats["errors"], gone_ok=True)
+            await leave(pub, stats["errors"])
 
     async def sampler():
         while True:

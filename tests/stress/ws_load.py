@@ -23,6 +23,7 @@ from mgtest import Daemon  # noqa: E402
 from rtcpeers import http  # noqa: E402
 
 OPS_KEY = "load-operator-key-0123456789"
+SANITIZER_MARKS = ("runtime error:", "AddressSanitizer", "LeakSanitizer")
 
 
 def rss_kib(pid):
@@ -35,6 +36,13 @@ def rss_kib(pid):
 
 def fds(pid):
     return len(os.listdir("/proc/%d/fd" % pid))
+
+
+def cpu_s(pid):
+    """User + system CPU seconds the process has used."""
+    with open("/proc/%d/stat" % pid) as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def pct(xs, p):
@@ -50,7 +58,10 @@ def main():
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     want = min(hard, max(soft, 4 * sessions + 1024))
     resource.setrlimit(resource.RLIMIT_NOFILE, (want, hard))  # inherited by meetgate
-    d = Daemon(binary, args=["-o", "admin.keys=ops:operator:" + OPS_KEY,
+    env = {}
+    if "asan" in binary or os.environ.get("ASAN_OPTIONS"):
+        env["ASAN_OPTIONS"] = os.environ.get("ASAN_OPTIONS", "detect_leaks=1") + ":quarantine_size_mb=1:detect_leaks=1"
+    d = Daemon(binary, env=env, args=["-o", "admin.keys=ops:operator:" + OPS_KEY,
                              "-o", "log.modules=conference=warning,http=warning,session=warning,rooms=warning"])
     try:
         tokens = []
@@ -108,11 +119,21 @@ def main():
                 print("  t=%3d s: %4d joined now, %6d joins, RSS %d KiB, %d fds, %d errors" % (
                     rss[-1][0], live[0], len(joins), rss[-1][1], rss[-1][2], len(errors)), flush=True)
 
-        async def all_():
-            await asyncio.gather(sampler(), *(session(i) for i in range(sessions)))
+        lag = []  # how late this client's own loop wakes up: its share of the join times
 
+        async def lag_probe():
+            while time.time() < end:
+                t0 = time.time()
+                await asyncio.sleep(0.1)
+                lag.append(time.time() - t0 - 0.1)
+
+        async def all_():
+            await asyncio.gather(sampler(), lag_probe(), *(session(i) for i in range(sessions)))
+
+        cpu0 = cpu_s(d.proc.pid)
         asyncio.get_event_loop().run_until_complete(all_())
         alive = d.proc.poll() is None
+        cpu = cpu_s(d.proc.pid) - cpu0 if alive else float("nan")
         status = http("GET", d.url + "/healthz")[0] if alive else None
         lat = [s for _, s in joins]
         print("ws load: %d sessions over %d rooms for %d s: %d joins (%.0f/s), join answer p50 %.1f ms, "
@@ -123,12 +144,18 @@ def main():
             w = [s for t, s in joins if minute <= t < minute + 60]
             print("  minute %d: %d joins, p50 %.1f ms, p99 %.1f ms" % (minute // 60 + 1, len(w), pct(w, 0.5),
                                                                        pct(w, 0.99)))
+        print("  meetgate CPU %.0f s in %.0f s (%.0f%% of one core); this client's loop woke late by p50 %.1f ms, "
+              "p99 %.1f ms; load average %s" % (cpu, time.time() - t_start, 100 * cpu / (time.time() - t_start),
+                                                 pct(lag, 0.5), pct(lag, 0.99), os.getloadavg()))
         print("  RSS KiB (t, rss, fds): %s" % rss)
         for e in errors[:10]:
             print("  error:", e)
         rc = d.stop(timeout=30) if alive else d.proc.returncode
-        print("  exit %s" % rc)
-        sys.exit(0 if alive and not errors and rc == 0 else 1)
+        reports = [x for x in d.log_text().splitlines() if any(m in x for m in SANITIZER_MARKS)]
+        print("  exit %s, sanitizer report lines %d" % (rc, len(reports)))
+        for x in reports[:20]:
+            print("  ", x)
+        sys.exit(0 if alive and not errors and rc == 0 and not reports else 1)
     finally:
         d.cleanup()
 
