@@ -22,7 +22,6 @@ import urllib.request
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from mgtest import Daemon  # noqa: E402
 
-BINARY = sys.argv.pop(1) if len(sys.argv) > 1 else "build/meetgate"
 SECRET = "diskfull-test-secret-0123456789abcdef0123"
 HR_KEY = "hr-key-diskfull-0123456789"
 BASE_T = 1830297600
@@ -36,6 +35,10 @@ def mountns_reexec():
     env = dict(os.environ, MG_MOUNTNS="1")
     r = subprocess.run(["unshare", "-m", "--propagation", "private", sys.executable, *sys.argv], env=env)
     sys.exit(r.returncode)
+
+
+mountns_reexec()  # before the binary is taken from argv: the re-run needs it too
+BINARY = sys.argv.pop(1) if len(sys.argv) > 1 else "build/meetgate"
 
 
 def rfc3339(t):
@@ -141,5 +144,4 @@ class DiskFull(unittest.TestCase):
 
 
 if __name__ == "__main__":
-    mountns_reexec()
     unittest.main(verbosity=2)
