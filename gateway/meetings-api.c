@@ -257,6 +257,15 @@ notify(MgMeetingsApi *api)
     api->changed(api->changed_data);
 }
 
+/* 507: the store's disk is full. The transaction was rolled back, so nothing
+ * of this request was stored; the sender should retry later. */
+static void
+respond_full(MgHttpRequest *req, const GError *error, const char *what)
+{
+  g_warning("meetings store: %s", error->message);
+  mg_http_request_respond_error(req, 507, "storage_full", "the server's storage is full: %s", what);
+}
+
 static void
 respond_stored_error(MgMeetingsApi *api, MgHttpRequest *req, const GError *error, gint64 stored_sequence)
 {
@@ -273,6 +282,8 @@ respond_stored_error(MgMeetingsApi *api, MgHttpRequest *req, const GError *error
         json_pack("{s:{s:s, s:s, s:s}}", "error", "code", "invalid_field", "message", error->message, "field", field));
   } else if (g_error_matches(error, MG_MEETINGS_ERROR, MG_MEETINGS_ERROR_NOT_FOUND)) {
     mg_http_request_respond_error(req, 404, "not_found", "%s", error->message);
+  } else if (g_error_matches(error, MG_STORE_ERROR, MG_STORE_ERROR_FULL)) {
+    respond_full(req, error, "nothing of this request was stored; retry later");
   } else {
     g_warning("meetings store: %s", error->message);
     mg_http_request_respond_error(req, 500, "store", "%s", error->message);
@@ -513,7 +524,18 @@ on_import(MgHttpRequest *req, gpointer data)
     g_autoptr(GError) e = NULL;
     if (mg_meetings_upsert(api->store, m, now, &r, &e))
       counts[r.outcome == MG_MEETINGS_CREATED ? 0 : r.outcome == MG_MEETINGS_UNCHANGED ? 2 : 1]++;
-    else {
+    else if (g_error_matches(e, MG_STORE_ERROR, MG_STORE_ERROR_FULL)) {
+      /* Not a 200 listing events as refused: the whole import is to be sent
+       * again (what was stored before comes back unchanged). */
+      json_decref(errors);
+      if (counts[0] + counts[1])
+        notify(api);
+      g_autofree char *what = g_strdup_printf("the import stopped after %u of %u events; send it again later "
+                                              "(what was stored comes back unchanged)",
+                                              i, res.meetings->len);
+      respond_full(req, e, what);
+      return;
+    } else {
       counts[3]++;
       json_array_append_new(
           errors, json_pack("{s:o, s:s?, s:s}", "line", json_null(), "uid", m->external_id, "reason", e->message));

@@ -51,12 +51,23 @@ mg_meetings_entry_unref(MgMeetingsEntry *entry)
 
 /* ---- small SQL helpers ---- */
 
+/* A store failure: MG_STORE_ERROR_FULL when the disk is full (callers answer
+ * that differently), else MG_MEETINGS_ERROR_STORE. */
+static void
+set_store_error(sqlite3 *db, GError **error)
+{
+  if (mg_store_error_code(db) == MG_STORE_ERROR_FULL)
+    g_set_error(error, MG_STORE_ERROR, MG_STORE_ERROR_FULL, "%s", sqlite3_errmsg(db));
+  else
+    g_set_error(error, MG_MEETINGS_ERROR, MG_MEETINGS_ERROR_STORE, "%s", sqlite3_errmsg(db));
+}
+
 static sqlite3_stmt *
 prepare(sqlite3 *db, const char *sql, GError **error)
 {
   sqlite3_stmt *st = NULL;
   if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
-    g_set_error(error, MG_MEETINGS_ERROR, MG_MEETINGS_ERROR_STORE, "%s", sqlite3_errmsg(db));
+    set_store_error(db, error);
   return st;
 }
 
@@ -67,7 +78,7 @@ step_done(sqlite3 *db, sqlite3_stmt *st, GError **error)
   sqlite3_finalize(st);
   if (rc == SQLITE_DONE)
     return TRUE;
-  g_set_error(error, MG_MEETINGS_ERROR, MG_MEETINGS_ERROR_STORE, "%s", sqlite3_errmsg(db));
+  set_store_error(db, error);
   return FALSE;
 }
 

@@ -140,7 +140,7 @@ mg_rooms_create(MgStore *store, const MgRoomDef *def, gint64 now_s, GError **err
   }
   sqlite3_finalize(st);
   if (rc != SQLITE_DONE) {
-    g_set_error(error, MG_STORE_ERROR, MG_STORE_ERROR_QUERY, "cannot store the room: %s", sqlite3_errmsg(db));
+    g_set_error(error, MG_STORE_ERROR, mg_store_error_code(db), "cannot store the room: %s", sqlite3_errmsg(db));
     return NULL;
   }
   return g_steal_pointer(&room);
@@ -168,7 +168,7 @@ mg_rooms_update(MgStore *store, const MgRoomDef *def, GError **error)
   }
   sqlite3_finalize(st);
   if (rc != SQLITE_DONE || !sqlite3_changes(db)) {
-    g_set_error(error, MG_STORE_ERROR, MG_STORE_ERROR_QUERY, "cannot update room %s: %s", def->id,
+    g_set_error(error, MG_STORE_ERROR, mg_store_error_code(db), "cannot update room %s: %s", def->id,
                 rc == SQLITE_DONE ? "no such room" : sqlite3_errmsg(db));
     return FALSE;
   }

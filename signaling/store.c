@@ -153,12 +153,19 @@ mg_store_get_db(MgStore *store)
   return store->db;
 }
 
+MgStoreError
+mg_store_error_code(sqlite3 *db)
+{
+  return (sqlite3_extended_errcode(db) & 0xff) == SQLITE_FULL ? MG_STORE_ERROR_FULL : MG_STORE_ERROR_QUERY;
+}
+
 static gboolean
 exec_query(MgStore *store, const char *sql, GError **error)
 {
   if (sqlite3_exec(store->db, sql, NULL, NULL, NULL) == SQLITE_OK)
     return TRUE;
-  g_set_error(error, MG_STORE_ERROR, MG_STORE_ERROR_QUERY, "%s: %s: %s", store->path, sql, sqlite3_errmsg(store->db));
+  g_set_error(error, MG_STORE_ERROR, mg_store_error_code(store->db), "%s: %s: %s", store->path, sql,
+              sqlite3_errmsg(store->db));
   return FALSE;
 }
 

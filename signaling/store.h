@@ -18,7 +18,12 @@ typedef enum {
   MG_STORE_ERROR_MIGRATION,
   MG_STORE_ERROR_TOO_NEW,
   MG_STORE_ERROR_QUERY,
+  MG_STORE_ERROR_FULL, /* the disk (or the database's size limit) is full: nothing was written */
 } MgStoreError;
+
+/* The MgStoreError for the last failure on db: MG_STORE_ERROR_FULL when
+ * SQLite answered SQLITE_FULL, MG_STORE_ERROR_QUERY otherwise. */
+MgStoreError mg_store_error_code(sqlite3 *db);
 
 /* Opens (or creates) the database at path and brings its schema to the
  * current version. A migration that fails rolls back every migration of this

@@ -4,6 +4,8 @@
 #include <glib/gstdio.h>
 #include <string.h>
 
+#include <sqlite3.h>
+
 #include "signaling/meetings.h"
 #include "signaling/rooms.h"
 
@@ -302,6 +304,40 @@ test_durable(Fixture *f, gconstpointer data)
   mg_meetings_result_clear(&r);
 }
 
+/* A full store (here its page limit, as a full disk would be): the upsert
+ * fails with MG_STORE_ERROR_FULL, stores nothing, and works once there is room. */
+static void
+test_store_full(Fixture *f, gconstpointer data)
+{
+  sqlite3 *db = mg_store_get_db(f->store);
+  g_autoptr(MgMeeting) first = meeting("first", T0, 60);
+  MgMeetingsResult r;
+  upsert_ok(f, first, T0 - DAY, MG_MEETINGS_CREATED, &r);
+  mg_meetings_result_clear(&r);
+  g_assert_cmpint(sqlite3_exec(db, "PRAGMA max_page_count = 1", NULL, NULL, NULL), ==, SQLITE_OK);
+  gboolean full = FALSE;
+  g_autofree char *big = g_strnfill(4000, 'x');
+  for (int i = 0; i < 100 && !full; i++) {
+    g_autofree char *id = g_strdup_printf("m%d", i);
+    g_autoptr(MgMeeting) m = meeting(id, T0 + i * HOUR, 30);
+    m->description = g_strdup(big);
+    g_autoptr(GError) error = NULL;
+    MgMeetingsResult r2 = { 0 };
+    if (!mg_meetings_upsert(f->store, m, T0 - DAY, &r2, &error)) {
+      g_assert_error(error, MG_STORE_ERROR, MG_STORE_ERROR_FULL);
+      g_assert_null(mg_meetings_find(f->store, "hr", id, 0));
+      full = TRUE;
+    }
+    mg_meetings_result_clear(&r2);
+  }
+  g_assert_true(full);
+  g_assert_cmpint(sqlite3_exec(db, "PRAGMA max_page_count = 1073741823", NULL, NULL, NULL), ==, SQLITE_OK);
+  g_autoptr(MgMeeting) later = meeting("later", T0, 60);
+  later->description = g_strdup(big);
+  upsert_ok(f, later, T0 - DAY, MG_MEETINGS_CREATED, &r);
+  mg_meetings_result_clear(&r);
+}
+
 /* Which live rooms a cancellation closes: a cancelled meeting's room, and a
  * series' room while a cancelled occurrence (from its lead time to its end)
  * is current; not the series' room at another time. */
@@ -326,7 +362,7 @@ test_room_cancelled(Fixture *f, gconstpointer data)
   g_assert_true(mg_meetings_room_cancelled_at(f->store, b.room_id, T0 + 10));
   g_assert_true(mg_meetings_room_cancelled_at(f->store, b.room_id, T0 - MG_MEETINGS_DEFAULT_LEAD_S));
   g_assert_false(mg_meetings_room_cancelled_at(f->store, b.room_id, T0 + 30 * 60)); /* it would have ended */
-  g_assert_false(mg_meetings_room_cancelled_at(f->store, b.room_id, t));           /* next week's is on */
+  g_assert_false(mg_meetings_room_cancelled_at(f->store, b.room_id, t));            /* next week's is on */
   mg_meetings_result_clear(&a);
   mg_meetings_result_clear(&b);
 }
@@ -338,6 +374,7 @@ main(int argc, char **argv)
   g_test_add("/meetings/idempotent", Fixture, NULL, setup, test_idempotent, teardown);
   g_test_add("/meetings/margins", Fixture, NULL, setup, test_margins, teardown);
   g_test_add("/meetings/sequence", Fixture, NULL, setup, test_sequence, teardown);
+  g_test_add("/meetings/store-full", Fixture, NULL, setup, test_store_full, teardown);
   g_test_add("/meetings/invalid", Fixture, NULL, setup, test_invalid, teardown);
   g_test_add("/meetings/cancel-single", Fixture, NULL, setup, test_cancel_single, teardown);
   g_test_add("/meetings/list-series", Fixture, NULL, setup, test_list_series, teardown);
