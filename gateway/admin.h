@@ -29,9 +29,10 @@ MgAdmin *mg_admin_new(MgHttpServer *server, MgMediaEngine *engine, const char *k
 void mg_admin_attach(MgAdmin *admin, MgConference *conf, MgStore *store, gint64 lead_s);
 void mg_admin_free(MgAdmin *admin);
 
-/* Another module's room-level POST /api/v1/admin/rooms/<room>/<name> (the
- * recordings API's "recording"): the admin API's action route hands such
- * requests to handler, which checks the key itself. name is static. */
+/* Another module's room-level POST /api/v1/admin/rooms/<room>/<name> and
+ * DELETE /api/v1/admin/rooms/<room>/<name>[/...] (the recordings API's
+ * "recording", the streams API's "stream"): the admin API's action routes
+ * hand such requests to handler, which checks the key itself. name is static. */
 void mg_admin_add_room_action(MgAdmin *admin, const char *name, MgHttpHandler handler, gpointer data);
 
 G_END_DECLS

@@ -14,6 +14,7 @@
 
 #include "gateway/admin.h"
 #include "gateway/recordings-api.h"
+#include "gateway/streams-api.h"
 #include "gateway/http.h"
 #include "gateway/log.h"
 #include "gateway/calendars-api.h"
@@ -52,6 +53,7 @@ struct MgDaemon {
   MgConference *conference;
   MgRoomsApi *rooms_api;
   MgRecordingsApi *recordings_api;
+  MgStreamsApi *streams_api;
   MgMeetingsApi *meetings_api;
   MgCalendarsApi *calendars_api;
   MgChatsApi *chats_api;
@@ -323,6 +325,11 @@ start_http(MgDaemon *d, GError **error)
                                             rec_dir ? rec_dir : default_rec_dir,
                                             mg_config_get_string(cfg, "recording", "composite"),
                                             g_get_real_time() / G_USEC_PER_SEC);
+  const char *live_dir = mg_config_get_string(cfg, "streaming", "dir");
+  g_autofree char *default_live_dir = g_build_filename(data_dir, "live", NULL);
+  d->streams_api = mg_streams_api_new(d->http, d->admin, d->media, d->store, live_dir ? live_dir : default_live_dir,
+                                      mg_config_get_string(cfg, "streaming", "rtmp_url"),
+                                      mg_config_get_string(cfg, "server", "secret"));
   mg_http_server_add_websocket(d->http, "/ws", &signaling_ws, d);
   mg_web_add_static(d->http); /* last: it answers every other GET */
   return TRUE;
@@ -633,6 +640,7 @@ mg_daemon_free(MgDaemon *d)
   if (d->chat_kick)
     g_source_remove(d->chat_kick);
   g_clear_pointer(&d->http, mg_http_server_free);
+  g_clear_pointer(&d->streams_api, mg_streams_api_free);
   g_clear_pointer(&d->recordings_api, mg_recordings_api_free);
   g_clear_pointer(&d->conference, mg_conference_free);
   g_clear_pointer(&d->scheduler, mg_scheduler_free);

@@ -357,9 +357,8 @@ on_recording(MgHttpRequest *req, gpointer data)
     mg_http_request_respond_error(req, 404, "not_found", "no such resource: %s", mg_http_request_get_path(req));
 }
 
-/* POST comes through the admin API's action route (mg_admin_add_room_action). */
+/* POST and DELETE come through the admin API's room action routes (mg_admin_add_room_action). */
 static const MgHttpRoute routes[] = {
-  { "DELETE", "/api/v1/admin/rooms/", MG_HTTP_PREFIX, on_room_recording },
   { "GET", "/api/v1/recordings", MG_HTTP_EXACT, on_list },
   { "GET", "/api/v1/recordings/", MG_HTTP_PREFIX, on_recording },
 };

@@ -1,0 +1,280 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: MIT
+"""Live streaming out with real peers through the real meetgate in a
+loopback-only namespace: a GStreamer webrtcbin publisher (VP8 + Opus) in a
+room streamed as HLS (playlist and segments fetched over HTTP with a join
+token, decoded with GStreamer) and over RTMP to a real nginx-rtmp server on
+loopback (pulled back with rtmp2src and decoded), which is killed and started
+again mid-stream: the stream comes back."""
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import unittest
+import urllib.parse
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import rtcpeers  # noqa: E402
+
+rtcpeers.netns_reexec()
+
+import gi  # noqa: E402
+
+gi.require_version("Gst", "1.0")
+gi.require_version("GstPbutils", "1.0")
+from gi.repository import Gst, GstPbutils  # noqa: E402
+
+from mgtest import Daemon  # noqa: E402
+from rtcpeers import http, make_token  # noqa: E402
+
+BINARY = sys.argv.pop(1) if len(sys.argv) > 1 else "build/meetgate"
+SECRET = "streaming-test-secret-0123456789abcdef0123456"
+OPS_KEY = "operator-key-0123456789abcdef"
+VIEW_KEY = "viewer-key-0123456789abcdef"
+NGINX_MODULE = "/usr/lib/nginx/modules/ngx_rtmp_module.so"
+
+Gst.init(None)
+
+
+def free_port():
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+def discover(path):
+    info = GstPbutils.Discoverer.new(10 * Gst.SECOND).discover_uri(Gst.filename_to_uri(path))
+    kinds = set()
+    for s in info.get_stream_list():
+        if isinstance(s, GstPbutils.DiscovererVideoInfo):
+            kinds.add("video")
+        elif isinstance(s, GstPbutils.DiscovererAudioInfo):
+            kinds.add("audio")
+    return kinds
+
+
+def decode_frames(description, timeout_s):
+    """Runs description (ending in a fakesink named sink after a video
+    decoder) until EOS, an error or timeout_s; (decoded video frames, error)."""
+    pipe = Gst.parse_launch(description)
+    count = [0]
+    sink = pipe.get_by_name("sink")
+    sink.set_property("signal-handoffs", True)
+    sink.connect("handoff", lambda *a: count.__setitem__(0, count[0] + 1))
+    pipe.set_state(Gst.State.PLAYING)
+    msg = pipe.get_bus().timed_pop_filtered(int(timeout_s * Gst.SECOND), Gst.MessageType.EOS | Gst.MessageType.ERROR)
+    pipe.set_state(Gst.State.NULL)
+    error = msg.parse_error()[0].message if msg is not None and msg.type == Gst.MessageType.ERROR else None
+    return count[0], error
+
+
+class Nginx:
+    """nginx with the RTMP module as our child: no daemon, one process,
+    pid and logs in a temp dir, listening on 127.0.0.1 only."""
+
+    def __init__(self, tmp, port):
+        self.dir = tempfile.mkdtemp(prefix="nginx-", dir=tmp)
+        self.port = port
+        self.conf = os.path.join(self.dir, "nginx.conf")
+        with open(self.conf, "w") as f:
+            f.write("load_module %s;\ndaemon off;\nmaster_process off;\npid %s/nginx.pid;\n"
+                    "error_log %s/error.log info;\nevents {}\n"
+                    "rtmp { server { listen 127.0.0.1:%d; application live { live on; record off; } } }\n"
+                    % (NGINX_MODULE, self.dir, self.dir, port))
+        self.proc = None
+
+    def start(self):
+        self.proc = subprocess.Popen(["nginx", "-p", self.dir, "-e", self.dir + "/error.log", "-c", self.conf],
+                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline = time.time() + 10
+        while time.time() < deadline:
+            try:
+                socket.create_connection(("127.0.0.1", self.port), 0.5).close()
+                return
+            except OSError:
+                time.sleep(0.1)
+        raise RuntimeError("nginx did not listen: %s" % self.log())
+
+    def kill(self):
+        if self.proc and self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+
+    def log(self):
+        try:
+            with open(os.path.join(self.dir, "error.log")) as f:
+                return f.read()[-4000:]
+        except OSError:
+            return ""
+
+
+class Streaming(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.tmp = tempfile.mkdtemp(prefix="mg-stream-")
+
+    @classmethod
+    def tearDownClass(cls):
+        shutil.rmtree(cls.tmp, ignore_errors=True)
+
+    def start_daemon(self, *args):
+        d = Daemon(BINARY, ["-o", "server.secret=" + SECRET, "-o", "media.addresses=127.0.0.1",
+                            "-o", "admin.keys=ops:operator:%s,view:viewer:%s" % (OPS_KEY, VIEW_KEY),
+                            "-o", "streaming.dir=" + os.path.join(self.tmp, "live"), *args])
+        self.addCleanup(self.stop_daemon, d)
+        return d
+
+    def stop_daemon(self, d):
+        crashed = d.proc.poll() is not None
+        rc = None if crashed else d.stop(timeout=20)
+        if crashed or rc != 0 or os.environ.get("MG_SHOW_LOG"):
+            print(d.log_text()[-12000:])
+        log = d.log_text()
+        d.cleanup()
+        self.assertTrue(not crashed and rc == 0, "meetgate crashed or exited with %s" % rc)
+        for mark in ("runtime error:", "AddressSanitizer", "LeakSanitizer"):
+            self.assertNotIn(mark, log)
+
+    def api(self, d, method, path, key=OPS_KEY, body=None):
+        headers = {"Authorization": "Bearer " + key} if key else {}
+        status, _, text = http(method, d.url + path, body, headers)
+        return status, (json.loads(text) if text[:1] == b"{" else text)
+
+    def room_with_publisher(self, d, seconds):
+        status, r = self.api(d, "POST", "/api/v1/rooms", body=b'{"title":"Streamed"}')
+        self.assertEqual(status, 201, r)
+        room = r["room"]["id"]
+        token = make_token(SECRET, room, role="attendee", sub="gst", name="Gst")
+        p = rtcpeers.start_webrtcbin_publisher(d.url + "/whip/" + room, token, seconds)
+        self.addCleanup(lambda: (p.kill(), p.communicate()))
+        line = p.stdout.readline()
+        self.assertIn("published", line, p.stderr.read() if p.poll() is not None else "")
+        return room
+
+    def stream_state(self, d, room, states, timeout=30):
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            status, r = self.api(d, "GET", "/api/v1/admin/streams?room=" + room, key=VIEW_KEY)
+            self.assertEqual(status, 200, r)
+            if r["streams"] and r["streams"][0]["state"] in states:
+                return r["streams"][0]
+            time.sleep(0.2)
+        self.fail("the stream never reached %s: %s" % (states, r))
+
+    def test_hls(self):
+        d = self.start_daemon()
+        room = self.room_with_publisher(d, 60)
+        path = "/api/v1/admin/rooms/%s/stream" % room
+        self.assertEqual(self.api(d, "POST", path, key=VIEW_KEY, body=b'{"kind":"hls"}')[0], 403)
+        status, r = self.api(d, "POST", path, body=b'{"kind":"dash"}')
+        self.assertEqual((status, r["error"]["code"]), (400, "bad_request"), r)
+        status, r = self.api(d, "POST", "/api/v1/admin/rooms/nosuchroom/stream", body=b'{"kind":"hls"}')
+        self.assertEqual(status, 404, r)
+        status, r = self.api(d, "POST", path, body=b'{"kind":"hls"}')
+        self.assertEqual(status, 201, r)
+        self.assertEqual((r["kind"], r["state"], r["playlist"]), ("hls", "live", "/live/%s/playlist.m3u8" % room))
+        stream_id = r["id"]
+        self.assertEqual(self.api(d, "POST", path, body=b'{"kind":"hls"}')[0], 409)
+
+        token = make_token(SECRET, room, role="attendee", sub="viewer", name="Viewer")
+        other = make_token(SECRET, "otherroom", role="attendee", sub="viewer", name="Viewer")
+        playlist_url = d.url + r["playlist"]
+        segments = []
+        deadline = time.time() + 40
+        while len(segments) < 2 and time.time() < deadline:
+            time.sleep(0.5)
+            status, headers, body = http("GET", playlist_url + "?token=" + token)
+            if status == 200:
+                self.assertEqual(headers["content-type"], "application/vnd.apple.mpegurl")
+                segments = [x for x in body.decode().splitlines() if x and not x.startswith("#")]
+        self.assertGreaterEqual(len(segments), 2, "playlist: %s %s" % (status, body))
+        self.assertTrue(all(s.endswith("?token=" + urllib.parse.quote(token, safe="")) for s in segments), segments)
+
+        # Authentication and path checks.
+        self.assertEqual(http("GET", playlist_url)[0], 401)
+        self.assertEqual(http("GET", playlist_url + "?token=" + other)[0], 401)
+        self.assertEqual(http("GET", playlist_url, None, {"Authorization": "Bearer " + VIEW_KEY})[0], 200)
+        self.assertEqual(http("GET", playlist_url, None, {"Authorization": "Bearer wrong-key-0123456789"})[0], 401)
+        for bad in ("/live/%s/..%%2F..%%2Fsecret" % room, "/live/%s/../../secret.ts" % room,
+                    "/live/%s/.hidden.ts" % room, "/live/%s/x/y.ts" % room, "/live/%s/secret" % room):
+            self.assertEqual(http("GET", d.url + bad + "?token=" + token)[0], 404, bad)
+
+        # Two segments, fetched as a player would, decode (H.264 + AAC).
+        for i, seg in enumerate(segments[:2]):
+            status, headers, body = http("GET", urllib.parse.urljoin(playlist_url, seg))
+            self.assertEqual(status, 200, seg)
+            self.assertEqual(headers["content-type"], "video/mp2t")
+            seg_file = os.path.join(self.tmp, "seg%d.ts" % i)
+            with open(seg_file, "wb") as f:
+                f.write(body)
+            self.assertEqual(discover(seg_file), {"video", "audio"}, seg)
+            frames, error = decode_frames("filesrc location=%s ! tsdemux ! h264parse ! avdec_h264 ! "
+                                          "fakesink name=sink sync=false" % seg_file, 20)
+            self.assertIsNone(error, seg)
+            self.assertGreater(frames, 10, seg)
+
+        status, r = self.api(d, "DELETE", "%s/%s" % (path, stream_id))
+        self.assertEqual((status, r.get("state")), (200, "stopped"), r)
+        self.assertEqual(self.api(d, "DELETE", "%s/%s" % (path, stream_id))[0], 404)
+        status, r = self.api(d, "GET", "/api/v1/admin/streams", key=VIEW_KEY)
+        self.assertEqual((status, r["streams"]), (200, []), r)
+        # The room's media was not disturbed: the publisher is still in the room.
+        status, r = self.api(d, "GET", "/api/v1/admin/rooms/" + room, key=VIEW_KEY)
+        self.assertEqual(status, 200, r)
+        self.assertTrue(r.get("peers"), r)
+
+    def pull_rtmp(self, url, timeout_s=20):
+        return decode_frames("rtmp2src location=%s ! flvdemux name=dm dm.video ! queue ! h264parse ! avdec_h264 ! "
+                             "fakesink name=sink sync=false dm.audio ! queue ! fakesink sync=false" % url, timeout_s)
+
+    def pull_until_frames(self, url, want, timeout_s=40):
+        deadline = time.time() + timeout_s
+        frames, error = 0, None
+        while time.time() < deadline:
+            # A pull stops at our timeout, or with an error when nothing is published yet.
+            frames, error = self.pull_rtmp(url, 6)
+            if frames >= want:
+                return frames
+            time.sleep(0.5)
+        self.fail("no %d frames decoded from %s: %d, %s" % (want, url, frames, error))
+
+    def test_rtmp_restarts(self):
+        port = free_port()
+        nginx = Nginx(self.tmp, port)
+        nginx.start()
+        self.addCleanup(nginx.kill)
+        d = self.start_daemon()
+        room = self.room_with_publisher(d, 120)
+        url = "rtmp://127.0.0.1:%d/live/streamkey0123" % port
+        path = "/api/v1/admin/rooms/%s/stream" % room
+        status, r = self.api(d, "POST", path, body=b'{"kind":"rtmp"}')
+        self.assertEqual(status, 400, r)  # no url and none configured
+        status, r = self.api(d, "POST", path, body=b'{"kind":"rtmp","url":"http://x/y"}')
+        self.assertEqual(status, 400, r)
+        status, r = self.api(d, "POST", path, body=json.dumps({"kind": "rtmp", "url": url}).encode())
+        self.assertEqual(status, 201, r)
+        self.assertEqual(r["url"], "rtmp://127.0.0.1:%d/live/***" % port)
+        self.assertNotIn("streamkey0123", json.dumps(r))
+
+        self.pull_until_frames(url, 30)
+
+        nginx.kill()
+        r = self.stream_state(d, room, ("retrying",))
+        self.assertIsNotNone(r["error"])
+        self.assertGreaterEqual(r["restarts"], 1)
+        nginx.start()
+        self.stream_state(d, room, ("live",), timeout=60)
+        self.pull_until_frames(url, 30, timeout_s=60)
+        status, r = self.api(d, "GET", "/api/v1/admin/streams", key=VIEW_KEY)
+        self.assertNotIn("streamkey0123", json.dumps(r))
+        self.assertNotIn("streamkey0123", d.log_text())
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)
