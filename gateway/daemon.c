@@ -211,6 +211,8 @@ on_conference_event(const MgConferenceEvent *ev, gpointer data)
   MgDaemon *d = data;
   if (d->metrics)
     mg_metrics_on_conference_event(d->metrics, ev->type);
+  if (d->recordings_api)
+    mg_recordings_api_on_conference_event(d->recordings_api, ev);
   g_debug("room %s: %s%s%s%s%s", ev->room, mg_conference_event_name(ev->type), ev->participant ? " " : "",
           ev->participant ? ev->participant : "", ev->track ? " " : "", ev->track ? ev->track : "");
 }
@@ -498,6 +500,14 @@ on_chat_queued(gpointer data)
     d->chat_kick = g_idle_add(on_chat_kick, d);
 }
 
+/* The chat summary's recording link: the room's latest recording. */
+static char *
+chat_recording_link(MgStore *store, const char *room_id, gint64 now_s, gpointer data)
+{
+  MgDaemon *d = data;
+  return d->recordings_api ? mg_recordings_latest_for_room(d->recordings_api, room_id, d->public_url) : NULL;
+}
+
 static void
 start_chats(MgDaemon *d)
 {
@@ -506,6 +516,8 @@ start_chats(MgDaemon *d)
     .lead_s = mg_config_get_int(d->cfg, "schedule", "lead_minutes") * 60,
     .link = chat_group_link,
     .link_data = d,
+    .recording = chat_recording_link,
+    .recording_data = d,
     .queued = on_chat_queued,
     .queued_data = d,
   };

@@ -1,11 +1,15 @@
 #!/usr/bin/python3
 # SPDX-License-Identifier: MIT
-"""Live streaming out with real peers through the real meetgate in a
+"""Live streaming out and recording controls with real peers through the real meetgate in a
 loopback-only namespace: a GStreamer webrtcbin publisher (VP8 + Opus) in a
 room streamed as HLS (playlist and segments fetched over HTTP with a join
 token, decoded with GStreamer) and over RTMP to a real nginx-rtmp server on
 loopback (pulled back with rtmp2src and decoded), which is killed and started
-again mid-stream: the stream comes back."""
+again mid-stream: the stream comes back. A host starts and stops a recording
+through the signaling WebSocket (the others see the indicator, the files
+appear), and a meeting pushed with record: true is recorded from its first
+join until its room closes."""
+import asyncio
 import json
 import os
 import shutil
@@ -28,6 +32,7 @@ gi.require_version("Gst", "1.0")
 gi.require_version("GstPbutils", "1.0")
 from gi.repository import Gst, GstPbutils  # noqa: E402
 
+import websockets  # noqa: E402
 from mgtest import Daemon  # noqa: E402
 from rtcpeers import http, make_token  # noqa: E402
 
@@ -114,7 +119,7 @@ class Nginx:
             return ""
 
 
-class Streaming(unittest.TestCase):
+class Base(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         cls.tmp = tempfile.mkdtemp(prefix="mg-stream-")
@@ -167,6 +172,9 @@ class Streaming(unittest.TestCase):
             time.sleep(0.2)
         self.fail("the stream never reached %s: %s" % (states, r))
 
+
+
+class Streaming(Base):
     def test_hls(self):
         d = self.start_daemon()
         room = self.room_with_publisher(d, 60)
@@ -274,6 +282,133 @@ class Streaming(unittest.TestCase):
         status, r = self.api(d, "GET", "/api/v1/admin/streams", key=VIEW_KEY)
         self.assertNotIn("streamkey0123", json.dumps(r))
         self.assertNotIn("streamkey0123", d.log_text())
+
+
+HR_KEY = "hr-source-key-0123456789abcdef"
+
+
+def run(coro, timeout=60):
+    return asyncio.get_event_loop().run_until_complete(asyncio.wait_for(coro, timeout))
+
+
+async def ws_join(d, token, name):
+    ws = await websockets.connect(d.url.replace("http", "ws", 1) + "/ws")
+    await ws.send(json.dumps({"type": "join", "id": 1, "token": token, "name": name}))
+    while True:
+        msg = json.loads(await ws.recv())
+        if msg["type"] == "joined":
+            return ws, msg
+        if msg["type"] == "error":
+            raise AssertionError("join refused: %s" % msg)
+
+
+async def next_of(ws, kind, timeout=10):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        try:
+            msg = json.loads(await asyncio.wait_for(ws.recv(), 1))
+        except asyncio.TimeoutError:
+            continue
+        if msg["type"] == kind:
+            return msg
+    return None
+
+
+class RecordControls(Base):
+    def start_daemon(self, *args):
+        return super().start_daemon("-o", "recording.dir=" + os.path.join(self.tmp, "rec"),
+                                    "-o", "recording.composite=none", "-o", "oa.sources=hr:" + HR_KEY, *args)
+
+    def recordings(self, d, room):
+        status, r = self.api(d, "GET", "/api/v1/recordings?room=" + room, key=VIEW_KEY)
+        self.assertEqual(status, 200, r)
+        return r["recordings"]
+
+    def wait_recording(self, d, room, states, timeout=30):
+        deadline = time.time() + timeout
+        recs = []
+        while time.time() < deadline:
+            recs = self.recordings(d, room)
+            if recs and recs[-1]["state"] in states:
+                return recs[-1]
+            time.sleep(0.2)
+        self.fail("no recording of %s reached %s: %s" % (room, states, recs))
+
+    def check_files(self, rec):
+        kinds = sorted(f["name"].split("-")[0] for f in rec["files"])
+        self.assertEqual(kinds, ["audio", "video"], rec)
+        self.assertTrue(all(f["size"] > 0 for f in rec["files"]), rec)
+
+    def test_host_record(self):
+        d = self.start_daemon()
+        room = self.room_with_publisher(d, 60)
+        host = make_token(SECRET, room, role="host", sub="host1", name="Host")
+        guest = make_token(SECRET, room, role="attendee", sub="guest1", name="Guest")
+
+        async def scenario():
+            hws, _ = await ws_join(d, host, "Host")
+            gws, joined = await ws_join(d, guest, "Guest")
+            out = {"joined": joined.get("recording")}
+            await gws.send(json.dumps({"type": "record", "id": 7, "active": True}))
+            out["guest_try"] = await next_of(gws, "error")
+            await hws.send(json.dumps({"type": "record", "id": 8, "active": "yes"}))
+            out["bad"] = await next_of(hws, "error")
+            await hws.send(json.dumps({"type": "record", "id": 9, "active": True}))
+            out["on"] = await next_of(gws, "recording")
+            out["recs_on"] = self.recordings(d, room)
+            await asyncio.sleep(4)
+            await hws.send(json.dumps({"type": "record", "id": 10, "active": False}))
+            out["off"] = await next_of(gws, "recording")
+            await gws.close()
+            await hws.close()
+            return out
+
+        out = run(scenario())
+        self.assertIs(out["joined"], False)
+        self.assertEqual(out["guest_try"]["code"], "not_host", out)
+        self.assertEqual(out["bad"]["code"], "bad_request", out)
+        self.assertEqual(out["on"], {"type": "recording", "active": True})
+        self.assertEqual([r["state"] for r in out["recs_on"]], ["recording"], out)
+        self.assertEqual(out["off"], {"type": "recording", "active": False})
+        rec = self.wait_recording(d, room, ("stopped", "failed"))
+        self.assertEqual((rec["state"], rec["error"]), ("stopped", None), rec)
+        self.check_files(rec)
+
+    def test_meeting_record_true(self):
+        d = self.start_daemon()
+        now = int(time.time())
+        body = {"external_id": "rec-1", "title": "Recorded all-hands",
+                "start": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(now + 60)),
+                "end": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(now + 3600)),
+                "organizer": {"id": "boss", "name": "Boss"}, "policy": "open", "record": True}
+        status, _, text = http("POST", d.url + "/api/v1/meetings", json.dumps(body).encode(),
+                               {"Authorization": "Bearer " + HR_KEY, "Content-Type": "application/json"})
+        self.assertEqual(status, 201, text)
+        m = json.loads(text)["meeting"]
+        self.assertIs(m["record"], True)
+        bad = dict(body, external_id="rec-2", record="yes")
+        status, _, text = http("POST", d.url + "/api/v1/meetings", json.dumps(bad).encode(),
+                               {"Authorization": "Bearer " + HR_KEY, "Content-Type": "application/json"})
+        self.assertEqual(status, 400, text)
+        room = m["room"]["id"]
+        token = make_token(SECRET, room, role="attendee", sub="pub", name="Publisher")
+        p = rtcpeers.start_webrtcbin_publisher(d.url + "/whip/" + room, token, 60)
+        self.addCleanup(lambda: (p.kill(), p.communicate()))
+        self.assertIn("published", p.stdout.readline())
+        self.assertEqual(self.recordings(d, room), [])  # media alone is not a participant joining
+
+        async def scenario():
+            ws, joined = await ws_join(d, make_token(SECRET, room, role="attendee", sub="u1", name="Ada"), "Ada")
+            got = joined.get("recording") or (await next_of(ws, "recording") or {}).get("active")
+            await asyncio.sleep(4)
+            await ws.send(json.dumps({"type": "leave"}))
+            await ws.close()
+            return got
+
+        self.assertIs(run(scenario()), True)
+        rec = self.wait_recording(d, room, ("stopped", "failed"))
+        self.assertEqual((rec["state"], rec["error"]), ("stopped", None), rec)
+        self.check_files(rec)
 
 
 if __name__ == "__main__":
