@@ -476,6 +476,7 @@ mg_recordings_api_free(MgRecordingsApi *api)
     r->stopped_s = g_get_real_time() / G_USEC_PER_SEC;
     write_manifest(r);
   }
+  mg_conference_set_record_func(api->conference, NULL, NULL);
   g_hash_table_unref(api->active);
   g_hash_table_unref(api->recordings);
   g_free(api->dir);

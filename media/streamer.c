@@ -351,7 +351,7 @@ static void
 on_tap_error(MgTap *tap, const char *track, const char *message, gpointer data)
 {
   MgStreamer *s = data;
-  /* A track that fails only loses its tile; the stream goes on. */
+  /* A track that fails leaves its tile black; the stream goes on. */
   g_warning("stream of %s: track %s: %s", s->room, track ? track : "?", message);
 }
 
