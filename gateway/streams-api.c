@@ -283,8 +283,8 @@ on_live(MgHttpRequest *req, gpointer data)
   }
   gboolean playlist = g_str_has_suffix(parts[1], ".m3u8");
   const char *token = mg_http_request_get_query(req, "token");
-  g_autoptr(GBytes) body = playlist && token ? playlist_with_token(text, len, token)
-                                             : g_bytes_new_take(g_steal_pointer(&text), len);
+  g_autoptr(GBytes) body =
+      playlist && token ? playlist_with_token(text, len, token) : g_bytes_new_take(g_steal_pointer(&text), len);
   mg_http_request_add_header(req, "cache-control", playlist ? "no-cache" : "max-age=60");
   mg_http_request_respond(req, 200, playlist ? "application/vnd.apple.mpegurl" : "video/mp2t", body);
 }
