@@ -10,6 +10,7 @@ through the signaling WebSocket (the others see the indicator, the files
 appear), and a meeting pushed with record: true is recorded from its first
 join until its room closes."""
 import asyncio
+import ctypes
 import json
 import os
 import shutil
@@ -43,6 +44,19 @@ VIEW_KEY = "viewer-key-0123456789abcdef"
 NGINX_MODULE = "/usr/lib/nginx/modules/ngx_rtmp_module.so"
 
 Gst.init(None)
+CLONE_NEWNS = 0x00020000
+MS_REC, MS_PRIVATE = 0x4000, 1 << 18
+
+
+def private_tmpfs(path, size):
+    """A small tmpfs at path in a mount namespace of our own (the daemon we
+    start inherits it), so an HLS stream can fill its disk."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    if libc.unshare(CLONE_NEWNS) != 0:
+        raise OSError(ctypes.get_errno(), "unshare(CLONE_NEWNS)")
+    if libc.mount(b"none", b"/", None, MS_REC | MS_PRIVATE, None) != 0:
+        raise OSError(ctypes.get_errno(), "mount --make-rprivate /")
+    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=%d" % size, "tmpfs", path], check=True)
 
 
 def free_port():
@@ -236,6 +250,32 @@ class Streaming(Base):
         status, r = self.api(d, "GET", "/api/v1/admin/rooms/" + room, key=VIEW_KEY)
         self.assertEqual(status, 200, r)
         self.assertTrue(r.get("peers"), r)
+
+    def room_packets(self, d, room):
+        status, r = self.api(d, "GET", "/api/v1/admin/rooms/" + room, key=VIEW_KEY)
+        self.assertEqual(status, 200, r)
+        return sum(layer.get("packets", 0) for p in r.get("peers", []) for t in p.get("tracks", [])
+                   for layer in t.get("layers", [t]))
+
+    def test_hls_disk_full(self):
+        """An HLS stream whose disk fills up fails cleanly with the error
+        shown; the room's media goes on."""
+        live = os.path.join(self.tmp, "small")
+        os.mkdir(live)
+        private_tmpfs(live, 1024 * 1024)
+        self.addCleanup(subprocess.run, ["umount", live])
+        d = self.start_daemon("-o", "streaming.dir=" + live)
+        room = self.room_with_publisher(d, 90)
+        status, r = self.api(d, "POST", "/api/v1/admin/rooms/%s/stream" % room, body=b'{"kind":"hls"}')
+        self.assertEqual(status, 201, r)
+        r = self.stream_state(d, room, ("failed",), timeout=60)
+        self.assertTrue(r["error"], r)
+        before = self.room_packets(d, room)
+        time.sleep(2)
+        self.assertGreater(self.room_packets(d, room), before)
+        self.assertEqual(self.api(d, "POST", "/api/v1/admin/rooms/%s/stream" % room, body=b'{"kind":"hls"}')[0], 409)
+        status, r = self.api(d, "DELETE", "/api/v1/admin/rooms/%s/stream/%s" % (room, r["id"]))
+        self.assertEqual((status, r["state"]), (200, "failed"), r)
 
     def pull_rtmp(self, url, timeout_s=20):
         return decode_frames("rtmp2src location=%s ! flvdemux name=dm dm.video ! queue ! h264parse ! avdec_h264 ! "
