@@ -28,11 +28,18 @@ MgAdmin *mg_admin_new(MgHttpServer *server, MgMediaEngine *engine, const char *k
  * schedule); lead_s: how long before a meeting its room opens. Both borrowed. */
 void mg_admin_attach(MgAdmin *admin, MgConference *conf, MgStore *store, gint64 lead_s);
 void mg_admin_free(MgAdmin *admin);
+/* Called after an operator requeued an outbox message (to wake the deliverer). */
+void mg_admin_set_outbox_changed(MgAdmin *admin, void (*changed)(gpointer data), gpointer data);
 
 /* Another module's room-level POST /api/v1/admin/rooms/<room>/<name> and
  * DELETE /api/v1/admin/rooms/<room>/<name>[/...] (the recordings API's
  * "recording", the streams API's "stream"): the admin API's action routes
  * hand such requests to handler, which checks the key itself. name is static. */
 void mg_admin_add_room_action(MgAdmin *admin, const char *name, MgHttpHandler handler, gpointer data);
+
+/* Records an admin action in the audit log (and the log): the key's name,
+ * never the key; result "ok" or an error code with its message. */
+void mg_admin_record(MgAdmin *admin, MgHttpRequest *req, const char *key_name, const char *action, const char *target,
+                     const char *detail, const char *result, const char *message);
 
 G_END_DECLS

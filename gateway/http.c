@@ -32,6 +32,7 @@ struct MgHttpRequest {
   gboolean headers_sent;
   gboolean close_after;
   gboolean bad_path; /* the decoded path held a NUL byte */
+  guint body_completions;
   guint status;
   char *content_type;
   GPtrArray *out_headers; /* "name:" then value, pairs */
@@ -455,7 +456,14 @@ callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in
   case LWS_CALLBACK_HTTP_BODY:
     return pss ? on_body(server, pss, in, len) : -1;
   case LWS_CALLBACK_HTTP_BODY_COMPLETION:
-    if (pss && pss->req && !pss->req->dispatched && !pss->req->responded)
+    if (!pss || !pss->req)
+      return 0;
+    /* A second call for the same request: libwebsockets 4.1 loops on this,
+     * never granting the write, for a request with a body that was pipelined
+     * behind another. Pipelining is not supported: close. */
+    if (pss->req->body_completions++)
+      return -1;
+    if (!pss->req->dispatched && !pss->req->responded)
       dispatch(pss->req);
     return 0;
   case LWS_CALLBACK_HTTP_WRITEABLE:

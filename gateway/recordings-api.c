@@ -31,6 +31,8 @@ struct MgRecordingsApi {
   char *composite;        /* format, or NULL */
   GHashTable *recordings; /* id -> MgRecording* */
   GHashTable *active;     /* room id -> MgRecording* being recorded */
+  MgRecordingsNotify notify;
+  gpointer notify_data;
 };
 
 static void
@@ -197,6 +199,11 @@ on_finished(MgRecorder *rec, gpointer data)
   write_manifest(r);
   g_info("recording %s of room %s %s%s%s", r->id, r->room, recording_state(r), recording_error(r) ? ": " : "",
          recording_error(r) ? recording_error(r) : "");
+  if (api->notify) {
+    json_t *j = recording_json(r, TRUE);
+    api->notify(r->room, TRUE, j, api->notify_data);
+    json_decref(j);
+  }
 }
 
 static char *
@@ -213,7 +220,7 @@ new_dir(MgRecordingsApi *api, const char *room, gint64 now_s)
   return dir;
 }
 
-/* Starts recording room; NULL with error (MG_RECORDINGS_ERROR_*) when it cannot. */
+/* Starts recording room; NULL with error (G_IO_ERROR_EXISTS: one runs already) when it cannot. */
 static MgRecording *
 start(MgRecordingsApi *api, const char *room, const char *who, GError **error)
 {
@@ -239,6 +246,11 @@ start(MgRecordingsApi *api, const char *room, const char *who, GError **error)
   write_manifest(r);
   mg_conference_set_recording(api->conference, room, TRUE);
   g_info("recording %s of room %s started by %s", r->id, room, who);
+  if (api->notify) {
+    json_t *j = recording_json(r, FALSE);
+    api->notify(room, FALSE, j, api->notify_data);
+    json_decref(j);
+  }
   return r;
 }
 
@@ -262,22 +274,29 @@ start_recording(MgRecordingsApi *api, MgHttpRequest *req, const char *room, cons
 {
   g_autoptr(GError) error = NULL;
   MgRecording *r = start(api, room, who, &error);
-  if (r)
+  if (r) {
+    mg_admin_record(api->admin, req, who, "recording_start", room, r->id, "ok", NULL);
     mg_http_request_respond_json(req, 201, recording_json(r, FALSE));
-  else if (g_error_matches(error, G_IO_ERROR, G_IO_ERROR_EXISTS))
+  } else if (g_error_matches(error, G_IO_ERROR, G_IO_ERROR_EXISTS)) {
+    mg_admin_record(api->admin, req, who, "recording_start", room, NULL, "already_recording", NULL);
     mg_http_request_respond_error(req, 409, "already_recording", "%s", error->message);
-  else
+  } else {
+    mg_admin_record(api->admin, req, who, "recording_start", room, NULL, "recording_failed", error->message);
     mg_http_request_respond_error(req, 500, "recording_failed", "%s", error->message);
+  }
 }
 
 static void
 stop_recording(MgRecordingsApi *api, MgHttpRequest *req, const char *room, const char *who)
 {
   MgRecording *r = stop(api, room, who);
-  if (r)
+  if (r) {
+    mg_admin_record(api->admin, req, who, "recording_stop", room, r->id, "ok", NULL);
     mg_http_request_respond_json(req, 202, recording_json(r, FALSE));
-  else
+  } else {
+    mg_admin_record(api->admin, req, who, "recording_stop", room, NULL, "not_recording", NULL);
     mg_http_request_respond_error(req, 404, "not_recording", "room %s is not being recorded", room);
+  }
 }
 
 /* ---- the host's `record` message and meetings with record: true ---- */
@@ -482,4 +501,11 @@ mg_recordings_api_free(MgRecordingsApi *api)
   g_free(api->dir);
   g_free(api->composite);
   g_free(api);
+}
+
+void
+mg_recordings_api_set_notify(MgRecordingsApi *api, MgRecordingsNotify notify, gpointer user_data)
+{
+  api->notify = notify;
+  api->notify_data = user_data;
 }

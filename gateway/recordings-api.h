@@ -31,6 +31,11 @@ void mg_recordings_api_on_conference_event(MgRecordingsApi *api, const MgConfere
 /* The URL (base_url + /api/v1/recordings/<id>) of the room's latest
  * recording, or NULL: for the chat summary's recording_url. (transfer full) */
 char *mg_recordings_latest_for_room(MgRecordingsApi *api, const char *room, const char *base_url);
+/* Told when a recording of room starts (finished FALSE) and when its files
+ * are finished or it failed (finished TRUE, with its files); recording is the
+ * API's JSON of it, borrowed for the call. */
+typedef void (*MgRecordingsNotify)(const char *room, gboolean finished, json_t *recording, gpointer user_data);
+void mg_recordings_api_set_notify(MgRecordingsApi *api, MgRecordingsNotify notify, gpointer user_data);
 
 /* A recording's recording.json, read back (recordings-manifest.c). */
 typedef struct {
