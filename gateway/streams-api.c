@@ -116,6 +116,7 @@ start_stream(MgStreamsApi *api, MgHttpRequest *req, const char *room, const char
   g_autofree char *kind = NULL, *url = NULL;
   g_autoptr(GError) error = NULL;
   if (!mg_streams_parse_request(g_bytes_get_data(raw, NULL), g_bytes_get_size(raw), &kind, &url, &error)) {
+    mg_admin_record(api->admin, req, who, "stream_start", room, NULL, "bad_request", error->message);
     mg_http_request_respond_error(req, 400, "bad_request", "%s", error->message);
     return;
   }
@@ -123,10 +124,12 @@ start_stream(MgStreamsApi *api, MgHttpRequest *req, const char *room, const char
   if (!hls && !url && api->rtmp_url)
     url = g_strdup(api->rtmp_url);
   if (!hls && !url) {
+    mg_admin_record(api->admin, req, who, "stream_start", room, kind, "bad_request", "no url");
     mg_http_request_respond_error(req, 400, "bad_request", "no url given and no [streaming] rtmp_url configured");
     return;
   }
   if (hls && find_hls(api, room)) {
+    mg_admin_record(api->admin, req, who, "stream_start", room, kind, "already_streaming", NULL);
     mg_http_request_respond_error(req, 409, "already_streaming", "room %s has an HLS stream already", room);
     return;
   }
@@ -139,6 +142,7 @@ start_stream(MgStreamsApi *api, MgHttpRequest *req, const char *room, const char
       mg_streamer_start(api->engine, room, hls ? MG_STREAMER_HLS : MG_STREAMER_RTMP, hls ? dir : url, &error);
   if (!streamer) {
     g_warning("stream of room %s cannot start: %s", room, error->message);
+    mg_admin_record(api->admin, req, who, "stream_start", room, kind, "stream_failed", error->message);
     mg_http_request_respond_error(req, 500, "stream_failed", "%s", error->message);
     return;
   }
@@ -151,6 +155,8 @@ start_stream(MgStreamsApi *api, MgHttpRequest *req, const char *room, const char
   st->streamer = streamer;
   g_hash_table_insert(api->streams, st->id, st);
   g_info("stream %s of room %s (%s) started by %s", st->id, room, kind, who);
+  g_autofree char *detail = g_strdup_printf("%s %s", kind, st->id);
+  mg_admin_record(api->admin, req, who, "stream_start", room, detail, "ok", NULL);
   mg_http_request_respond_json(req, 201, stream_json(st));
 }
 
@@ -159,11 +165,13 @@ stop_stream(MgStreamsApi *api, MgHttpRequest *req, const char *room, const char 
 {
   MgStream *st = g_hash_table_lookup(api->streams, id);
   if (!st || strcmp(st->room, room)) {
+    mg_admin_record(api->admin, req, who, "stream_stop", room, id, "not_found", NULL);
     mg_http_request_respond_error(req, 404, "not_found", "room %s has no stream %s", room, id);
     return;
   }
   mg_streamer_stop(st->streamer);
   g_info("stream %s of room %s stopped by %s", st->id, room, who);
+  mg_admin_record(api->admin, req, who, "stream_stop", room, st->id, "ok", NULL);
   mg_http_request_respond_json(req, 200, stream_json(st));
   g_hash_table_remove(api->streams, id);
 }

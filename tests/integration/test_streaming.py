@@ -322,6 +322,12 @@ class Streaming(Base):
         status, r = self.api(d, "GET", "/api/v1/admin/streams", key=VIEW_KEY)
         self.assertNotIn("streamkey0123", json.dumps(r))
         self.assertNotIn("streamkey0123", d.log_text())
+        # The start is in the audit log under the key's name, without the URL.
+        status, audit = self.api(d, "GET", "/api/v1/admin/audit?action=stream_start", key=VIEW_KEY)
+        self.assertEqual(status, 200, audit)
+        results = sorted(e["result"] for e in audit["entries"])
+        self.assertEqual(results, ["bad_request", "bad_request", "ok"], audit)
+        self.assertNotIn("streamkey0123", json.dumps(audit))
 
 
 HR_KEY = "hr-source-key-0123456789abcdef"
