@@ -31,9 +31,10 @@ void mg_admin_free(MgAdmin *admin);
 /* Called after an operator requeued an outbox message (to wake the deliverer). */
 void mg_admin_set_outbox_changed(MgAdmin *admin, void (*changed)(gpointer data), gpointer data);
 
-/* Another module's room-level POST /api/v1/admin/rooms/<room>/<name> (the
- * recordings API's "recording"): the admin API's action route hands such
- * requests to handler, which checks the key itself. name is static. */
+/* Another module's room-level POST /api/v1/admin/rooms/<room>/<name> and
+ * DELETE /api/v1/admin/rooms/<room>/<name>[/...] (the recordings API's
+ * "recording", the streams API's "stream"): the admin API's action routes
+ * hand such requests to handler, which checks the key itself. name is static. */
 void mg_admin_add_room_action(MgAdmin *admin, const char *name, MgHttpHandler handler, gpointer data);
 
 /* Records an admin action in the audit log (and the log): the key's name,

@@ -77,5 +77,7 @@ const MgConfigKey mg_config_keys[] = {
   STR("recording", "dir", NULL, "where recordings go, <dir>/<room>/<timestamp>/; default <data_dir>/recordings"),
   ENUM("recording", "composite", "webm", "none|webm|mp4",
        "after the per-track files, one composed file: webm (VP8/Opus), mp4 (H.264/AAC) or none"),
+  STR("streaming", "dir", NULL, "where HLS live streams are written, <dir>/<room>/; default <data_dir>/live"),
+  STR("streaming", "rtmp_url", NULL, "RTMP URL for a stream request that names none (its stream key is a secret)"),
   { NULL },
 };

@@ -14,6 +14,7 @@
 
 #include "gateway/admin.h"
 #include "gateway/recordings-api.h"
+#include "gateway/streams-api.h"
 #include "gateway/http.h"
 #include "gateway/log.h"
 #include "gateway/calendars-api.h"
@@ -54,6 +55,7 @@ struct MgDaemon {
   MgConference *conference;
   MgRoomsApi *rooms_api;
   MgRecordingsApi *recordings_api;
+  MgStreamsApi *streams_api;
   MgMeetingsApi *meetings_api;
   MgCalendarsApi *calendars_api;
   MgChatsApi *chats_api;
@@ -221,6 +223,8 @@ on_conference_event(const MgConferenceEvent *ev, gpointer data)
               error->message);
   else if (n > 0)
     on_chat_queued(d);
+  if (d->recordings_api)
+    mg_recordings_api_on_conference_event(d->recordings_api, ev);
   g_debug("room %s: %s%s%s%s%s", ev->room, mg_conference_event_name(ev->type), ev->participant ? " " : "",
           ev->participant ? ev->participant : "", ev->track ? " " : "", ev->track ? ev->track : "");
 }
@@ -354,6 +358,11 @@ start_http(MgDaemon *d, GError **error)
                                             mg_config_get_string(cfg, "recording", "composite"),
                                             g_get_real_time() / G_USEC_PER_SEC);
   mg_recordings_api_set_notify(d->recordings_api, on_recording, d);
+  const char *live_dir = mg_config_get_string(cfg, "streaming", "dir");
+  g_autofree char *default_live_dir = g_build_filename(data_dir, "live", NULL);
+  d->streams_api = mg_streams_api_new(d->http, d->admin, d->media, d->store, live_dir ? live_dir : default_live_dir,
+                                      mg_config_get_string(cfg, "streaming", "rtmp_url"),
+                                      mg_config_get_string(cfg, "server", "secret"));
   mg_http_server_add_websocket(d->http, "/ws", &signaling_ws, d);
   mg_web_add_static(d->http); /* last: it answers every other GET */
   return TRUE;
@@ -530,6 +539,14 @@ on_chat_queued(gpointer data)
     d->chat_kick = g_idle_add(on_chat_kick, d);
 }
 
+/* The chat summary's recording link: the room's latest recording. */
+static char *
+chat_recording_link(MgStore *store, const char *room_id, gint64 now_s, gpointer data)
+{
+  MgDaemon *d = data;
+  return d->recordings_api ? mg_recordings_latest_for_room(d->recordings_api, room_id, d->public_url) : NULL;
+}
+
 static void
 start_chats(MgDaemon *d)
 {
@@ -538,6 +555,8 @@ start_chats(MgDaemon *d)
     .lead_s = mg_config_get_int(d->cfg, "schedule", "lead_minutes") * 60,
     .link = chat_group_link,
     .link_data = d,
+    .recording = chat_recording_link,
+    .recording_data = d,
     .queued = on_chat_queued,
     .queued_data = d,
   };
@@ -756,6 +775,7 @@ mg_daemon_free(MgDaemon *d)
   if (d->calendars_timer)
     g_source_remove(d->calendars_timer);
   g_clear_pointer(&d->http, mg_http_server_free);
+  g_clear_pointer(&d->streams_api, mg_streams_api_free);
   g_clear_pointer(&d->recordings_api, mg_recordings_api_free);
   /* Rooms closing now still queue their events (sent at the next start). */
   g_clear_pointer(&d->conference, mg_conference_free);

@@ -157,6 +157,10 @@ get_options(Parser *p, MgMeeting *m)
       return fail(p, "sequence", "must be an integer from 0 to %d", G_MAXINT32);
     m->sequence = json_integer_value(seq);
   }
+  json_t *record = json_object_get(p->body, "record");
+  if (record && !json_is_null(record) && !json_is_boolean(record))
+    return fail(p, "record", "must be true or false");
+  m->record = json_is_true(record);
   if (!get_string(p, p->body, "policy", "policy", FALSE, &m->policy))
     return FALSE;
   if (!m->policy)

@@ -234,6 +234,7 @@ mg_meetings_api_meeting_json(MgMeetingsApi *api, const MgMeetingsEntry *e, gint6
                 "rdates", times_json(m->rdates), "organizer", person_json(&m->organizer, TRUE), "attendees", attendees,
                 "chat", str_or_null(m->chat), "policy", m->policy ? m->policy : "lobby", "sequence",
                 (json_int_t)m->sequence, "cancelled", m->cancelled);
+  json_object_set_new(o, "record", json_boolean(m->record));
   json_object_set_new(o, "recurrence_id", m->recurrence_id ? time_json(m->recurrence_id) : json_null());
   json_object_set_new(o, "created_at", time_json(e->created_at));
   json_object_set_new(o, "updated_at", time_json(e->updated_at));

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "media/recorder.h"
+#include "signaling/meetings.h"
 #include "signaling/rooms.h"
 
 #define MANIFEST "recording.json"
@@ -177,6 +178,14 @@ load_recordings(MgRecordingsApi *api, gint64 now_s)
 
 /* ---- start and stop ---- */
 
+static gint
+by_start(gconstpointer a, gconstpointer b)
+{
+  const MgRecording *x = *(MgRecording *const *)a, *y = *(MgRecording *const *)b;
+  return x->started_s < y->started_s ? -1 : x->started_s > y->started_s ? 1 : strcmp(x->id, y->id);
+}
+
+
 static void
 on_finished(MgRecorder *rec, gpointer data)
 {
@@ -211,13 +220,13 @@ new_dir(MgRecordingsApi *api, const char *room, gint64 now_s)
   return dir;
 }
 
-static void
-start_recording(MgRecordingsApi *api, MgHttpRequest *req, const char *room, const char *who)
+/* Starts recording room; NULL with error (G_IO_ERROR_EXISTS: one runs already) when it cannot. */
+static MgRecording *
+start(MgRecordingsApi *api, const char *room, const char *who, GError **error)
 {
   if (g_hash_table_contains(api->active, room)) {
-    mg_admin_record(api->admin, req, who, "recording_start", room, NULL, "already_recording", NULL);
-    mg_http_request_respond_error(req, 409, "already_recording", "room %s is being recorded", room);
-    return;
+    g_set_error(error, G_IO_ERROR, G_IO_ERROR_EXISTS, "room %s is being recorded", room);
+    return NULL;
   }
   gint64 now = g_get_real_time() / G_USEC_PER_SEC;
   MgRecording *r = g_new0(MgRecording, 1);
@@ -226,45 +235,114 @@ start_recording(MgRecordingsApi *api, MgHttpRequest *req, const char *room, cons
   r->room = g_strdup(room);
   r->dir = new_dir(api, room, now);
   r->started_s = now;
-  g_autoptr(GError) error = NULL;
-  r->rec = mg_recorder_start(api->engine, room, r->dir, api->composite, g_get_monotonic_time(), on_finished, r, &error);
+  r->rec = mg_recorder_start(api->engine, room, r->dir, api->composite, g_get_monotonic_time(), on_finished, r, error);
   if (!r->rec) {
-    g_warning("recording of room %s cannot start: %s", room, error->message);
-    mg_admin_record(api->admin, req, who, "recording_start", room, NULL, "recording_failed", error->message);
-    mg_http_request_respond_error(req, 500, "recording_failed", "%s", error->message);
+    g_warning("recording of room %s cannot start: %s", room, (*error)->message);
     recording_free(r);
-    return;
+    return NULL;
   }
   g_hash_table_insert(api->recordings, r->id, r);
   g_hash_table_insert(api->active, r->room, r);
   write_manifest(r);
   mg_conference_set_recording(api->conference, room, TRUE);
   g_info("recording %s of room %s started by %s", r->id, room, who);
-  mg_admin_record(api->admin, req, who, "recording_start", room, r->id, "ok", NULL);
   if (api->notify) {
     json_t *j = recording_json(r, FALSE);
     api->notify(room, FALSE, j, api->notify_data);
     json_decref(j);
   }
-  mg_http_request_respond_json(req, 201, recording_json(r, FALSE));
+  return r;
 }
 
-static void
-stop_recording(MgRecordingsApi *api, MgHttpRequest *req, const char *room, const char *who)
+/* Stops room's recording; NULL when none runs. */
+static MgRecording *
+stop(MgRecordingsApi *api, const char *room, const char *who)
 {
   MgRecording *r = g_hash_table_lookup(api->active, room);
-  if (!r) {
-    mg_admin_record(api->admin, req, who, "recording_stop", room, NULL, "not_recording", NULL);
-    mg_http_request_respond_error(req, 404, "not_recording", "room %s is not being recorded", room);
-    return;
-  }
+  if (!r)
+    return NULL;
   mg_recorder_stop(r->rec, NULL, g_get_monotonic_time());
   /* The room's media is no longer recorded: the files are being finished. */
   g_hash_table_remove(api->active, room);
   mg_conference_set_recording(api->conference, room, FALSE);
   g_info("recording %s of room %s stopped by %s", r->id, room, who);
-  mg_admin_record(api->admin, req, who, "recording_stop", room, r->id, "ok", NULL);
-  mg_http_request_respond_json(req, 202, recording_json(r, FALSE));
+  return r;
+}
+
+static void
+start_recording(MgRecordingsApi *api, MgHttpRequest *req, const char *room, const char *who)
+{
+  g_autoptr(GError) error = NULL;
+  MgRecording *r = start(api, room, who, &error);
+  if (r) {
+    mg_admin_record(api->admin, req, who, "recording_start", room, r->id, "ok", NULL);
+    mg_http_request_respond_json(req, 201, recording_json(r, FALSE));
+  } else if (g_error_matches(error, G_IO_ERROR, G_IO_ERROR_EXISTS)) {
+    mg_admin_record(api->admin, req, who, "recording_start", room, NULL, "already_recording", NULL);
+    mg_http_request_respond_error(req, 409, "already_recording", "%s", error->message);
+  } else {
+    mg_admin_record(api->admin, req, who, "recording_start", room, NULL, "recording_failed", error->message);
+    mg_http_request_respond_error(req, 500, "recording_failed", "%s", error->message);
+  }
+}
+
+static void
+stop_recording(MgRecordingsApi *api, MgHttpRequest *req, const char *room, const char *who)
+{
+  MgRecording *r = stop(api, room, who);
+  if (r) {
+    mg_admin_record(api->admin, req, who, "recording_stop", room, r->id, "ok", NULL);
+    mg_http_request_respond_json(req, 202, recording_json(r, FALSE));
+  } else {
+    mg_admin_record(api->admin, req, who, "recording_stop", room, NULL, "not_recording", NULL);
+    mg_http_request_respond_error(req, 404, "not_recording", "room %s is not being recorded", room);
+  }
+}
+
+/* ---- the host's `record` message and meetings with record: true ---- */
+
+static gboolean
+on_host_record(const char *room, gboolean active, const char *who, gpointer data, GError **error)
+{
+  MgRecordingsApi *api = data;
+  if (active)
+    return start(api, room, who, error) != NULL;
+  if (!stop(api, room, who))
+    g_set_error(error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND, "room %s is not being recorded", room);
+  return !error || !*error;
+}
+
+void
+mg_recordings_api_on_conference_event(MgRecordingsApi *api, const MgConferenceEvent *ev)
+{
+  if (ev->type != MG_CONFERENCE_ROOM_STARTED && ev->type != MG_CONFERENCE_ROOM_FINISHED)
+    return;
+  g_autoptr(MgMeetingsEntry) e = mg_meetings_find_by_room(api->store, ev->room);
+  if (!e || !e->meeting->record)
+    return;
+  g_autofree char *who = g_strdup_printf("meeting %s (record: true)", e->id);
+  if (ev->type == MG_CONFERENCE_ROOM_FINISHED) {
+    stop(api, ev->room, who);
+    return;
+  }
+  g_autoptr(GError) error = NULL;
+  if (!start(api, ev->room, who, &error) && !g_error_matches(error, G_IO_ERROR, G_IO_ERROR_EXISTS))
+    g_warning("meeting %s: the automatic recording of room %s did not start: %s", e->id, ev->room, error->message);
+}
+
+char *
+mg_recordings_latest_for_room(MgRecordingsApi *api, const char *room, const char *base_url)
+{
+  MgRecording *latest = NULL;
+  GHashTableIter it;
+  gpointer value;
+  g_hash_table_iter_init(&it, api->recordings);
+  while (g_hash_table_iter_next(&it, NULL, &value)) {
+    MgRecording *r = value;
+    if (!strcmp(r->room, room) && (!latest || by_start(&latest, &r) < 0))
+      latest = r;
+  }
+  return latest ? g_strdup_printf("%s/api/v1/recordings/%s", base_url ? base_url : "", latest->id) : NULL;
 }
 
 /* POST and DELETE /api/v1/admin/rooms/<id>/recording */
@@ -298,13 +376,6 @@ on_room_recording(MgHttpRequest *req, gpointer data)
 }
 
 /* ---- list and download ---- */
-
-static gint
-by_start(gconstpointer a, gconstpointer b)
-{
-  const MgRecording *x = *(MgRecording *const *)a, *y = *(MgRecording *const *)b;
-  return x->started_s < y->started_s ? -1 : x->started_s > y->started_s ? 1 : strcmp(x->id, y->id);
-}
 
 static void
 on_list(MgHttpRequest *req, gpointer data)
@@ -374,9 +445,8 @@ on_recording(MgHttpRequest *req, gpointer data)
     mg_http_request_respond_error(req, 404, "not_found", "no such resource: %s", mg_http_request_get_path(req));
 }
 
-/* POST comes through the admin API's action route (mg_admin_add_room_action). */
+/* POST and DELETE come through the admin API's room action routes (mg_admin_add_room_action). */
 static const MgHttpRoute routes[] = {
-  { "DELETE", "/api/v1/admin/rooms/", MG_HTTP_PREFIX, on_room_recording },
   { "GET", "/api/v1/recordings", MG_HTTP_EXACT, on_list },
   { "GET", "/api/v1/recordings/", MG_HTTP_PREFIX, on_recording },
 };
@@ -396,6 +466,7 @@ mg_recordings_api_new(MgHttpServer *server, MgAdmin *admin, MgMediaEngine *engin
   api->active = g_hash_table_new(g_str_hash, g_str_equal);
   load_recordings(api, now_s);
   mg_admin_add_room_action(admin, "recording", on_room_recording, api);
+  mg_conference_set_record_func(conference, on_host_record, api);
   mg_http_server_add_routes(server, routes, G_N_ELEMENTS(routes), api);
   return api;
 }
@@ -424,6 +495,7 @@ mg_recordings_api_free(MgRecordingsApi *api)
     r->stopped_s = g_get_real_time() / G_USEC_PER_SEC;
     write_manifest(r);
   }
+  mg_conference_set_record_func(api->conference, NULL, NULL);
   g_hash_table_unref(api->active);
   g_hash_table_unref(api->recordings);
   g_free(api->dir);

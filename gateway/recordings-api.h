@@ -24,6 +24,13 @@ MgRecordingsApi *mg_recordings_api_new(MgHttpServer *server, MgAdmin *admin, MgM
 /* Stops every recording, waiting for its files to be finished. */
 void mg_recordings_api_free(MgRecordingsApi *api);
 
+/* Meetings with record: true: their room's recording starts when the first
+ * participant joins (room_started) and stops when the room closes
+ * (room_finished). Call it from the conference's event function. */
+void mg_recordings_api_on_conference_event(MgRecordingsApi *api, const MgConferenceEvent *ev);
+/* The URL (base_url + /api/v1/recordings/<id>) of the room's latest
+ * recording, or NULL: for the chat summary's recording_url. (transfer full) */
+char *mg_recordings_latest_for_room(MgRecordingsApi *api, const char *room, const char *base_url);
 /* Told when a recording of room starts (finished FALSE) and when its files
  * are finished or it failed (finished TRUE, with its files); recording is the
  * API's JSON of it, borrowed for the call. */

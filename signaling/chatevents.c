@@ -42,6 +42,7 @@ typedef struct {
   int minutes_until;            /* reminder */
   gint64 duration_s;            /* summary */
   const char *const *attendees; /* summary */
+  const char *recording_url;    /* summary */
   gboolean only_new_chats;      /* scheduled after a change: chats not matched before */
   GHashTable *skip;             /* chat keys to leave out, or NULL */
 } Message;
@@ -86,6 +87,7 @@ post(MgChatevents *ce, const Message *msg, gint64 now_s, GError **error)
       .minutes_until = msg->minutes_until,
       .duration_s = msg->duration_s,
       .attendees = msg->attendees,
+      .recording_url = msg->recording_url,
       .lang = chat->lang ? chat->lang : "en",
     };
     g_autofree char *key =
@@ -370,6 +372,7 @@ mg_chatevents_on_schedule(MgChatevents *ce, const MgScheduleEvent *sev, gint64 n
     .entry = sev->entry, .meeting_id = id, .occurrence = sev->recurrence_id, .start = sev->start, .end = sev->end
   };
   g_autoptr(GPtrArray) names = NULL;
+  g_autofree char *recording_url = NULL;
   switch (sev->kind) {
   case MG_SCHEDULE_REMINDER:
     msg.kind = MG_CHAT_EVENT_REMINDER;
@@ -383,6 +386,8 @@ mg_chatevents_on_schedule(MgChatevents *ce, const MgScheduleEvent *sev, gint64 n
     msg.kind = MG_CHAT_EVENT_SUMMARY;
     names = attendance(ce, sev, now_s, &msg.duration_s);
     msg.attendees = (const char *const *)names->pdata;
+    if (ce->s.recording)
+      msg.recording_url = recording_url = ce->s.recording(ce->store, sev->entry->room_id, now_s, ce->s.recording_data);
     break;
   default:
     return 0;

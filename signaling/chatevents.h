@@ -22,6 +22,9 @@ typedef struct {
   gint64 lead_s; /* the room opens this long before a start: the summary counts stays from then */
   MgChateventsLinkFunc link;
   gpointer link_data;
+  /* The room's latest recording's URL for the summary, or NULL. May be NULL. */
+  MgChateventsLinkFunc recording;
+  gpointer recording_data;
   /* Called when a message was queued, inside the transaction that queues it
    * (so: schedule work, do not send); the daemon arms a delivery kick. May be NULL. */
   void (*queued)(gpointer data);

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT
  * What hosts may do: mute others, remove them, decide on the lobby, lock the
- * room, end the meeting for all. */
+ * room, end the meeting for all, start and stop the recording. */
 #define G_LOG_DOMAIN "conference"
 #include "signaling/conference-private.h"
 
@@ -145,4 +145,31 @@ mg_conf_on_end(MgConference *conf, MgSession *s, json_t *msg, gint64 now_s)
   if (!host_and_target(s, msg, &host, NULL))
     return;
   mg_conf_close_room(conf, host->room, "ended_by_host");
+}
+
+void
+mg_conf_on_record(MgConference *conf, MgSession *s, json_t *msg, gint64 now_s)
+{
+  MgParticipant *host;
+  if (!host_and_target(s, msg, &host, NULL))
+    return;
+  json_t *active = json_object_get(msg, "active");
+  if (!json_is_boolean(active)) {
+    mg_session_error(s, msg, "bad_request", "record needs a boolean \"active\"");
+    return;
+  }
+  const char *room_id = host->room->def->id;
+  gboolean want = json_is_true(active);
+  if (want == mg_conference_is_recording(conf, room_id)) { /* already so: the host hears the state again */
+    mg_conf_send(host, json_pack("{s:s, s:b}", "type", "recording", "active", want));
+    return;
+  }
+  g_autoptr(GError) error = NULL;
+  g_autofree char *who = g_strdup_printf("host %s (%s)", host->id, host->name ? host->name : "");
+  if (!conf->record) {
+    mg_session_error(s, msg, "record_failed", "recording is not available");
+    return;
+  }
+  if (!conf->record(room_id, want, who, conf->record_data, &error))
+    mg_session_error(s, msg, "record_failed", "%s", error ? error->message : "the recording did not change");
 }

@@ -60,6 +60,8 @@ struct MgConference {
   guint64 next_id;
   MgConferenceEventFunc events;
   gpointer events_data;
+  MgConferenceRecordFunc record;
+  gpointer record_data;
 };
 
 /* conference.c */
@@ -93,6 +95,7 @@ void mg_conf_on_admit(MgConference *conf, MgSession *s, json_t *msg, gint64 now_
 void mg_conf_on_deny(MgConference *conf, MgSession *s, json_t *msg, gint64 now_s);
 void mg_conf_on_lock(MgConference *conf, MgSession *s, json_t *msg, gint64 now_s);
 void mg_conf_on_end(MgConference *conf, MgSession *s, json_t *msg, gint64 now_s);
+void mg_conf_on_record(MgConference *conf, MgSession *s, json_t *msg, gint64 now_s);
 void mg_conf_admit(MgConference *conf, MgParticipant *p);
 void mg_conf_close_room(MgConference *conf, MgLiveRoom *room, const char *reason);
 /* The same with a message for the people in the room (may be NULL). */

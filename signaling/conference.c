@@ -31,6 +31,7 @@ static const struct {
   { "deny", mg_conf_on_deny },
   { "lock", mg_conf_on_lock },
   { "end", mg_conf_on_end },
+  { "record", mg_conf_on_record },
 };
 
 MgConferenceHandler
@@ -669,6 +670,13 @@ gboolean
 mg_conference_is_recording(MgConference *conf, const char *room_id)
 {
   return room_id && g_hash_table_contains(conf->recording, room_id);
+}
+
+void
+mg_conference_set_record_func(MgConference *conf, MgConferenceRecordFunc func, gpointer user_data)
+{
+  conf->record = func;
+  conf->record_data = user_data;
 }
 
 void

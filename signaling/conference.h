@@ -44,6 +44,12 @@ GPtrArray *mg_conference_live_room_ids(MgConference *conf);
  * ({"type":"recording"}), and those who join later read it in joined. */
 void mg_conference_set_recording(MgConference *conf, const char *room_id, gboolean active);
 gboolean mg_conference_is_recording(MgConference *conf, const char *room_id);
+/* Starts (active) or stops the room's recording for a host's `record`
+ * message; FALSE with error when it cannot. The recorder then calls
+ * mg_conference_set_recording(), which tells the room. */
+typedef gboolean (*MgConferenceRecordFunc)(const char *room_id, gboolean active, const char *who, gpointer user_data,
+                                           GError **error);
+void mg_conference_set_record_func(MgConference *conf, MgConferenceRecordFunc func, gpointer user_data);
 
 /* The session of a participant is gone (WebSocket closed): the participant
  * may resume within the window, or leaves. */

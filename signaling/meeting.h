@@ -38,6 +38,7 @@ typedef struct {
   char *policy;        /* "open" | "lobby" | "invite-only" */
   gint64 sequence;
   gboolean cancelled;
+  gboolean record;     /* record the room automatically while people are in it */
 } MgMeeting;
 
 void mg_person_clear(MgPerson *p);

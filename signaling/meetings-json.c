@@ -56,6 +56,8 @@ mg_meetings_content_json(const MgMeeting *m)
   set_str(o, "policy", m->policy ? m->policy : "lobby");
   json_object_set_new(o, "sequence", json_integer(m->sequence));
   json_object_set_new(o, "cancelled", json_boolean(m->cancelled));
+  if (m->record) /* only when set: older meetings' content stays as it was */
+    json_object_set_new(o, "record", json_true());
   return o;
 }
 
@@ -127,6 +129,7 @@ mg_meetings_content_parse(const char *text)
   m->policy = dup_str(o, "policy");
   m->sequence = json_integer_value(json_object_get(o, "sequence"));
   m->cancelled = json_is_true(json_object_get(o, "cancelled"));
+  m->record = json_is_true(json_object_get(o, "record"));
   json_decref(o);
   return m;
 }

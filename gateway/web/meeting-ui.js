@@ -286,7 +286,7 @@ export class AudioSink {
 }
 
 // Participant list. people: [{ id, name, role, micMuted, camOff, me }], lobby: [{ id, name }]
-export function renderPeople({ people, lobby, isHost, locked }) {
+export function renderPeople({ people, lobby, isHost, locked, recording }) {
   $('panel-title').textContent = fmt('participantsCount', { n: people.length });
   $('people-heading').textContent = fmt('inMeetingHeading', { n: people.length });
   $('people-count').textContent = String(people.length);
@@ -294,6 +294,8 @@ export function renderPeople({ people, lobby, isHost, locked }) {
   $('host-end').hidden = !isHost;
   $('lock-text').textContent = locked ? STRINGS.unlockRoom : STRINGS.lockRoom;
   $('lock-btn').setAttribute('aria-pressed', String(!!locked));
+  $('record-text').textContent = recording ? STRINGS.stopRecording : STRINGS.startRecording;
+  $('record-btn').setAttribute('aria-pressed', String(!!recording));
 
   const lobbyList = $('lobby-list');
   lobbyList.replaceChildren();

@@ -513,6 +513,7 @@ function onError(msg) {
   }
   const code = String(msg.code || '');
   if (code === 'not_host') return ui.toast(STRINGS.notHost, 4000);
+  if (code === 'record_failed') return ui.toast(STRINGS.recordFailed, 6000);
   const screen = refusalScreen(code);
   const isJoinAnswer = msg.id != null && msg.id === S.joinId;
   if (S.phase === 'meeting' && !(screen && isJoinAnswer)) {
@@ -799,7 +800,7 @@ export function renderMeeting() {
 
   const people = [{ id: me.id, name: myName, role: me.role, micMuted: !S.mic.on || !S.mic.track, camOff: !S.cam.on || !S.cam.track, me: true }];
   for (const p of S.participants.values()) people.push({ id: p.id, name: p.name, role: p.role, micMuted: isOff(p, 'microphone'), camOff: isOff(p, 'camera') });
-  ui.renderPeople({ people, lobby: [...S.lobby.values()], isHost: isHost(), locked: !!S.room.locked });
+  ui.renderPeople({ people, lobby: [...S.lobby.values()], isHost: isHost(), locked: !!S.room.locked, recording: S.recording });
   scheduleLayerHints();
 }
 
@@ -925,6 +926,10 @@ function bindMeeting() {
   $('lock-btn').addEventListener('click', () => {
     if (!S.signal) return;
     S.signal.send({ type: 'lock', locked: !S.room.locked });
+  });
+  $('record-btn').addEventListener('click', () => {
+    if (!S.signal) return;
+    S.signal.send({ type: 'record', active: !S.recording });
   });
   $('end-btn').addEventListener('click', async () => {
     const ok = await ui.confirmDialog({ title: STRINGS.confirmEndTitle, text: STRINGS.confirmEndText, ok: STRINGS.confirmEndButton });

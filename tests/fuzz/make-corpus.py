@@ -183,6 +183,19 @@ CORPUS["recordings"] = {
     'garbage': b'\x00{"id":',
 }
 
+CORPUS["streams"] = {
+    'rtmp': b'{"kind": "rtmp", "url": "rtmp://127.0.0.1:1935/live/streamkey"}',
+    'rtmps': b'{"kind":"rtmp","url":"rtmps://live.example.com/app/key?token=x"}',
+    'hls': b'{"kind":"hls"}',
+    'hls-with-url': b'{"kind":"hls","url":"rtmp://h/a/k"}',
+    'rtmp-no-url': b'{"kind":"rtmp","url":null}',
+    'bad-scheme': b'{"kind":"rtmp","url":"http://h/a/k"}',
+    'spaces': b'{"kind":"rtmp","url":"rtmp://h/a/k ey\n"}',
+    'no-host': b'{"kind":"rtmp","url":"rtmp:///a/k"}',
+    'bad-types': b'{"kind":["rtmp"],"url":7}',
+    'garbage': b'\x00{"kind":',
+}
+
 def ics(*events, head="", method=None):
     lines = ["BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//meetgate//seed//EN"]
     if method:

@@ -30,6 +30,13 @@ link_for(MgStore *store, const char *room_id, gint64 now_s, gpointer data)
   return g_strdup_printf("https://meet.example/j/%s", room_id);
 }
 
+/* The recordings API's latest recording of the room, as the daemon gives it. */
+static char *
+recording_for(MgStore *store, const char *room_id, gint64 now_s, gpointer data)
+{
+  return g_strdup_printf("https://meet.example/api/v1/recordings/rec-%s", room_id);
+}
+
 static void
 on_queued(gpointer data)
 {
@@ -49,7 +56,8 @@ static void
 start(Fixture *f, gboolean console_default)
 {
   MgChateventsSettings s = {
-    .console_default = console_default, .lead_s = 10 * MINUTE, .link = link_for, .queued = on_queued, .queued_data = f
+    .console_default = console_default, .lead_s = 10 * MINUTE, .link = link_for, .recording = recording_for,
+    .queued = on_queued, .queued_data = f
   };
   f->ce = mg_chatevents_new(f->store, &s);
   MgSchedulerSettings ss = { .lead_s = 10 * MINUTE, .grace_s = 15 * MINUTE };
@@ -232,6 +240,7 @@ test_lifecycle(Fixture *f, gconstpointer data)
     g_assert_cmpint(r->ev.minutes_until, ==, 10);
     g_assert_cmpint(r->ev.start, ==, start);
     g_assert_cmpstr(r->ev.join_url, ==, link);
+    g_assert_null(r->ev.recording_url);
     saw_reminder = TRUE;
   }
   g_assert_true(saw_reminder);
@@ -251,6 +260,8 @@ test_lifecycle(Fixture *f, gconstpointer data)
   g_assert_cmpstr(summary->ev.attendees[1], ==, "Boss");
   g_assert_null(summary->ev.attendees[2]);
   g_assert_null(summary->ev.join_url);
+  g_autofree char *recording = g_strdup_printf("https://meet.example/api/v1/recordings/rec-%s", entry->room_id);
+  g_assert_cmpstr(summary->ev.recording_url, ==, recording);
 }
 
 static void

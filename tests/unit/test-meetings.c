@@ -102,9 +102,27 @@ test_idempotent(Fixture *f, gconstpointer data)
   g_assert_cmpint(e->updated_at, ==, T0 - DAY + 10);
   g_assert_cmpstr(e->meeting->organizer.name, ==, "Boss");
   g_assert_cmpstr(g_array_index(e->meeting->attendees, MgPerson, 0).name, ==, "Ada");
+  g_assert_false(e->meeting->record);
   mg_meetings_result_clear(&a);
   mg_meetings_result_clear(&b);
   mg_meetings_result_clear(&c);
+}
+
+/* record: true is kept with the meeting (in its content), found by room, and
+ * turning it on is a change. */
+static void
+test_record(Fixture *f, gconstpointer data)
+{
+  g_autoptr(MgMeeting) m = meeting("m1", T0, 60);
+  MgMeetingsResult a, b;
+  upsert_ok(f, m, T0 - DAY, MG_MEETINGS_CREATED, &a);
+  m->record = TRUE;
+  upsert_ok(f, m, T0 - DAY + 5, MG_MEETINGS_UPDATED, &b);
+  g_autoptr(MgMeetingsEntry) e = mg_meetings_find_by_room(f->store, a.room_id);
+  g_assert_nonnull(e);
+  g_assert_true(e->meeting->record);
+  mg_meetings_result_clear(&a);
+  mg_meetings_result_clear(&b);
 }
 
 static void
@@ -372,6 +390,7 @@ main(int argc, char **argv)
 {
   g_test_init(&argc, &argv, NULL);
   g_test_add("/meetings/idempotent", Fixture, NULL, setup, test_idempotent, teardown);
+  g_test_add("/meetings/record", Fixture, NULL, setup, test_record, teardown);
   g_test_add("/meetings/margins", Fixture, NULL, setup, test_margins, teardown);
   g_test_add("/meetings/sequence", Fixture, NULL, setup, test_sequence, teardown);
   g_test_add("/meetings/store-full", Fixture, NULL, setup, test_store_full, teardown);

@@ -1,0 +1,38 @@
+/* SPDX-License-Identifier: MIT
+ * Live streams over HTTP: start and stop a room's live stream out (RTMP or
+ * HLS, media/streamer.h) through the admin API, list them, and serve the HLS
+ * playlists and segments under /live/<room>/. */
+#pragma once
+
+#include "gateway/admin.h"
+#include "gateway/http.h"
+#include "media/engine.h"
+#include "signaling/store.h"
+
+G_BEGIN_DECLS
+
+typedef struct MgStreamsApi MgStreamsApi;
+
+/* live_dir: where HLS goes (<live_dir>/<room>/); rtmp_url: the URL used
+ * when a request names none (NULL or "" for none); secret: the join tokens'
+ * signing secret. Borrowed pointers outlive the API. (transfer full) */
+MgStreamsApi *mg_streams_api_new(MgHttpServer *server, MgAdmin *admin, MgMediaEngine *engine, MgStore *store,
+                                 const char *live_dir, const char *rtmp_url, const char *secret);
+/* Stops every stream. */
+void mg_streams_api_free(MgStreamsApi *api);
+
+/* A start request's body (streams-parse.c): {"kind": "rtmp", "url": ...} or
+ * {"kind": "hls"}. *url is NULL when the body names none. FALSE with error
+ * for anything else. (transfer full: *kind and *url) */
+gboolean mg_streams_parse_request(const char *text, gsize len, char **kind, char **url, GError **error);
+/* An RTMP URL we pass on: rtmp:// or rtmps://, a host, no spaces or control
+ * characters, at most 2048 bytes. */
+gboolean mg_streams_valid_rtmp_url(const char *url);
+/* The URL without its stream key (the last path segment, and any query):
+ * safe to show. (transfer full) */
+char *mg_streams_mask_url(const char *url);
+/* A file name under /live/<room>/ that may be served: [A-Za-z0-9_-.], not
+ * starting with a dot, ending in .m3u8 or .ts. */
+gboolean mg_streams_valid_file(const char *name);
+
+G_END_DECLS
