@@ -23,7 +23,14 @@ struct MgAdmin {
   GPtrArray *live; /* MgAdminLive*: dashboard WebSockets */
   guint tick;      /* pushes snapshots to signed-in dashboards */
   GArray *extra;   /* MgAdminExtraAction: other modules' room actions */
+  GArray *details; /* MgAdminDetail: other modules' parts of the room detail */
 };
+
+typedef struct {
+  const char *name;
+  MgAdminDetailFunc func;
+  gpointer data;
+} MgAdminDetail;
 
 typedef struct {
   const char *name;

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "gateway/admin.h"
+#include "gateway/ingest-api.h"
 #include "gateway/recordings-api.h"
 #include "gateway/http.h"
 #include "gateway/log.h"
@@ -52,6 +53,7 @@ struct MgDaemon {
   MgConference *conference;
   MgRoomsApi *rooms_api;
   MgRecordingsApi *recordings_api;
+  MgIngestApi *ingest_api;
   MgMeetingsApi *meetings_api;
   MgCalendarsApi *calendars_api;
   MgChatsApi *chats_api;
@@ -323,6 +325,7 @@ start_http(MgDaemon *d, GError **error)
                                             rec_dir ? rec_dir : default_rec_dir,
                                             mg_config_get_string(cfg, "recording", "composite"),
                                             g_get_real_time() / G_USEC_PER_SEC);
+  d->ingest_api = mg_ingest_api_new(d->admin, d->media, d->conference, d->store);
   mg_http_server_add_websocket(d->http, "/ws", &signaling_ws, d);
   mg_web_add_static(d->http); /* last: it answers every other GET */
   return TRUE;
@@ -634,6 +637,7 @@ mg_daemon_free(MgDaemon *d)
     g_source_remove(d->chat_kick);
   g_clear_pointer(&d->http, mg_http_server_free);
   g_clear_pointer(&d->recordings_api, mg_recordings_api_free);
+  g_clear_pointer(&d->ingest_api, mg_ingest_api_free);
   g_clear_pointer(&d->conference, mg_conference_free);
   g_clear_pointer(&d->scheduler, mg_scheduler_free);
   /* Requests in flight are cancelled; their messages stay 'sending' for the next start. */

@@ -1,0 +1,252 @@
+/* SPDX-License-Identifier: MIT
+ * Ingests over the admin API: start (operator), stop, list in the room
+ * detail. Each ingest joins its room as a participant named by the caller. */
+#define G_LOG_DOMAIN "ingest"
+#include "gateway/ingest-api.h"
+
+#include <string.h>
+
+#include "gateway/log.h"
+#include "gateway/recordings-api.h"
+#include "media/ingest.h"
+#include "signaling/rooms.h"
+
+#define MAX_NAME 64
+#define MAX_URL 2048
+#define MAX_PER_ROOM 8
+
+typedef struct {
+  MgIngestApi *api;
+  char *id, *party, *room, *name, *display_url;
+  gint64 started_s;
+  MgIngest *ingest;
+} MgIngestEntry;
+
+struct MgIngestApi {
+  MgAdmin *admin;
+  MgMediaEngine *engine;
+  MgConference *conference;
+  MgStore *store;
+  GHashTable *ingests; /* id -> MgIngestEntry* */
+};
+
+static void
+entry_free(gpointer p)
+{
+  MgIngestEntry *e = p;
+  if (e->api->conference)
+    mg_conference_remove_ingest(e->api->conference, e->room, e->party);
+  mg_ingest_free(e->ingest);
+  g_free(e->id);
+  g_free(e->party);
+  g_free(e->room);
+  g_free(e->name);
+  g_free(e->display_url);
+  g_free(e);
+}
+
+char *
+mg_ingest_api_display_url(const char *url)
+{
+  g_autoptr(GUri) uri = g_uri_parse(url, G_URI_FLAGS_ENCODED | G_URI_FLAGS_HAS_PASSWORD, NULL);
+  return uri ? g_uri_to_string_partial(uri, G_URI_HIDE_PASSWORD) : g_strdup("");
+}
+
+static json_t *
+entry_json(MgIngestEntry *e)
+{
+  g_autoptr(GDateTime) t = g_date_time_new_from_unix_utc(e->started_s);
+  g_autofree char *started = g_date_time_format(t, "%Y-%m-%dT%H:%M:%SZ");
+  const char *error = mg_ingest_get_error(e->ingest);
+  json_t *j = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:i, s:{s:I, s:I}}", "id", e->id, "room", e->room, "name",
+                        e->name, "url", e->display_url, "state", mg_ingest_state_name(mg_ingest_get_state(e->ingest)),
+                        "started", started, "peer", mg_ingest_get_peer(e->ingest), "restarts",
+                        (int)mg_ingest_get_restarts(e->ingest), "packets", "video",
+                        (json_int_t)mg_ingest_get_packets(e->ingest, "video"), "audio",
+                        (json_int_t)mg_ingest_get_packets(e->ingest, "audio"));
+  json_object_set_new(j, "error", error ? json_string(error) : json_null());
+  return j;
+}
+
+static void
+on_changed(MgIngest *ingest, gpointer data)
+{
+  MgIngestEntry *e = data;
+  MgIngestState state = mg_ingest_get_state(ingest);
+  /* A source that is gone for good is no longer a participant. */
+  if ((state == MG_INGEST_ENDED || state == MG_INGEST_FAILED) && e->api->conference)
+    mg_conference_remove_ingest(e->api->conference, e->room, e->party);
+}
+
+static guint
+count_in_room(MgIngestApi *api, const char *room)
+{
+  guint n = 0;
+  GHashTableIter it;
+  gpointer value;
+  g_hash_table_iter_init(&it, api->ingests);
+  while (g_hash_table_iter_next(&it, NULL, &value))
+    n += !strcmp(((MgIngestEntry *)value)->room, room);
+  return n;
+}
+
+/* FALSE after answering 400 when the body is not {"url": ..., "name": ...}. */
+static gboolean
+parse_body(MgHttpRequest *req, const char **url, const char **name, json_t **body)
+{
+  g_autoptr(GBytes) raw = mg_http_request_get_body(req);
+  json_error_t jerr;
+  *body = json_loadb(g_bytes_get_data(raw, NULL), g_bytes_get_size(raw), 0, &jerr);
+  json_t *u = json_object_get(*body, "url"), *n = json_object_get(*body, "name");
+  g_autoptr(GError) error = NULL;
+  if (!json_is_object(*body)) {
+    mg_http_request_respond_error(req, 400, "bad_request", "the body must be a JSON object with a url");
+    return FALSE;
+  }
+  if (!json_is_string(u) || json_string_length(u) > MAX_URL || !mg_ingest_check_url(json_string_value(u), &error)) {
+    mg_http_request_respond_error(req, 400, "bad_url", "%s",
+                                  error ? error->message : "url must be a string of at most 2048 bytes");
+    return FALSE;
+  }
+  if (n && (!json_is_string(n) || !json_string_length(n) || json_string_length(n) > MAX_NAME ||
+            !g_utf8_validate(json_string_value(n), -1, NULL))) {
+    mg_http_request_respond_error(req, 400, "bad_request", "name must be 1 to %d bytes of text", MAX_NAME);
+    return FALSE;
+  }
+  *url = json_string_value(u);
+  *name = n ? json_string_value(n) : "Camera";
+  return TRUE;
+}
+
+static void
+start_ingest(MgIngestApi *api, MgHttpRequest *req, const char *room, const char *who)
+{
+  const char *url, *name;
+  json_t *body = NULL;
+  if (!parse_body(req, &url, &name, &body)) {
+    json_decref(body);
+    return;
+  }
+  if (count_in_room(api, room) >= MAX_PER_ROOM) {
+    mg_http_request_respond_error(req, 409, "too_many_ingests", "room %s has %d ingests already", room, MAX_PER_ROOM);
+    json_decref(body);
+    return;
+  }
+  /* A camera's password never reaches the log. */
+  g_autoptr(GUri) uri = g_uri_parse(url, G_URI_FLAGS_ENCODED | G_URI_FLAGS_HAS_PASSWORD, NULL);
+  if (uri && g_uri_get_password(uri) && *g_uri_get_password(uri))
+    mg_log_add_secret(g_uri_get_password(uri));
+  MgIngestEntry *e = g_new0(MgIngestEntry, 1);
+  e->api = api;
+  e->id = g_strdup_printf("%08x%08x", g_random_int(), g_random_int());
+  e->room = g_strdup(room);
+  e->name = g_strdup(name);
+  e->display_url = mg_ingest_api_display_url(url);
+  e->started_s = g_get_real_time() / G_USEC_PER_SEC;
+  e->party = g_strdup_printf("ingest-%s", e->id);
+  g_autoptr(GError) error = NULL;
+  e->ingest = mg_ingest_start(api->engine, room, e->party, url, 0, on_changed, e, &error);
+  json_decref(body);
+  if (!e->ingest) {
+    mg_http_request_respond_error(req, 400, "bad_url", "%s", error->message);
+    g_free(e->id);
+    g_free(e->party);
+    g_free(e->room);
+    g_free(e->name);
+    g_free(e->display_url);
+    g_free(e);
+    return;
+  }
+  g_hash_table_insert(api->ingests, e->id, e);
+  if (api->conference)
+    mg_conference_add_ingest(api->conference, room, e->party, e->name, mg_ingest_get_peer(e->ingest));
+  g_info("ingest %s of %s into room %s started by %s", e->id, e->display_url, room, who);
+  mg_http_request_respond_json(req, 201, entry_json(e));
+}
+
+static void
+stop_ingest(MgIngestApi *api, MgHttpRequest *req, const char *room, const char *id, const char *who)
+{
+  MgIngestEntry *e = id ? g_hash_table_lookup(api->ingests, id) : NULL;
+  if (!e || strcmp(e->room, room)) {
+    mg_http_request_respond_error(req, 404, "unknown_ingest", "room %s has no ingest %s", room, id ? id : "");
+    return;
+  }
+  json_t *j = entry_json(e);
+  json_object_set_new(j, "state", json_string("stopped"));
+  g_info("ingest %s into room %s stopped by %s", e->id, room, who);
+  g_hash_table_remove(api->ingests, id);
+  mg_http_request_respond_json(req, 200, j);
+}
+
+/* POST /api/v1/admin/rooms/<room>/ingest, DELETE .../ingest/<id> */
+static void
+on_room_ingest(MgHttpRequest *req, gpointer data)
+{
+  MgIngestApi *api = data;
+  const char *who = NULL;
+  g_auto(GStrv) parts = g_strsplit(mg_http_request_get_tail(req), "/", 4);
+  gboolean post = !strcmp(mg_http_request_get_method(req), "POST");
+  guint n = g_strv_length(parts);
+  if (n < 2 || strcmp(parts[1], "ingest") || (post ? n != 2 : n != 3 || !*parts[2])) {
+    mg_http_request_respond_error(req, 404, "not_found", "no such resource: %s", mg_http_request_get_path(req));
+    return;
+  }
+  if (!mg_admin_authenticate(api->admin, req, MG_ADMIN_OPERATOR, &who))
+    return;
+  const char *room = parts[0];
+  if (!post) {
+    stop_ingest(api, req, room, parts[2], who);
+    return;
+  }
+  /* A room of the store, or one that has media (WHIP rooms need no store entry). */
+  gboolean valid = mg_recordings_valid_id(room);
+  g_autoptr(MgRoomDef) def = valid ? mg_rooms_find(api->store, room) : NULL;
+  json_t *media = valid ? mg_media_engine_get_room_stats(api->engine, room) : NULL;
+  gboolean known = (def && !strcmp(def->id, room)) || media;
+  json_decref(media);
+  if (!known) {
+    mg_http_request_respond_error(req, 404, "unknown_room", "no room has the id %s", room);
+    return;
+  }
+  start_ingest(api, req, room, who);
+}
+
+/* The room detail's "ingests". */
+static json_t *
+room_ingests(const char *room_id, gpointer data)
+{
+  MgIngestApi *api = data;
+  json_t *list = json_array();
+  GHashTableIter it;
+  gpointer value;
+  g_hash_table_iter_init(&it, api->ingests);
+  while (g_hash_table_iter_next(&it, NULL, &value))
+    if (!strcmp(((MgIngestEntry *)value)->room, room_id))
+      json_array_append_new(list, entry_json(value));
+  return list;
+}
+
+MgIngestApi *
+mg_ingest_api_new(MgAdmin *admin, MgMediaEngine *engine, MgConference *conference, MgStore *store)
+{
+  MgIngestApi *api = g_new0(MgIngestApi, 1);
+  api->admin = admin;
+  api->engine = engine;
+  api->conference = conference;
+  api->store = store;
+  api->ingests = g_hash_table_new_full(g_str_hash, g_str_equal, NULL, entry_free);
+  mg_admin_add_room_action(admin, "ingest", on_room_ingest, api);
+  mg_admin_add_room_detail(admin, "ingests", room_ingests, api);
+  return api;
+}
+
+void
+mg_ingest_api_free(MgIngestApi *api)
+{
+  if (!api)
+    return;
+  api->conference = NULL; /* it is going too, and lets its participants go itself */
+  g_hash_table_unref(api->ingests);
+  g_free(api);
+}

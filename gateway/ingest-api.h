@@ -1,0 +1,25 @@
+/* SPDX-License-Identifier: MIT
+ * The ingest API: an operator brings an RTSP camera or a media file/URL into
+ * a room as a participant (media/ingest.h): POST and DELETE
+ * /api/v1/admin/rooms/<room>/ingest[/<id>]; the room detail lists them. */
+#pragma once
+
+#include "gateway/admin.h"
+#include "gateway/http.h"
+#include "media/engine.h"
+#include "signaling/conference.h"
+#include "signaling/store.h"
+
+G_BEGIN_DECLS
+
+typedef struct MgIngestApi MgIngestApi;
+
+/* Borrowed pointers outlive the API. (transfer full) */
+MgIngestApi *mg_ingest_api_new(MgAdmin *admin, MgMediaEngine *engine, MgConference *conference, MgStore *store);
+/* Stops every ingest. */
+void mg_ingest_api_free(MgIngestApi *api);
+
+/* The url as shown in answers and logs: its password hidden. (transfer full) */
+char *mg_ingest_api_display_url(const char *url);
+
+G_END_DECLS
