@@ -325,7 +325,7 @@ start_http(MgDaemon *d, GError **error)
                                             rec_dir ? rec_dir : default_rec_dir,
                                             mg_config_get_string(cfg, "recording", "composite"),
                                             g_get_real_time() / G_USEC_PER_SEC);
-  d->ingest_api = mg_ingest_api_new(d->admin, d->media, d->conference, d->store);
+  d->ingest_api = mg_ingest_api_new(d->http, d->admin, d->media, d->conference, d->store);
   mg_http_server_add_websocket(d->http, "/ws", &signaling_ws, d);
   mg_web_add_static(d->http); /* last: it answers every other GET */
   return TRUE;

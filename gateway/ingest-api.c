@@ -148,7 +148,8 @@ start_ingest(MgIngestApi *api, MgHttpRequest *req, const char *room, const char 
   e->ingest = mg_ingest_start(api->engine, room, e->party, url, 0, on_changed, e, &error);
   json_decref(body);
   if (!e->ingest) {
-    mg_http_request_respond_error(req, 400, "bad_url", "%s", error->message);
+    g_warning("ingest into room %s cannot start: %s", room, error->message);
+    mg_http_request_respond_error(req, 500, "ingest_failed", "%s", error->message);
     g_free(e->id);
     g_free(e->party);
     g_free(e->room);
@@ -212,23 +213,55 @@ on_room_ingest(MgHttpRequest *req, gpointer data)
   start_ingest(api, req, room, who);
 }
 
-/* The room detail's "ingests". */
-static json_t *
-room_ingests(const char *room_id, gpointer data)
+static gint
+by_start(gconstpointer a, gconstpointer b)
 {
-  MgIngestApi *api = data;
-  json_t *list = json_array();
+  const MgIngestEntry *x = *(MgIngestEntry *const *)a, *y = *(MgIngestEntry *const *)b;
+  return x->started_s < y->started_s ? -1 : x->started_s > y->started_s ? 1 : strcmp(x->id, y->id);
+}
+
+/* The ingests of room_id (NULL: all), oldest first. (transfer full) */
+static json_t *
+list_json(MgIngestApi *api, const char *room_id)
+{
+  g_autoptr(GPtrArray) all = g_ptr_array_new();
   GHashTableIter it;
   gpointer value;
   g_hash_table_iter_init(&it, api->ingests);
   while (g_hash_table_iter_next(&it, NULL, &value))
-    if (!strcmp(((MgIngestEntry *)value)->room, room_id))
-      json_array_append_new(list, entry_json(value));
+    if (!room_id || !strcmp(((MgIngestEntry *)value)->room, room_id))
+      g_ptr_array_add(all, value);
+  g_ptr_array_sort(all, by_start);
+  json_t *list = json_array();
+  for (guint i = 0; i < all->len; i++)
+    json_array_append_new(list, entry_json(g_ptr_array_index(all, i)));
   return list;
 }
 
+/* The room detail's "ingests". */
+static json_t *
+room_ingests(const char *room_id, gpointer data)
+{
+  return list_json(data, room_id);
+}
+
+/* GET /api/v1/admin/ingests[?room=] */
+static void
+on_list(MgHttpRequest *req, gpointer data)
+{
+  MgIngestApi *api = data;
+  if (!mg_admin_authenticate(api->admin, req, MG_ADMIN_VIEWER, NULL))
+    return;
+  mg_http_request_respond_json(req, 200,
+                               json_pack("{s:o}", "ingests", list_json(api, mg_http_request_get_query(req, "room"))));
+}
+
+static const MgHttpRoute routes[] = {
+  { "GET", "/api/v1/admin/ingests", MG_HTTP_EXACT, on_list },
+};
+
 MgIngestApi *
-mg_ingest_api_new(MgAdmin *admin, MgMediaEngine *engine, MgConference *conference, MgStore *store)
+mg_ingest_api_new(MgHttpServer *server, MgAdmin *admin, MgMediaEngine *engine, MgConference *conference, MgStore *store)
 {
   MgIngestApi *api = g_new0(MgIngestApi, 1);
   api->admin = admin;
@@ -238,6 +271,7 @@ mg_ingest_api_new(MgAdmin *admin, MgMediaEngine *engine, MgConference *conferenc
   api->ingests = g_hash_table_new_full(g_str_hash, g_str_equal, NULL, entry_free);
   mg_admin_add_room_action(admin, "ingest", on_room_ingest, api);
   mg_admin_add_room_detail(admin, "ingests", room_ingests, api);
+  mg_http_server_add_routes(server, routes, G_N_ELEMENTS(routes), api);
   return api;
 }
 

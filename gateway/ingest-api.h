@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT
  * The ingest API: an operator brings an RTSP camera or a media file/URL into
  * a room as a participant (media/ingest.h): POST and DELETE
- * /api/v1/admin/rooms/<room>/ingest[/<id>]; the room detail lists them. */
+ * /api/v1/admin/rooms/<room>/ingest[/<id>]; GET /api/v1/admin/ingests and
+ * the room detail list them. */
 #pragma once
 
 #include "gateway/admin.h"
@@ -15,7 +16,7 @@ G_BEGIN_DECLS
 typedef struct MgIngestApi MgIngestApi;
 
 /* Borrowed pointers outlive the API. (transfer full) */
-MgIngestApi *mg_ingest_api_new(MgAdmin *admin, MgMediaEngine *engine, MgConference *conference, MgStore *store);
+MgIngestApi *mg_ingest_api_new(MgHttpServer *server, MgAdmin *admin, MgMediaEngine *engine, MgConference *conference, MgStore *store);
 /* Stops every ingest. */
 void mg_ingest_api_free(MgIngestApi *api);
 

@@ -373,6 +373,7 @@ mg_ingest_start(MgMediaEngine *engine, const char *room, const char *party, cons
 {
   if (!mg_ingest_check_url(url, error))
     return NULL;
+  gst_init(NULL, NULL); /* once per process; later calls return at once */
   MgIngest *in = g_new0(MgIngest, 1);
   in->engine = engine;
   in->room = g_strdup(room);
