@@ -90,46 +90,46 @@ count_in_room(MgIngestApi *api, const char *room)
   return n;
 }
 
-/* FALSE after answering 400 when the body is not {"url": ..., "name": ...}. */
-static gboolean
-parse_body(MgHttpRequest *req, const char **url, const char **name, json_t **body)
+gboolean
+mg_ingest_api_parse(const char *data, gsize len, char **url, char **name, const char **code, GError **error)
 {
-  g_autoptr(GBytes) raw = mg_http_request_get_body(req);
-  json_error_t jerr;
-  *body = json_loadb(g_bytes_get_data(raw, NULL), g_bytes_get_size(raw), 0, &jerr);
-  json_t *u = json_object_get(*body, "url"), *n = json_object_get(*body, "name");
-  g_autoptr(GError) error = NULL;
-  if (!json_is_object(*body)) {
-    mg_http_request_respond_error(req, 400, "bad_request", "the body must be a JSON object with a url");
-    return FALSE;
+  json_t *body = json_loadb(data, len, 0, NULL);
+  json_t *u = json_object_get(body, "url"), *n = json_object_get(body, "name");
+  gboolean ok = FALSE;
+  *code = "bad_request";
+  if (!json_is_object(body)) {
+    g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA, "the body must be a JSON object with a url");
+  } else if (!json_is_string(u) || json_string_length(u) > MAX_URL || strlen(json_string_value(u)) != json_string_length(u)) {
+    *code = "bad_url";
+    g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA, "url must be a string of at most %d bytes", MAX_URL);
+  } else if (!mg_ingest_check_url(json_string_value(u), error)) {
+    *code = "bad_url";
+  } else if (n && (!json_is_string(n) || !json_string_length(n) || json_string_length(n) > MAX_NAME ||
+                   strlen(json_string_value(n)) != json_string_length(n) ||
+                   !g_utf8_validate(json_string_value(n), -1, NULL))) {
+    g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA, "name must be 1 to %d bytes of text", MAX_NAME);
+  } else {
+    *url = g_strdup(json_string_value(u));
+    *name = g_strdup(n ? json_string_value(n) : "Camera");
+    ok = TRUE;
   }
-  if (!json_is_string(u) || json_string_length(u) > MAX_URL || !mg_ingest_check_url(json_string_value(u), &error)) {
-    mg_http_request_respond_error(req, 400, "bad_url", "%s",
-                                  error ? error->message : "url must be a string of at most 2048 bytes");
-    return FALSE;
-  }
-  if (n && (!json_is_string(n) || !json_string_length(n) || json_string_length(n) > MAX_NAME ||
-            !g_utf8_validate(json_string_value(n), -1, NULL))) {
-    mg_http_request_respond_error(req, 400, "bad_request", "name must be 1 to %d bytes of text", MAX_NAME);
-    return FALSE;
-  }
-  *url = json_string_value(u);
-  *name = n ? json_string_value(n) : "Camera";
-  return TRUE;
+  json_decref(body);
+  return ok;
 }
 
 static void
 start_ingest(MgIngestApi *api, MgHttpRequest *req, const char *room, const char *who)
 {
-  const char *url, *name;
-  json_t *body = NULL;
-  if (!parse_body(req, &url, &name, &body)) {
-    json_decref(body);
+  g_autofree char *url = NULL, *name = NULL;
+  const char *code;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) raw = mg_http_request_get_body(req);
+  if (!mg_ingest_api_parse(g_bytes_get_data(raw, NULL), g_bytes_get_size(raw), &url, &name, &code, &error)) {
+    mg_http_request_respond_error(req, 400, code, "%s", error->message);
     return;
   }
   if (count_in_room(api, room) >= MAX_PER_ROOM) {
     mg_http_request_respond_error(req, 409, "too_many_ingests", "room %s has %d ingests already", room, MAX_PER_ROOM);
-    json_decref(body);
     return;
   }
   /* A camera's password never reaches the log. */
@@ -144,9 +144,7 @@ start_ingest(MgIngestApi *api, MgHttpRequest *req, const char *room, const char 
   e->display_url = mg_ingest_api_display_url(url);
   e->started_s = g_get_real_time() / G_USEC_PER_SEC;
   e->party = g_strdup_printf("ingest-%s", e->id);
-  g_autoptr(GError) error = NULL;
   e->ingest = mg_ingest_start(api->engine, room, e->party, url, 0, on_changed, e, &error);
-  json_decref(body);
   if (!e->ingest) {
     g_warning("ingest into room %s cannot start: %s", room, error->message);
     mg_http_request_respond_error(req, 500, "ingest_failed", "%s", error->message);
