@@ -9,7 +9,6 @@ started again, and the ingest comes back by itself (docs/ingest.md)."""
 import asyncio
 import json
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -23,53 +22,17 @@ rtcpeers.netns_reexec()
 import websockets  # noqa: E402
 from mgtest import Daemon  # noqa: E402
 from rtcpeers import AiortcClient, http, make_token  # noqa: E402
+from rtsp_server import Camera  # noqa: E402
 
 BINARY = sys.argv.pop(1) if len(sys.argv) > 1 else "build/meetgate"
 SECRET = "ingest-test-secret-0123456789abcdef0123456789"
 OPS_KEY = "operator-key-0123456789abcdef"
 VIEW_KEY = "viewer-key-0123456789abcdef"
 CAM_PASSWORD = "cam-pass-0123456789"
-HERE = os.path.dirname(os.path.abspath(__file__))
 
 
 def run(coro, timeout=120):
     return asyncio.get_event_loop().run_until_complete(asyncio.wait_for(coro, timeout))
-
-
-def free_port():
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-    return port
-
-
-class Camera:
-    """The RTSP server as a process: start, kill, start again on one port."""
-
-    def __init__(self):
-        self.port = free_port()
-        self.proc = None
-
-    def start(self):
-        self.proc = subprocess.Popen(["/usr/bin/python3", os.path.join(HERE, "rtsp_server.py"), str(self.port)],
-                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-        line = self.proc.stdout.readline()
-        if line.strip() != b"ready":
-            raise RuntimeError("the RTSP server did not start: %s" % self.proc.stderr.read().decode())
-
-    def kill(self):
-        if self.proc:
-            if self.proc.poll() is None:
-                self.proc.kill()
-                self.proc.wait()
-            self.proc.stdout.close()
-            self.proc.stderr.close()
-            self.proc = None
-
-    @property
-    def url(self):
-        return "rtsp://cam:%s@127.0.0.1:%d/cam" % (CAM_PASSWORD, self.port)
 
 
 class Ingest(unittest.TestCase):
@@ -77,7 +40,7 @@ class Ingest(unittest.TestCase):
     def setUpClass(cls):
         cls.d = Daemon(BINARY, ["-o", "server.secret=" + SECRET, "-o", "media.addresses=127.0.0.1",
                                 "-o", "admin.keys=ops:operator:%s,view:viewer:%s" % (OPS_KEY, VIEW_KEY)])
-        cls.cam = Camera()
+        cls.cam = Camera("cam", CAM_PASSWORD)
         cls.cam.start()
 
     @classmethod
