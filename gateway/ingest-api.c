@@ -58,12 +58,12 @@ entry_json(MgIngestEntry *e)
   g_autoptr(GDateTime) t = g_date_time_new_from_unix_utc(e->started_s);
   g_autofree char *started = g_date_time_format(t, "%Y-%m-%dT%H:%M:%SZ");
   const char *error = mg_ingest_get_error(e->ingest);
-  json_t *j = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:i, s:{s:I, s:I}}", "id", e->id, "room", e->room, "name",
-                        e->name, "url", e->display_url, "state", mg_ingest_state_name(mg_ingest_get_state(e->ingest)),
-                        "started", started, "peer", mg_ingest_get_peer(e->ingest), "restarts",
-                        (int)mg_ingest_get_restarts(e->ingest), "packets", "video",
-                        (json_int_t)mg_ingest_get_packets(e->ingest, "video"), "audio",
-                        (json_int_t)mg_ingest_get_packets(e->ingest, "audio"));
+  json_t *j =
+      json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:i, s:{s:I, s:I}}", "id", e->id, "room", e->room, "name", e->name,
+                "url", e->display_url, "state", mg_ingest_state_name(mg_ingest_get_state(e->ingest)), "started",
+                started, "peer", mg_ingest_get_peer(e->ingest), "restarts", (int)mg_ingest_get_restarts(e->ingest),
+                "packets", "video", (json_int_t)mg_ingest_get_packets(e->ingest, "video"), "audio",
+                (json_int_t)mg_ingest_get_packets(e->ingest, "audio"));
   json_object_set_new(j, "error", error ? json_string(error) : json_null());
   return j;
 }
@@ -99,7 +99,8 @@ mg_ingest_api_parse(const char *data, gsize len, char **url, char **name, const 
   *code = "bad_request";
   if (!json_is_object(body)) {
     g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA, "the body must be a JSON object with a url");
-  } else if (!json_is_string(u) || json_string_length(u) > MAX_URL || strlen(json_string_value(u)) != json_string_length(u)) {
+  } else if (!json_is_string(u) || json_string_length(u) > MAX_URL ||
+             strlen(json_string_value(u)) != json_string_length(u)) {
     *code = "bad_url";
     g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA, "url must be a string of at most %d bytes", MAX_URL);
   } else if (!mg_ingest_check_url(json_string_value(u), error)) {

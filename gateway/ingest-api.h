@@ -16,7 +16,8 @@ G_BEGIN_DECLS
 typedef struct MgIngestApi MgIngestApi;
 
 /* Borrowed pointers outlive the API. (transfer full) */
-MgIngestApi *mg_ingest_api_new(MgHttpServer *server, MgAdmin *admin, MgMediaEngine *engine, MgConference *conference, MgStore *store);
+MgIngestApi *mg_ingest_api_new(MgHttpServer *server, MgAdmin *admin, MgMediaEngine *engine, MgConference *conference,
+                               MgStore *store);
 /* Stops every ingest. */
 void mg_ingest_api_free(MgIngestApi *api);
 

@@ -103,8 +103,7 @@ mg_ingest_check_url(const char *url, GError **error)
   gboolean file = !strcmp(g_uri_get_scheme(uri), "file");
   if (file ? !g_str_has_prefix(g_uri_get_path(uri), "/") || (g_uri_get_host(uri) && *g_uri_get_host(uri))
            : !g_uri_get_host(uri) || !*g_uri_get_host(uri)) {
-    g_set_error(error, ingest_error(), 0,
-                file ? "a file url is file:///absolute/path" : "the url has no host");
+    g_set_error(error, ingest_error(), 0, file ? "a file url is file:///absolute/path" : "the url has no host");
     return FALSE;
   }
   return TRUE;
@@ -194,7 +193,7 @@ on_pad_added(GstElement *src, GstPad *pad, gpointer data)
 static void
 on_source_setup(GstElement *bin, GstElement *source, gpointer data)
 {
-  /* A camera: little latency, and TCP when UDP does not get through. */
+  /* A camera (rtspsrc): a small jitter buffer, for a live meeting. */
   if (g_object_class_find_property(G_OBJECT_GET_CLASS(source), "latency"))
     g_object_set(source, "latency", 200, NULL);
 }
@@ -335,8 +334,7 @@ start_pipeline(MgIngest *in, GError **error)
   g_object_set(src, "uri", in->url, NULL);
   g_signal_connect(src, "source-setup", G_CALLBACK(on_source_setup), in);
   /* The feed outlives the pipeline's own references to it. */
-  g_signal_connect_data(src, "pad-added", G_CALLBACK(on_pad_added), feed_ref(in->feed), feed_closure_unref,
-                        0);
+  g_signal_connect_data(src, "pad-added", G_CALLBACK(on_pad_added), feed_ref(in->feed), feed_closure_unref, 0);
   gst_bin_add(GST_BIN(pipeline), src);
   in->pipeline = pipeline;
   GstBus *bus = gst_element_get_bus(pipeline);

@@ -31,8 +31,8 @@ gboolean mg_ingest_check_url(const char *url, GError **error);
 /* Starts ingesting url into room as the participant party (the tag of its
  * tracks). Backoff: a live source that fails or goes silent for
  * silence_s (0 = 5) is restarted after 1, 2, 4 ... 30 s. (transfer full) */
-MgIngest *mg_ingest_start(MgMediaEngine *engine, const char *room, const char *party, const char *url,
-                          guint silence_s, MgIngestFunc changed, gpointer user_data, GError **error);
+MgIngest *mg_ingest_start(MgMediaEngine *engine, const char *room, const char *party, const char *url, guint silence_s,
+                          MgIngestFunc changed, gpointer user_data, GError **error);
 /* Stops the pipeline and takes the publisher out of the room. */
 void mg_ingest_free(MgIngest *ingest);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(MgIngest, mg_ingest_free)

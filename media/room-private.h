@@ -57,7 +57,7 @@ struct MgTrack {
   gboolean announced;
   guint8 level; /* last audio level, -dBov */
   gboolean voice;
-  gdouble loudness; /* smoothed, 0 silence .. 127 loudest */
+  gdouble loudness;  /* smoothed, 0 silence .. 127 loudest */
   guint local_index; /* a local publisher's track: its index there */
 };
 

@@ -8,8 +8,7 @@
 #include <string.h>
 
 gboolean
-mg_conference_add_ingest(MgConference *conf, const char *room_id, const char *party, const char *name,
-                         const char *peer)
+mg_conference_add_ingest(MgConference *conf, const char *room_id, const char *party, const char *name, const char *peer)
 {
   MgRoomDef *def = mg_rooms_find(conf->cfg.store, room_id);
   if (!def || strcmp(def->id, room_id)) {
@@ -32,8 +31,8 @@ mg_conference_add_ingest(MgConference *conf, const char *room_id, const char *pa
   g_ptr_array_add(room->participants, p);
   g_hash_table_insert(conf->peers, g_strdup(peer), p);
   mg_conf_record_joined(conf, p);
-  mg_conf_broadcast(room, json_pack("{s:s, s:o}", "type", "participant_joined", "participant", mg_conf_participant_json(p)),
-                    p);
+  mg_conf_broadcast(
+      room, json_pack("{s:s, s:o}", "type", "participant_joined", "participant", mg_conf_participant_json(p)), p);
   g_info("room %s: ingest %s (%s) joined", room_id, party, p->name);
   return TRUE;
 }

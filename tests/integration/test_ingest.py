@@ -104,6 +104,10 @@ class Ingest(unittest.TestCase):
         self.assertEqual(self.api("DELETE", "%s/0123456789abcdef" % path, key=VIEW_KEY)[0], 403)
         # The admin API's own actions still answer on POST only.
         self.assertEqual(self.api("DELETE", "/api/v1/admin/rooms/%s/lock" % room)[0], 404)
+        # One left running: meetgate's shutdown stops it (tearDownClass checks the exit).
+        status, r = self.api("POST", path, body={"url": self.cam.url, "name": "Left running"})
+        self.assertEqual(status, 201, r)
+        self.wait_state(room, r["id"], lambda i: i["state"] == "running")
 
     def test_camera_into_room_and_back_after_reboot(self):
         room = self.create_room(title="Camera room")

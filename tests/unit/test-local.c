@@ -103,9 +103,8 @@ local_peer_stats(MgRoom *room)
 {
   json_t *stats = mg_room_get_stats(room, g_get_monotonic_time()), *p, *found = NULL;
   size_t i;
-  json_array_foreach(json_object_get(stats, "peers"), i, p)
-  if (!g_strcmp0(json_string_value(json_object_get(p, "id")), "cam"))
-    found = json_incref(p);
+  json_array_foreach(json_object_get(stats, "peers"), i,
+                     p) if (!g_strcmp0(json_string_value(json_object_get(p, "id")), "cam")) found = json_incref(p);
   json_decref(stats);
   return found;
 }
@@ -133,7 +132,9 @@ test_room(void)
   GMainContext *ctx = g_main_context_new();
   Seen seen = { g_ptr_array_new_with_free_func(g_free) };
   char *addrs[] = { "127.0.0.1", NULL };
-  MgRoomConfig cfg = { .ctx = ctx, .ice = { .addresses = addrs }, .cert = cert, .events = on_event, .user_data = &seen };
+  MgRoomConfig cfg = {
+    .ctx = ctx, .ice = { .addresses = addrs }, .cert = cert, .events = on_event, .user_data = &seen
+  };
   MgRoom *room = mg_room_new("r1", &cfg);
   MgMediaLocal *local = mg_media_local_new("cam", tracks, G_N_ELEMENTS(tracks));
 
@@ -193,10 +194,11 @@ test_room(void)
 static void
 test_check_url(void)
 {
-  const char *good[] = { "rtsp://10.0.0.5:554/stream1", "rtsp://cam:pw@h/x", "rtsps://h/", "file:///srv/a.webm",
-                         "http://h/a.mp4", "https://h:8443/live?x=1", "rtsp://[::1]:8554/cam" };
-  const char *bad[] = { "", "rtsp://", "rtsp:///x", "file://host/x", "file:relative", "ftp://h/x",
-                        "rtsp://h/\x01", "javascript:alert(1)", "h/x", "http://h/a\x7f" };
+  const char *good[] = { "rtsp://10.0.0.5:554/stream1", "rtsp://cam:pw@h/x", "rtsps://h/",
+                         "file:///srv/a.webm",          "http://h/a.mp4",    "https://h:8443/live?x=1",
+                         "rtsp://[::1]:8554/cam" };
+  const char *bad[] = { "",          "rtsp://",       "rtsp:///x",           "file://host/x", "file:relative",
+                        "ftp://h/x", "rtsp://h/\x01", "javascript:alert(1)", "h/x",           "http://h/a\x7f" };
   for (guint i = 0; i < G_N_ELEMENTS(good); i++)
     g_assert_true(mg_ingest_check_url(good[i], NULL));
   for (guint i = 0; i < G_N_ELEMENTS(bad); i++) {
