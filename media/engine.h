@@ -143,6 +143,9 @@ gboolean mg_media_local_push(MgMediaLocal *local, guint index, const guint8 *buf
 gboolean mg_media_local_take_keyframe_request(MgMediaLocal *local, guint index);
 /* Packets dropped because the room's worker did not keep up. */
 guint64 mg_media_local_get_dropped(MgMediaLocal *local);
+/* TRUE once the publisher has left its room (removed, closed by someone
+ * else, or the room closed): packets pushed now go nowhere. Any thread. */
+gboolean mg_media_local_is_gone(MgMediaLocal *local);
 
 /* The SDP fingerprint of this process's DTLS certificate ("sha-256 AB:..."). */
 const char *mg_media_engine_fingerprint(MgMediaEngine *engine);

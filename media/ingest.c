@@ -303,6 +303,18 @@ on_watch(gpointer data)
   guint64 n = total_packets(in);
   gboolean flowing = n != in->seen_packets;
   in->seen_packets = n;
+  if (in->local && mg_media_local_is_gone(in->local)) {
+    /* Someone else took it out of the room (a host or an admin removed the
+     * participant, the room closed): nobody receives it any more. */
+    stop_pipeline(in);
+    if (in->retry_timer) {
+      g_source_remove(in->retry_timer);
+      in->retry_timer = 0;
+    }
+    leave_room(in);
+    set_state(in, MG_INGEST_FAILED, "removed from the room");
+    return G_SOURCE_CONTINUE;
+  }
   if (!in->pipeline)
     return G_SOURCE_CONTINUE;
   if (flowing) {

@@ -20,7 +20,7 @@ void mg_media_local_unref(MgMediaLocal *local);
 guint mg_media_local_get_n_tracks(MgMediaLocal *local);
 const MgMediaLocalTrack *mg_media_local_get_track(MgMediaLocal *local, guint index);
 /* The worker's source to wake when a packet is queued (ready time 0), or
- * NULL when the publisher has left its room. */
+ * NULL when the publisher has left its room (it is gone from then on). */
 void mg_media_local_set_wake(MgMediaLocal *local, GSource *wake);
 /* The oldest queued packet, or NULL. (transfer full: g_free) */
 MgLocalPacket *mg_media_local_pop(MgMediaLocal *local);

@@ -20,6 +20,7 @@ struct MgMediaLocal {
   MgTapQueue *queue;
   GMutex lock; /* guards wake: the producer's threads against the worker */
   GSource *wake;
+  gint gone; /* atomic: it has left its room */
 };
 
 static const char *
@@ -94,6 +95,8 @@ void
 mg_media_local_set_wake(MgMediaLocal *local, GSource *wake)
 {
   g_mutex_lock(&local->lock);
+  if (!wake && local->wake)
+    g_atomic_int_set(&local->gone, 1);
   if (wake)
     g_source_ref(wake);
   if (local->wake)
@@ -105,7 +108,7 @@ mg_media_local_set_wake(MgMediaLocal *local, GSource *wake)
 gboolean
 mg_media_local_push(MgMediaLocal *local, guint index, const guint8 *buf, gsize len)
 {
-  if (index >= local->n_tracks || len < 12 || len > 1500)
+  if (index >= local->n_tracks || len < 12 || len > 1500 || g_atomic_int_get(&local->gone))
     return FALSE;
   MgLocalPacket *pkt = g_malloc(sizeof *pkt + len);
   pkt->index = index;
@@ -138,6 +141,12 @@ gboolean
 mg_media_local_take_keyframe_request(MgMediaLocal *local, guint index)
 {
   return index < local->n_tracks && g_atomic_int_exchange(&local->key_requests[index], 0);
+}
+
+gboolean
+mg_media_local_is_gone(MgMediaLocal *local)
+{
+  return g_atomic_int_get(&local->gone);
 }
 
 guint64

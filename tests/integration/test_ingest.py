@@ -104,6 +104,14 @@ class Ingest(unittest.TestCase):
         self.assertEqual(self.api("DELETE", "%s/0123456789abcdef" % path, key=VIEW_KEY)[0], 403)
         # The admin API's own actions still answer on POST only.
         self.assertEqual(self.api("DELETE", "/api/v1/admin/rooms/%s/lock" % room)[0], 404)
+        # An admin removes an ingest's participant: the ingest ends (failed), it is not restarted.
+        status, r = self.api("POST", path, body={"url": self.cam.url, "name": "Removed"})
+        self.assertEqual(status, 201, r)
+        self.wait_state(room, r["id"], lambda i: i["state"] == "running")
+        status, out = self.api("POST", "/api/v1/admin/rooms/%s/participants/ingest-%s/remove" % (room, r["id"]))
+        self.assertEqual(status, 200, out)
+        gone = self.wait_state(room, r["id"], lambda i: i["state"] == "failed", timeout=15)
+        self.assertEqual(gone["error"], "removed from the room")
         # One left running: meetgate's shutdown stops it (tearDownClass checks the exit).
         status, r = self.api("POST", path, body={"url": self.cam.url, "name": "Left running"})
         self.assertEqual(status, 201, r)

@@ -142,7 +142,9 @@ test_room(void)
   guint8 buf[64];
   packet(buf, 96, 100, 0xabcd);
   g_assert_true(mg_media_local_push(local, 0, buf, sizeof buf));
+  g_assert_false(mg_media_local_is_gone(local));
   mg_room_add_local(room, local, "ingest-1");
+  g_assert_false(mg_media_local_is_gone(local));
   g_assert_cmpuint(mg_room_get_peer_count(room), ==, 1);
   drain(ctx);
   g_assert_cmpuint(seen.events->len, ==, 1);
@@ -175,8 +177,9 @@ test_room(void)
   g_assert_cmpuint(room->tracks->len, ==, 0);
   g_assert_cmpuint(seen.events->len, ==, 5);
   g_assert_cmpstr(g_ptr_array_index(seen.events, 4), ==, "closed cam -");
+  g_assert_true(mg_media_local_is_gone(local));
   packet(buf, 96, 111, 0xabcd);
-  g_assert_true(mg_media_local_push(local, 0, buf, sizeof buf));
+  g_assert_false(mg_media_local_push(local, 0, buf, sizeof buf));
   drain(ctx);
   g_assert_cmpuint(seen.events->len, ==, 5);
 
@@ -184,6 +187,7 @@ test_room(void)
   MgMediaLocal *other = mg_media_local_new("cam2", tracks, 1);
   mg_room_add_local(room, other, NULL);
   mg_room_free(room);
+  g_assert_true(mg_media_local_is_gone(other));
   mg_media_local_unref(other);
   mg_media_local_unref(local);
   g_ptr_array_unref(seen.events);
