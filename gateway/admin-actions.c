@@ -77,9 +77,9 @@ static const struct {
   { "close", FALSE, act_close },  { "lock", FALSE, act_lock }, { "unlock", FALSE, act_unlock },
 };
 
-static void
-record(MgAdmin *admin, MgHttpRequest *req, const char *key_name, const char *action, const char *target,
-       const char *detail, const char *result, const char *message)
+void
+mg_admin_record(MgAdmin *admin, MgHttpRequest *req, const char *key_name, const char *action, const char *target,
+                const char *detail, const char *result, const char *message)
 {
   g_autoptr(GError) error = NULL;
   MgAuditEntry e = { g_get_real_time() / 1000,     key_name, action, target, detail, result, message,
@@ -127,7 +127,7 @@ on_action(MgHttpRequest *req, gpointer data)
   g_autofree char *target = on_participant ? g_strdup_printf("room/%s/participant/%s", parts[0], parts[2])
                                            : g_strdup_printf("room/%s", parts[0]);
   if (key->role < MG_ADMIN_OPERATOR) {
-    record(admin, req, key->name, name, target, NULL, "forbidden", "viewer key");
+    mg_admin_record(admin, req, key->name, name, target, NULL, "forbidden", "viewer key");
     mg_http_request_respond_error(req, 403, "forbidden", "the key %s may only read", key->name);
     return;
   }
@@ -136,7 +136,7 @@ on_action(MgHttpRequest *req, gpointer data)
       g_bytes_get_size(raw) ? json_loadb(g_bytes_get_data(raw, NULL), g_bytes_get_size(raw), 0, NULL) : json_object();
   if (!json_is_object(body)) {
     json_decref(body);
-    record(admin, req, key->name, name, target, NULL, "bad_request", "body is not a JSON object");
+    mg_admin_record(admin, req, key->name, name, target, NULL, "bad_request", "body is not a JSON object");
     mg_http_request_respond_error(req, 400, "bad_request", "the body must be a JSON object (or empty)");
     return;
   }
@@ -150,7 +150,7 @@ on_action(MgHttpRequest *req, gpointer data)
                      : g_error_matches(error, MG_CONFERENCE_ERROR, MG_CONFERENCE_ERROR_NOT_FOUND) ? "not_found"
                                                                                                   : "bad_request";
   g_autofree char *detail_copy = g_strdup(detail); /* detail may point into body */
-  record(admin, req, key->name, name, target, detail_copy, code, ok ? NULL : error->message);
+  mg_admin_record(admin, req, key->name, name, target, detail_copy, code, ok ? NULL : error->message);
   json_decref(body);
   if (ok)
     mg_http_request_respond_json(req, 200, json_pack("{s:b, s:s, s:s}", "ok", TRUE, "action", name, "target", target));

@@ -24,6 +24,8 @@ struct MgAdmin {
   guint tick;      /* pushes snapshots to signed-in dashboards */
   GArray *extra;   /* MgAdminExtraAction: other modules' room actions */
   GArray *details; /* MgAdminDetail: other modules' parts of the room detail */
+  void (*outbox_changed)(gpointer data);
+  gpointer outbox_changed_data;
 };
 
 typedef struct {
@@ -55,6 +57,11 @@ extern const gsize mg_admin_n_view_routes;
 /* admin-actions.c */
 extern const MgHttpRoute mg_admin_action_routes[];
 extern const gsize mg_admin_n_action_routes;
+
+/* admin-outbox.c */
+extern const MgHttpRoute mg_admin_outbox_routes[];
+extern const gsize mg_admin_n_outbox_routes;
+
 
 /* admin-live.c */
 void mg_admin_live_start(MgAdmin *admin, MgHttpServer *server);

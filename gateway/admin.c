@@ -122,6 +122,7 @@ mg_admin_new(MgHttpServer *server, MgMediaEngine *engine, const char *keys, GErr
     g_message("no [admin] keys configured: the admin API refuses every request");
   mg_http_server_add_routes(server, mg_admin_action_routes, mg_admin_n_action_routes, admin);
   mg_http_server_add_routes(server, mg_admin_view_routes, mg_admin_n_view_routes, admin);
+  mg_http_server_add_routes(server, mg_admin_outbox_routes, mg_admin_n_outbox_routes, admin);
   mg_http_server_add_routes(server, page_routes, G_N_ELEMENTS(page_routes), admin);
   mg_admin_live_start(admin, server);
   return admin;
@@ -133,6 +134,13 @@ mg_admin_attach(MgAdmin *admin, MgConference *conf, MgStore *store, gint64 lead_
   admin->conf = conf;
   admin->store = store;
   admin->lead_s = lead_s;
+}
+
+void
+mg_admin_set_outbox_changed(MgAdmin *admin, void (*changed)(gpointer data), gpointer data)
+{
+  admin->outbox_changed = changed;
+  admin->outbox_changed_data = data;
 }
 
 void

@@ -28,6 +28,8 @@ MgAdmin *mg_admin_new(MgHttpServer *server, MgMediaEngine *engine, const char *k
  * schedule); lead_s: how long before a meeting its room opens. Both borrowed. */
 void mg_admin_attach(MgAdmin *admin, MgConference *conf, MgStore *store, gint64 lead_s);
 void mg_admin_free(MgAdmin *admin);
+/* Called after an operator requeued an outbox message (to wake the deliverer). */
+void mg_admin_set_outbox_changed(MgAdmin *admin, void (*changed)(gpointer data), gpointer data);
 
 /* Another module's room-level POST /api/v1/admin/rooms/<room>/<name> (the
  * recordings API's "recording"): the admin API's action route hands such
@@ -40,5 +42,10 @@ void mg_admin_add_room_action(MgAdmin *admin, const char *name, MgHttpHandler ha
  * func's answer (transfer full), or NULL for none, goes under name. */
 typedef json_t *(*MgAdminDetailFunc)(const char *room_id, gpointer data);
 void mg_admin_add_room_detail(MgAdmin *admin, const char *name, MgAdminDetailFunc func, gpointer data);
+
+/* Records an admin action in the audit log (and the log): the key's name,
+ * never the key; result "ok" or an error code with its message. */
+void mg_admin_record(MgAdmin *admin, MgHttpRequest *req, const char *key_name, const char *action, const char *target,
+                     const char *detail, const char *result, const char *message);
 
 G_END_DECLS

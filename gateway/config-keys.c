@@ -45,6 +45,13 @@ const MgConfigKey mg_config_keys[] = {
   SECRET("metrics", "token", "bearer token /metrics requires (unset: /metrics is open)"),
   SECRET("oa", "sources",
          "OA systems that push meetings: name:apikey[:webhook-secret],...; key and secret >= 16 chars"),
+  SECRET("oa", "callbacks",
+         "attendance callbacks: source=url,...; the source needs a webhook secret in [oa] sources (it signs them)"),
+  SECRET("events", "webhooks", "event webhooks: name:secret:url,...; secret >= 16 chars, signs each request"),
+  STR("events", "types",
+      "room_started,room_finished,participant_joined,participant_left,track_published,track_unpublished,"
+      "recording_started,recording_finished",
+      "event types the webhooks get, comma-separated"),
   INT("schedule", "lead_minutes", "10", 0, 1440, "a meeting's room opens this many minutes before its start"),
   INT("schedule", "grace_minutes", "15", 0, 1440, "a meeting's room closes this many minutes after its end"),
   STR("schedule", "reminders", "10,0", "reminders, in minutes before the start, comma-separated (none: no reminders)"),

@@ -35,8 +35,10 @@
 #include "signaling/outbox.h"
 #include "signaling/session.h"
 #include "signaling/store.h"
+#include "signaling/webhooks.h"
 
 #define MIN_SECRET_LEN 32
+#define SHUTDOWN_CHAT_GRACE_MS 2000
 #define SHUTDOWN_WS_GRACE_US (1 * G_USEC_PER_SEC)
 /* The scheduler sleeps at most this long, so a wall-clock jump is noticed. */
 #define SCHEDULER_MAX_SLEEP_S 300
@@ -63,6 +65,7 @@ struct MgDaemon {
   MgScheduler *scheduler;
   guint scheduler_timer;
   MgChatsend *chatsend;
+  MgWebhooks *webhooks;
   MgChatXmpp *chat_xmpp;
   gint64 scheduler_due_s; /* when the armed timer should fire; 0 = at once */
   MgHttpServer *http;
@@ -203,14 +206,23 @@ static const MgWsHandler signaling_ws = { ws_opened, ws_message, ws_closed };
 
 /* ---- start-up ---- */
 
-/* Room, participant and track events from the conference. The event webhooks
- * (room_started, ...) hook in here: enqueue them to the outbox with the metrics. */
+static void on_chat_queued(gpointer data);
+
+/* Room, participant and track events from the conference: counted for the
+ * metrics and queued in the outbox for the event webhooks. */
 static void
 on_conference_event(const MgConferenceEvent *ev, gpointer data)
 {
   MgDaemon *d = data;
   if (d->metrics)
     mg_metrics_on_conference_event(d->metrics, ev->type);
+  g_autoptr(GError) error = NULL;
+  int n = d->webhooks ? mg_webhooks_emit_conference(d->webhooks, ev, g_get_real_time() / 1000, &error) : 0;
+  if (n < 0)
+    g_warning("room %s: %s not queued for the webhooks: %s", ev->room, mg_conference_event_name(ev->type),
+              error->message);
+  else if (n > 0)
+    on_chat_queued(d);
   g_debug("room %s: %s%s%s%s%s", ev->room, mg_conference_event_name(ev->type), ev->participant ? " " : "",
           ev->participant ? ev->participant : "", ev->track ? " " : "", ev->track ? ev->track : "");
 }
@@ -267,6 +279,13 @@ start_media(MgDaemon *d, GError **error)
   d->workers = mg_worker_pool_new(mg_config_get_int(cfg, "media", "workers"));
   d->media = mg_media_engine_new(d->workers, &s, on_media_event, d, error);
   return d->media != NULL;
+}
+
+/* Recordings starting and finishing become recording_started / recording_finished webhooks. */
+static void
+on_recording(const char *room, gboolean finished, json_t *recording, gpointer data)
+{
+  mg_daemon_emit_recording(data, room, finished, recording);
 }
 
 static gboolean
@@ -326,6 +345,7 @@ start_http(MgDaemon *d, GError **error)
                                             mg_config_get_string(cfg, "recording", "composite"),
                                             g_get_real_time() / G_USEC_PER_SEC);
   d->ingest_api = mg_ingest_api_new(d->http, d->admin, d->media, d->conference, d->store);
+  mg_recordings_api_set_notify(d->recordings_api, on_recording, d);
   mg_http_server_add_websocket(d->http, "/ws", &signaling_ws, d);
   mg_web_add_static(d->http); /* last: it answers every other GET */
   return TRUE;
@@ -367,7 +387,7 @@ wall_s(void)
   return g_get_real_time() / G_USEC_PER_SEC;
 }
 
-/* Until the chat connectors post them, scheduled events go to the log. */
+/* Scheduled events: logged, queued for the chats, and a close's attendance for the OA callback. */
 static void
 on_schedule_event(const MgScheduleEvent *ev, gpointer data)
 {
@@ -386,6 +406,14 @@ on_schedule_event(const MgScheduleEvent *ev, gpointer data)
   if (d->chatevents && mg_chatevents_on_schedule(d->chatevents, ev, wall_s(), &error) < 0)
     g_warning("meeting %s: %s not queued for its chats: %s", ev->entry->id, mg_schedule_kind_name(ev->kind),
               error->message);
+  g_clear_error(&error);
+  int queued = d->webhooks ? mg_webhooks_on_schedule(d->webhooks, ev, wall_s(), &error) : 0;
+  if (queued < 0)
+    g_warning("meeting %s: attendance callback not queued: %s", ev->entry->id, error->message);
+  else if (queued > 0) {
+    g_message("meeting %s: attendance queued for the callback of source %s", ev->entry->id, m->source);
+    on_chat_queued(d);
+  }
   if (ev->kind == MG_SCHEDULE_CLOSE && d->conference) {
     guint n = mg_conference_overtime(d->conference, ev->entry->room_id);
     if (n)
@@ -539,6 +567,83 @@ start_scheduler(MgDaemon *d, GError **error)
   return TRUE;
 }
 
+/* ---- event webhooks and attendance callbacks: raw messages in the same outbox ---- */
+
+static gboolean
+webhooks_source(const char *source, const char **secret, gpointer data)
+{
+  MgDaemon *d = data;
+  return mg_meetings_api_source_secret(d->meetings_api, source, secret);
+}
+
+static gboolean
+start_webhooks(MgDaemon *d, GError **error)
+{
+  MgWebhooksSettings s = {
+    .webhooks = mg_config_get_string(d->cfg, "events", "webhooks"),
+    .types = mg_config_get_string(d->cfg, "events", "types"),
+    .callbacks = mg_config_get_string(d->cfg, "oa", "callbacks"),
+    .source_lookup = webhooks_source,
+    .source_data = d,
+    .lead_s = mg_config_get_int(d->cfg, "schedule", "lead_minutes") * 60,
+  };
+  g_autoptr(GError) local = NULL;
+  d->webhooks = mg_webhooks_new(d->store, &s, &local);
+  if (!d->webhooks) {
+    g_set_error(error, MG_CONFIG_ERROR, 14, "%s", local->message);
+    return FALSE;
+  }
+  GPtrArray *secrets = mg_webhooks_get_secrets(d->webhooks);
+  for (guint i = 0; i < secrets->len; i++)
+    mg_log_add_secret(secrets->pdata[i]);
+  mg_chatsend_set_targets(d->chatsend, mg_webhooks_target, d->webhooks);
+  if (mg_webhooks_count(d->webhooks))
+    g_message("%u event webhook(s) and attendance callback(s) configured", mg_webhooks_count(d->webhooks));
+  return TRUE;
+}
+
+void
+mg_daemon_emit_recording(MgDaemon *d, const char *room_id, gboolean finished, json_t *recording)
+{
+  g_autoptr(GError) error = NULL;
+  int n = d->webhooks
+              ? mg_webhooks_emit_recording(d->webhooks, room_id, finished, recording, g_get_real_time() / 1000, &error)
+              : 0;
+  if (n < 0)
+    g_warning("room %s: recording event not queued for the webhooks: %s", room_id, error->message);
+  else if (n > 0)
+    on_chat_queued(d);
+}
+
+/* /metrics: the outbox's messages per state and the failed attempts per connector. */
+static void
+write_outbox_metrics(GString *out, gpointer data)
+{
+  MgDaemon *d = data;
+  g_string_append(out,
+                  "# HELP meetgate_outbox_messages Outbox messages (chat messages, webhooks, callbacks) by state.\n"
+                  "# TYPE meetgate_outbox_messages gauge\n");
+  for (MgOutboxState st = MG_OUTBOX_PENDING; st <= MG_OUTBOX_WITHDRAWN; st++)
+    g_string_append_printf(out, "meetgate_outbox_messages{state=\"%s\"} %" G_GINT64_FORMAT "\n",
+                           mg_outbox_state_name(st), mg_outbox_count(d->store, st));
+  g_string_append(out, "# HELP meetgate_outbox_failures_total Failed delivery attempts by connector.\n"
+                       "# TYPE meetgate_outbox_failures_total counter\n");
+  if (!d->chatsend)
+    return;
+  GHashTableIter it;
+  gpointer k, v;
+  g_hash_table_iter_init(&it, mg_chatsend_get_failures(d->chatsend));
+  while (g_hash_table_iter_next(&it, &k, &v))
+    g_string_append_printf(out, "meetgate_outbox_failures_total{connector=\"%s\"} %" G_GUINT64_FORMAT "\n",
+                           (const char *)k, *(guint64 *)v);
+}
+
+static void
+on_admin_outbox_requeued(gpointer data)
+{
+  on_chat_queued(data);
+}
+
 /* ---- chat delivery: the outbox's deliverer; messages a crash left 'sending' go again ---- */
 
 static void
@@ -591,8 +696,10 @@ mg_daemon_new(MgConfig *cfg, GError **error)
   mg_store_set_seal_key(d->store, mg_config_get_string(cfg, "server", "secret"));
 
   start_chatsend(d);
-  if (!start_media(d, error) || !start_http(d, error) || !start_scheduler(d, error))
+  if (!start_media(d, error) || !start_http(d, error) || !start_webhooks(d, error) || !start_scheduler(d, error))
     return NULL;
+  mg_metrics_add_writer(d->metrics, write_outbox_metrics, d);
+  mg_admin_set_outbox_changed(d->admin, on_admin_outbox_requeued, d);
 
   signal(SIGPIPE, SIG_IGN);
   d->sig_int = g_unix_signal_add(SIGINT, on_signal, d);
@@ -617,6 +724,13 @@ mg_daemon_run(MgDaemon *d)
   while (mg_http_server_get_ws_count(d->http) && g_get_monotonic_time() < deadline)
     if (!g_main_context_iteration(NULL, FALSE))
       g_usleep(2000);
+  /* Chat and webhook requests in flight get a moment to be answered, so a
+   * clean stop does not send them again at the next start. */
+  if (d->chatsend) {
+    guint left = mg_chatsend_drain(d->chatsend, SHUTDOWN_CHAT_GRACE_MS);
+    if (left)
+      g_message("%u chat request(s) still unanswered at shutdown: sent again at the next start", left);
+  }
   return 0;
 }
 
@@ -633,16 +747,18 @@ mg_daemon_free(MgDaemon *d)
     g_source_remove(d->scheduler_timer);
   if (d->calendars_timer)
     g_source_remove(d->calendars_timer);
-  if (d->chat_kick)
-    g_source_remove(d->chat_kick);
   g_clear_pointer(&d->http, mg_http_server_free);
   g_clear_pointer(&d->recordings_api, mg_recordings_api_free);
   g_clear_pointer(&d->ingest_api, mg_ingest_api_free);
+  /* Rooms closing now still queue their events (sent at the next start). */
   g_clear_pointer(&d->conference, mg_conference_free);
+  if (d->chat_kick)
+    g_source_remove(d->chat_kick);
   g_clear_pointer(&d->scheduler, mg_scheduler_free);
   /* Requests in flight are cancelled; their messages stay 'sending' for the next start. */
   g_clear_pointer(&d->chat_xmpp, mg_chat_xmpp_free);
   g_clear_pointer(&d->chatsend, mg_chatsend_free);
+  g_clear_pointer(&d->webhooks, mg_webhooks_free);
   g_clear_pointer(&d->calendars_api, mg_calendars_api_free);
   g_clear_pointer(&d->chats_api, mg_chats_api_free);
   g_clear_pointer(&d->chatevents, mg_chatevents_free);

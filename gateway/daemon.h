@@ -3,6 +3,8 @@
  * together on the control loop, and shuts them down in order. */
 #pragma once
 
+#include <jansson.h>
+
 #include "gateway/config.h"
 
 G_BEGIN_DECLS
@@ -15,6 +17,11 @@ MgDaemon *mg_daemon_new(MgConfig *cfg, GError **error);
 int mg_daemon_run(MgDaemon *daemon);
 void mg_daemon_free(MgDaemon *daemon);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(MgDaemon, mg_daemon_free)
+
+/* A recording of room_id started (finished FALSE) or finished: queues the
+ * recording_started / recording_finished event webhook (recording, borrowed,
+ * may be NULL, is the body's "recording" member) and wakes the deliverer. */
+void mg_daemon_emit_recording(MgDaemon *daemon, const char *room_id, gboolean finished, json_t *recording);
 
 /* Resolves [server] data_dir and [server] secret (reading or generating
  * <data_dir>/secret), and applies the production rules. Exposed for tests. */

@@ -32,6 +32,7 @@ struct MgHttpRequest {
   gboolean headers_sent;
   gboolean close_after;
   gboolean bad_path; /* the decoded path held a NUL byte */
+  guint body_completions;
   guint status;
   char *content_type;
   GPtrArray *out_headers; /* "name:" then value, pairs */
@@ -166,8 +167,15 @@ mg_http_request_respond(MgHttpRequest *req, guint status, const char *content_ty
 void
 mg_http_request_respond_json(MgHttpRequest *req, guint status, json_t *json)
 {
-  char *text = json_dumps(json, JSON_COMPACT);
+  char *text = json ? json_dumps(json, JSON_COMPACT) : NULL;
   json_decref(json);
+  if (!text) { /* a value jansson refused (e.g. not UTF-8): never a crash, never garbage */
+    g_warning("%s %s: the answer could not be written as JSON", req->method, req->path);
+    static const char fallback[] = "{\"error\":{\"code\":\"internal\",\"message\":\"the answer could not be encoded\"}}";
+    g_autoptr(GBytes) body = g_bytes_new_static(fallback, sizeof fallback - 1);
+    mg_http_request_respond(req, 500, "application/json", body);
+    return;
+  }
   gsize len = strlen(text);
   g_autoptr(GBytes) body = g_bytes_new_with_free_func(text, len, free, text);
   mg_http_request_respond(req, status, "application/json", body);
@@ -178,8 +186,10 @@ mg_http_request_respond_error(MgHttpRequest *req, guint status, const char *code
 {
   va_list ap;
   va_start(ap, fmt);
-  g_autofree char *message = g_strdup_vprintf(fmt, ap);
+  g_autofree char *raw = g_strdup_vprintf(fmt, ap);
   va_end(ap);
+  /* Messages quote what the client sent (a path, a field), which may not be UTF-8. */
+  g_autofree char *message = g_utf8_make_valid(raw, -1);
   if (status >= 400 && status < 500)
     req->server->bad_requests++;
   mg_http_request_respond_json(req, status, json_pack("{s:{s:s, s:s}}", "error", "code", code, "message", message));
@@ -264,6 +274,11 @@ request_new(MgHttpServer *server, struct lws *wsi)
   req->method = g_strdup(method ? method : "UNKNOWN");
   req->path = g_strndup(uri ? uri : "/", uri ? uri_len : 1);
   req->bad_path = uri && memchr(uri, '\0', uri_len) != NULL; /* "%00": refused, never truncated */
+  /* One request per connection: libwebsockets 4.1 mishandles a request with a
+   * body pipelined behind another (it loops, or reads freed memory: found by
+   * fuzz-http), and a connection that never carries a second request cannot
+   * pipeline. docs/http.md, "Connections". */
+  req->close_after = TRUE;
   req->query = mg_http_read_query(wsi);
   req->headers = read_headers(wsi);
   lws_get_peer_simple(wsi, req->peer, sizeof req->peer);
@@ -455,7 +470,13 @@ callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in
   case LWS_CALLBACK_HTTP_BODY:
     return pss ? on_body(server, pss, in, len) : -1;
   case LWS_CALLBACK_HTTP_BODY_COMPLETION:
-    if (pss && pss->req && !pss->req->dispatched && !pss->req->responded)
+    if (!pss || !pss->req)
+      return 0;
+    /* A second call for the same request (libwebsockets 4.1 loops on this
+     * for a pipelined request with a body): close. */
+    if (pss->req->body_completions++)
+      return -1;
+    if (!pss->req->dispatched && !pss->req->responded)
       dispatch(pss->req);
     return 0;
   case LWS_CALLBACK_HTTP_WRITEABLE:

@@ -550,17 +550,8 @@ on_attendance(MgHttpRequest *req, gpointer data)
   if (!e)
     return;
   gint64 now = now_s();
-  json_t *stays = mg_attendance_list(api->store, e->room_id, 0, G_MAXINT64, now), *s;
-  json_t *totals = json_object();
-  size_t i;
-  json_array_foreach(stays, i, s)
-  {
-    const char *who = json_string_value(json_object_get(s, "user"));
-    if (!who)
-      who = json_string_value(json_object_get(s, "name"));
-    json_int_t so_far = json_integer_value(json_object_get(totals, who));
-    json_object_set_new(totals, who, json_integer(so_far + json_integer_value(json_object_get(s, "seconds"))));
-  }
+  json_t *stays = mg_attendance_list(api->store, e->room_id, 0, G_MAXINT64, now);
+  json_t *totals = mg_attendance_totals(stays);
   mg_http_request_respond_json(req, 200,
                                json_pack("{s:s, s:o, s:o}", "meeting", e->id, "stays", stays, "seconds", totals));
 }
@@ -670,6 +661,20 @@ mg_meetings_api_source_for_key(MgMeetingsApi *api, const char *key)
     if (mg_http_secret_equal(key, g_array_index(api->sources, MgOaSource, i).key))
       return g_array_index(api->sources, MgOaSource, i).name;
   return NULL;
+}
+
+gboolean
+mg_meetings_api_source_secret(MgMeetingsApi *api, const char *name, const char **secret)
+{
+  for (guint i = 0; name && i < api->sources->len; i++) {
+    const MgOaSource *src = &g_array_index(api->sources, MgOaSource, i);
+    if (!strcmp(src->name, name)) {
+      if (secret)
+        *secret = src->webhook_secret;
+      return TRUE;
+    }
+  }
+  return FALSE;
 }
 
 void

@@ -28,6 +28,9 @@ const char *mg_meetings_api_authenticate(MgMeetingsApi *api, MgHttpRequest *req)
 /* The name of the [oa] source whose API key is key (borrowed), or NULL;
  * answers nothing (for APIs that also take other credentials). */
 const char *mg_meetings_api_source_for_key(MgMeetingsApi *api, const char *key);
+/* Whether name is an [oa] source; *secret (borrowed) is its webhook secret,
+ * NULL when its requests are not signed. */
+gboolean mg_meetings_api_source_secret(MgMeetingsApi *api, const char *name, const char **secret);
 /* Who answers GET /api/v1/meetings/<id>/chats (the chats API). */
 void mg_meetings_api_set_chats_handler(MgMeetingsApi *api, MgHttpHandler handler, gpointer user_data);
 /* Tells the changed callback that meetings were written elsewhere (calendar syncs). */

@@ -30,6 +30,8 @@ struct MgRecordingsApi {
   char *composite;        /* format, or NULL */
   GHashTable *recordings; /* id -> MgRecording* */
   GHashTable *active;     /* room id -> MgRecording* being recorded */
+  MgRecordingsNotify notify;
+  gpointer notify_data;
 };
 
 static void
@@ -188,6 +190,11 @@ on_finished(MgRecorder *rec, gpointer data)
   write_manifest(r);
   g_info("recording %s of room %s %s%s%s", r->id, r->room, recording_state(r), recording_error(r) ? ": " : "",
          recording_error(r) ? recording_error(r) : "");
+  if (api->notify) {
+    json_t *j = recording_json(r, TRUE);
+    api->notify(r->room, TRUE, j, api->notify_data);
+    json_decref(j);
+  }
 }
 
 static char *
@@ -208,6 +215,7 @@ static void
 start_recording(MgRecordingsApi *api, MgHttpRequest *req, const char *room, const char *who)
 {
   if (g_hash_table_contains(api->active, room)) {
+    mg_admin_record(api->admin, req, who, "recording_start", room, NULL, "already_recording", NULL);
     mg_http_request_respond_error(req, 409, "already_recording", "room %s is being recorded", room);
     return;
   }
@@ -222,6 +230,7 @@ start_recording(MgRecordingsApi *api, MgHttpRequest *req, const char *room, cons
   r->rec = mg_recorder_start(api->engine, room, r->dir, api->composite, g_get_monotonic_time(), on_finished, r, &error);
   if (!r->rec) {
     g_warning("recording of room %s cannot start: %s", room, error->message);
+    mg_admin_record(api->admin, req, who, "recording_start", room, NULL, "recording_failed", error->message);
     mg_http_request_respond_error(req, 500, "recording_failed", "%s", error->message);
     recording_free(r);
     return;
@@ -231,6 +240,12 @@ start_recording(MgRecordingsApi *api, MgHttpRequest *req, const char *room, cons
   write_manifest(r);
   mg_conference_set_recording(api->conference, room, TRUE);
   g_info("recording %s of room %s started by %s", r->id, room, who);
+  mg_admin_record(api->admin, req, who, "recording_start", room, r->id, "ok", NULL);
+  if (api->notify) {
+    json_t *j = recording_json(r, FALSE);
+    api->notify(room, FALSE, j, api->notify_data);
+    json_decref(j);
+  }
   mg_http_request_respond_json(req, 201, recording_json(r, FALSE));
 }
 
@@ -239,6 +254,7 @@ stop_recording(MgRecordingsApi *api, MgHttpRequest *req, const char *room, const
 {
   MgRecording *r = g_hash_table_lookup(api->active, room);
   if (!r) {
+    mg_admin_record(api->admin, req, who, "recording_stop", room, NULL, "not_recording", NULL);
     mg_http_request_respond_error(req, 404, "not_recording", "room %s is not being recorded", room);
     return;
   }
@@ -247,6 +263,7 @@ stop_recording(MgRecordingsApi *api, MgHttpRequest *req, const char *room, const
   g_hash_table_remove(api->active, room);
   mg_conference_set_recording(api->conference, room, FALSE);
   g_info("recording %s of room %s stopped by %s", r->id, room, who);
+  mg_admin_record(api->admin, req, who, "recording_stop", room, r->id, "ok", NULL);
   mg_http_request_respond_json(req, 202, recording_json(r, FALSE));
 }
 
@@ -412,4 +429,11 @@ mg_recordings_api_free(MgRecordingsApi *api)
   g_free(api->dir);
   g_free(api->composite);
   g_free(api);
+}
+
+void
+mg_recordings_api_set_notify(MgRecordingsApi *api, MgRecordingsNotify notify, gpointer user_data)
+{
+  api->notify = notify;
+  api->notify_data = user_data;
 }

@@ -24,6 +24,12 @@ MgRecordingsApi *mg_recordings_api_new(MgHttpServer *server, MgAdmin *admin, MgM
 /* Stops every recording, waiting for its files to be finished. */
 void mg_recordings_api_free(MgRecordingsApi *api);
 
+/* Told when a recording of room starts (finished FALSE) and when its files
+ * are finished or it failed (finished TRUE, with its files); recording is the
+ * API's JSON of it, borrowed for the call. */
+typedef void (*MgRecordingsNotify)(const char *room, gboolean finished, json_t *recording, gpointer user_data);
+void mg_recordings_api_set_notify(MgRecordingsApi *api, MgRecordingsNotify notify, gpointer user_data);
+
 /* A recording's recording.json, read back (recordings-manifest.c). */
 typedef struct {
   char *id, *room, *state, *error; /* error may be NULL */

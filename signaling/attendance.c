@@ -76,3 +76,21 @@ mg_attendance_list(MgStore *store, const char *room_id, gint64 from_s, gint64 to
   sqlite3_finalize(st);
   return out;
 }
+
+json_t *
+mg_attendance_totals(json_t *stays)
+{
+  json_t *totals = json_object(), *s;
+  size_t i;
+  json_array_foreach(stays, i, s)
+  {
+    const char *who = json_string_value(json_object_get(s, "user"));
+    if (!who)
+      who = json_string_value(json_object_get(s, "name"));
+    if (!who)
+      continue;
+    json_int_t so_far = json_integer_value(json_object_get(totals, who));
+    json_object_set_new(totals, who, json_integer(so_far + json_integer_value(json_object_get(s, "seconds"))));
+  }
+  return totals;
+}

@@ -21,4 +21,8 @@ void mg_attendance_left(MgStore *store, const char *room_id, const char *partici
  * times; left_at null while present, seconds counted to now_s). (transfer full) */
 json_t *mg_attendance_list(MgStore *store, const char *room_id, gint64 from_s, gint64 to_s, gint64 now_s);
 
+/* Each person's total seconds over stays (mg_attendance_list's), keyed by
+ * user id, or by name for people without one. (transfer full) */
+json_t *mg_attendance_totals(json_t *stays);
+
 G_END_DECLS

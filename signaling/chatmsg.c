@@ -258,22 +258,30 @@ generic_object(const MgChatEvent *ev, const MgChatText *text)
   return o;
 }
 
-/* X-Meetgate-Signature: sha256=hex(HMAC-SHA256(secret, timestamp_s "." body)). */
+/* The generic signing headers: X-Meetgate-Timestamp (unix seconds) and
+ * X-Meetgate-Signature: sha256=hex(HMAC-SHA256(secret, timestamp_s "." body)).
+ * Nothing for an empty or missing secret. */
+static void
+sign_generic(MgChatRequest *req, const char *secret, gint64 now_ms)
+{
+  if (!secret || !*secret)
+    return;
+  g_autofree char *ts = g_strdup_printf("%" G_GINT64_FORMAT, now_ms / 1000);
+  g_autofree char *signed_text = g_strconcat(ts, ".", req->body, NULL);
+  guint8 mac[32];
+  hmac_sha256(secret, strlen(secret), signed_text, strlen(signed_text), mac);
+  char hex[65];
+  for (guint i = 0; i < sizeof mac; i++)
+    g_snprintf(hex + 2 * i, 3, "%02x", mac[i]);
+  g_ptr_array_add(req->headers, g_strdup_printf("X-Meetgate-Timestamp: %s", ts));
+  g_ptr_array_add(req->headers, g_strdup_printf("X-Meetgate-Signature: sha256=%s", hex));
+}
+
 static void
 build_generic(Build *b)
 {
   set_json(b, generic_object(b->ev, b->text));
-  if (!b->c->secret || !*b->c->secret)
-    return;
-  g_autofree char *ts = g_strdup_printf("%" G_GINT64_FORMAT, b->now_ms / 1000);
-  g_autofree char *signed_text = g_strconcat(ts, ".", b->req->body, NULL);
-  guint8 mac[32];
-  hmac_sha256(b->c->secret, strlen(b->c->secret), signed_text, strlen(signed_text), mac);
-  char hex[65];
-  for (guint i = 0; i < sizeof mac; i++)
-    g_snprintf(hex + 2 * i, 3, "%02x", mac[i]);
-  g_ptr_array_add(b->req->headers, g_strdup_printf("X-Meetgate-Timestamp: %s", ts));
-  g_ptr_array_add(b->req->headers, g_strdup_printf("X-Meetgate-Signature: sha256=%s", hex));
+  sign_generic(b->req, b->c->secret, b->now_ms);
 }
 
 /* XMPP: the plain text, headline first, one field per line; the link on its own line. */
@@ -324,6 +332,31 @@ mg_chatmsg_build(const MgChatConnector *c, const MgChatEvent *ev, gint64 now_ms,
   Build b = { .c = c, .ev = ev, .now_ms = now_ms, .text = text, .req = req };
   p->build(&b);
   return req;
+}
+
+MgChatRequest *
+mg_chatmsg_build_raw(const char *url, const char *secret, const char *body, const char *event_name, gint64 now_ms,
+                     GError **error)
+{
+  if (!url || !*url || !body || !event_name || !*event_name || strpbrk(event_name, "\r\n")) {
+    g_set_error_literal(error, MG_CHATMSG_ERROR, MG_CHATMSG_ERROR_INVALID,
+                        "a raw message needs a URL, a body and an event name on one line");
+    return NULL;
+  }
+  MgChatRequest *req = g_new0(MgChatRequest, 1);
+  req->headers = g_ptr_array_new_with_free_func(g_free);
+  req->url = g_strdup(url);
+  req->body = g_strdup(body);
+  g_ptr_array_add(req->headers, g_strdup("Content-Type: application/json"));
+  g_ptr_array_add(req->headers, g_strdup_printf("X-Meetgate-Event: %s", event_name));
+  sign_generic(req, secret, now_ms);
+  return req;
+}
+
+const char *
+mg_chatmsg_connector_kind_name(MgChatConnectorKind kind)
+{
+  return (guint)kind < G_N_ELEMENTS(platforms) ? platforms[kind].name : NULL;
 }
 
 char *

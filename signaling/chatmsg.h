@@ -73,6 +73,14 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(MgChatRequest, mg_chatmsg_request_free)
  * the signing timestamp. (transfer full), or NULL and error set. */
 MgChatRequest *mg_chatmsg_build(const MgChatConnector *c, const MgChatEvent *ev, gint64 now_ms, GError **error);
 
+/* A raw POST (event webhooks, attendance callbacks): body (JSON) as given,
+ * Content-Type: application/json, X-Meetgate-Event: event_name, and with a
+ * secret the generic connector's signing headers (X-Meetgate-Timestamp,
+ * X-Meetgate-Signature: sha256=hex(HMAC-SHA256(secret, timestamp "." body))).
+ * (transfer full), or NULL and error set for a missing URL, body or name. */
+MgChatRequest *mg_chatmsg_build_raw(const char *url, const char *secret, const char *body, const char *event_name,
+                                    gint64 now_ms, GError **error);
+
 /* A stable key for one message: the same meeting, occurrence, kind, variant
  * and chat always give the same string. variant tells repeated events of one
  * kind apart (the change's revision for changed, the offset for reminder);
@@ -86,5 +94,8 @@ const char *mg_chatmsg_event_kind_name(MgChatEventKind kind);
 /* "console", "slack", "mattermost", "teams", "dingtalk", "wecom", "feishu",
  * "generic", "xmpp" to the kind; FALSE for another name. */
 gboolean mg_chatmsg_connector_kind_from_name(const char *name, MgChatConnectorKind *kind);
+
+/* The connector kind's name ("slack", ...); NULL for an unknown kind. */
+const char *mg_chatmsg_connector_kind_name(MgChatConnectorKind kind);
 
 G_END_DECLS

@@ -31,6 +31,7 @@ typedef struct {
   gint64 id;
   int attempts; /* before this one */
   MgChatConnectorKind kind;
+  const char *connector; /* for the failure counts (static or the target's, interned) */
   char *chat_key;
   guint64 http_id; /* 0: not an HTTP request */
 } Flight;
@@ -46,6 +47,10 @@ struct MgChatsend {
   GHashTable *limits;  /* chat key -> Limit */
   Transport transports[N_KINDS];
   guint64 next_token;
+  MgChatsendTargets targets;
+  gpointer targets_data;
+  GHashTable *failures; /* connector name -> guint64 * */
+  gboolean stopping;     /* mg_chatsend_drain(): nothing new goes out */
 };
 
 static void arm(MgChatsend *s);
@@ -123,6 +128,7 @@ mg_chatsend_new(MgStore *store, GMainContext *ctx, const MgChatsendConfig *confi
   s->httpc = mg_httpc_new(s->ctx);
   s->flights = g_hash_table_new_full(g_int64_hash, g_int64_equal, NULL, (GDestroyNotify)flight_free);
   s->limits = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, (GDestroyNotify)limit_free);
+  s->failures = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
   return s;
 }
 
@@ -146,6 +152,7 @@ mg_chatsend_free(MgChatsend *s)
   mg_httpc_free(s->httpc); /* no callbacks: those messages stay 'sending' */
   g_hash_table_destroy(s->flights);
   g_hash_table_destroy(s->limits);
+  g_hash_table_destroy(s->failures);
   g_main_context_unref(s->ctx);
   g_free(s);
 }
@@ -155,6 +162,30 @@ mg_chatsend_set_transport(MgChatsend *s, MgChatConnectorKind kind, MgChatsendTra
 {
   g_return_if_fail((guint)kind < N_KINDS);
   s->transports[kind] = (Transport){ fn, data };
+}
+
+void
+mg_chatsend_set_targets(MgChatsend *s, MgChatsendTargets fn, gpointer data)
+{
+  s->targets = fn;
+  s->targets_data = data;
+}
+
+GHashTable *
+mg_chatsend_get_failures(MgChatsend *s)
+{
+  return s->failures;
+}
+
+static void
+count_failure(MgChatsend *s, const char *connector)
+{
+  guint64 *n = g_hash_table_lookup(s->failures, connector ? connector : "unknown");
+  if (!n) {
+    n = g_new0(guint64, 1);
+    g_hash_table_insert(s->failures, g_strdup(connector ? connector : "unknown"), n);
+  }
+  (*n)++;
 }
 
 guint
@@ -172,6 +203,8 @@ settle(MgChatsend *s, Flight *f, MgChatrespVerdict verdict, gint64 retry_after_s
   g_autoptr(GError) error = NULL;
   guint attempt = (guint)f->attempts + 1;
   gboolean ok;
+  if (verdict != MG_CHATRESP_OK)
+    count_failure(s, f->connector);
   if (verdict == MG_CHATRESP_OK) {
     ok = mg_outbox_mark_sent(s->store, f->id, now, &error);
     g_info("message %" G_GINT64_FORMAT " delivered to chat %s (attempt %u)", f->id, f->chat_key, attempt);
@@ -225,24 +258,25 @@ find_chat(MgStore *store, const char *key)
   return chat;
 }
 
-/* 0 when chat may send now, else the ms until it may. */
+/* 0 when target key (a chat's or a raw target's) may send now under rate
+ * (NULL: connector's default), else the ms until it may. */
 static gint64
-take_token(MgChatsend *s, const MgChat *chat, gint64 now)
+take_token(MgChatsend *s, const char *key, const char *rate, MgChatConnectorKind connector, gint64 now)
 {
-  const char *spec = chat->rate ? chat->rate : mg_ratelimit_default(chat->connector);
-  Limit *l = g_hash_table_lookup(s->limits, chat->key);
+  const char *spec = rate ? rate : mg_ratelimit_default(connector);
+  Limit *l = g_hash_table_lookup(s->limits, key);
   if (!l || g_strcmp0(l->spec, spec)) {
     g_autoptr(GError) error = NULL;
     MgRatelimit *rl = mg_ratelimit_new(spec, now, &error);
     if (!rl) {
       /* chats validates rates; a bad one here falls back to the connector's default. */
-      g_warning("chat %s: %s; using the default", chat->key, error->message);
-      rl = mg_ratelimit_new(mg_ratelimit_default(chat->connector), now, NULL);
+      g_warning("chat %s: %s; using the default", key, error->message);
+      rl = mg_ratelimit_new(mg_ratelimit_default(connector), now, NULL);
     }
     l = g_new0(Limit, 1);
     l->spec = g_strdup(spec);
     l->rl = rl;
-    g_hash_table_replace(s->limits, g_strdup(chat->key), l);
+    g_hash_table_replace(s->limits, g_strdup(key), l);
   }
   return mg_ratelimit_take(l->rl, now);
 }
@@ -254,6 +288,14 @@ give_up(MgChatsend *s, const MgOutboxMessage *m, const char *why)
   g_message("message %" G_GINT64_FORMAT " to chat %s is dead: %s", m->id, m->chat_key, why);
   if (!mg_outbox_mark_dead(s->store, m->id, why, &error))
     g_warning("message %" G_GINT64_FORMAT ": %s", m->id, error->message);
+}
+
+static void
+post(MgChatsend *s, Flight *f, MgChatRequest *req, const char *idem_key)
+{
+  g_autofree char *header = g_strdup_printf("X-Meetgate-Idempotency-Key: %s", idem_key);
+  g_ptr_array_add(req->headers, g_steal_pointer(&header));
+  f->http_id = mg_httpc_post(s->httpc, req->url, req->headers, req->body, s->cfg.request_timeout_ms, on_http, f);
 }
 
 /* Starts the transport of f; the answer comes through settle(). */
@@ -269,16 +311,63 @@ dispatch(MgChatsend *s, Flight *f, const MgChat *chat, MgChatRequest *req, const
   } else if (chat->connector == MG_CHAT_CONNECTOR_XMPP) {
     settle(s, f, MG_CHATRESP_RETRY, -1, "no XMPP connection");
   } else {
-    g_autofree char *header = g_strdup_printf("X-Meetgate-Idempotency-Key: %s", idem_key);
-    g_ptr_array_add(req->headers, g_steal_pointer(&header));
-    f->http_id = mg_httpc_post(s->httpc, req->url, req->headers, req->body, s->cfg.request_timeout_ms, on_http, f);
+    post(s, f, req, idem_key);
   }
+}
+
+/* A raw message (event webhook, attendance callback): to its target over
+ * HTTP, answered like the generic connector. */
+static void
+send_raw(MgChatsend *s, const MgOutboxMessage *m, gint64 now)
+{
+  const MgChatsendTarget *t = s->targets ? s->targets(m->chat_key, s->targets_data) : NULL;
+  g_autoptr(GError) error = NULL;
+  if (!t || !t->url) {
+    g_autofree char *why = g_strdup_printf("no such webhook: \"%s\" is not configured", m->chat_key);
+    count_failure(s, g_str_has_prefix(m->chat_key, "callback:") ? "callback" : "webhook");
+    give_up(s, m, why);
+    return;
+  }
+  gint64 wait = take_token(s, m->chat_key, t->rate, MG_CHAT_CONNECTOR_GENERIC, now);
+  if (wait > 0) {
+    if (!mg_outbox_defer(s->store, m->id, now + wait, &error))
+      g_warning("message %" G_GINT64_FORMAT ": %s", m->id, error->message);
+    return;
+  }
+  g_autoptr(MgChatRequest) req = mg_chatmsg_build_raw(t->url, t->secret, m->event_json, m->kind_name, now, &error);
+  if (!req) {
+    give_up(s, m, error->message);
+    return;
+  }
+  if (!mg_outbox_mark_sending(s->store, m->id, now, &error)) {
+    g_warning("message %" G_GINT64_FORMAT ": %s", m->id, error->message);
+    return;
+  }
+  /* The connector name lives as long as s (interned in the failure table's keys). */
+  if (!g_hash_table_contains(s->failures, t->connector ? t->connector : "webhook"))
+    g_hash_table_insert(s->failures, g_strdup(t->connector ? t->connector : "webhook"), g_new0(guint64, 1));
+  const char *connector = NULL;
+  g_hash_table_lookup_extended(s->failures, t->connector ? t->connector : "webhook", (gpointer *)&connector, NULL);
+  Flight *f = g_new0(Flight, 1);
+  *f = (Flight){ .s = s,
+                 .token = ++s->next_token,
+                 .id = m->id,
+                 .attempts = m->attempts,
+                 .kind = MG_CHAT_CONNECTOR_GENERIC,
+                 .connector = connector,
+                 .chat_key = g_strdup(m->chat_key) };
+  g_hash_table_insert(s->flights, &f->token, f);
+  post(s, f, req, m->idem_key);
 }
 
 /* Sends message m if its chat's rate allows; TRUE when it went out (or died). */
 static void
 send_one(MgChatsend *s, const MgOutboxMessage *m, gint64 now)
 {
+  if (m->raw) {
+    send_raw(s, m, now);
+    return;
+  }
   g_autoptr(MgChat) chat = find_chat(s->store, m->chat_key);
   g_autoptr(GError) error = NULL;
   if (!chat) {
@@ -291,7 +380,7 @@ send_one(MgChatsend *s, const MgOutboxMessage *m, gint64 now)
     give_up(s, m, "the chat's connector is unknown");
     return;
   }
-  gint64 wait = take_token(s, chat, now);
+  gint64 wait = take_token(s, chat->key, chat->rate, chat->connector, now);
   if (wait > 0) {
     if (!mg_outbox_defer(s->store, m->id, now + wait, &error))
       g_warning("message %" G_GINT64_FORMAT ": %s", m->id, error->message);
@@ -314,6 +403,7 @@ send_one(MgChatsend *s, const MgOutboxMessage *m, gint64 now)
                  .id = m->id,
                  .attempts = m->attempts,
                  .kind = chat->connector,
+                 .connector = mg_chatmsg_connector_kind_name(chat->connector),
                  .chat_key = g_strdup(m->chat_key) };
   g_hash_table_insert(s->flights, &f->token, f);
   dispatch(s, f, chat, req, m->idem_key);
@@ -322,6 +412,8 @@ send_one(MgChatsend *s, const MgOutboxMessage *m, gint64 now)
 void
 mg_chatsend_run(MgChatsend *s)
 {
+  if (s->stopping)
+    return;
   gint64 now = now_ms(s);
   /* Deferred or settled heads make room for the next; stop when a pass sends nothing new. */
   for (guint pass = 0; pass < 64; pass++) {
@@ -375,4 +467,15 @@ mg_chatsend_kick(MgChatsend *s)
   s->idle = g_idle_source_new();
   g_source_set_callback(s->idle, on_wake, s, NULL);
   g_source_attach(s->idle, s->ctx);
+}
+
+guint
+mg_chatsend_drain(MgChatsend *s, guint timeout_ms)
+{
+  s->stopping = TRUE;
+  gint64 deadline = g_get_monotonic_time() + (gint64)timeout_ms * 1000;
+  while (mg_chatsend_in_flight(s) && g_get_monotonic_time() < deadline)
+    if (!g_main_context_iteration(s->ctx, FALSE))
+      g_usleep(2000);
+  return mg_chatsend_in_flight(s);
 }

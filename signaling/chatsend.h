@@ -50,6 +50,28 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(MgChatsend, mg_chatsend_free)
 
 /* Routes connector kind's messages to fn instead of the built-in transport. */
 void mg_chatsend_set_transport(MgChatsend *s, MgChatConnectorKind kind, MgChatsendTransport fn, gpointer data);
+/* A target that is not a chat (event webhooks "hook:<name>", attendance
+ * callbacks "callback:<source>"): where its raw messages go. */
+typedef struct {
+  const char *url;
+  const char *secret;    /* signs the requests (X-Meetgate-Signature); NULL: unsigned */
+  const char *rate;      /* "10/s", ...; NULL: the generic connector's default */
+  const char *connector; /* the name failures are counted under ("webhook", "callback") */
+} MgChatsendTarget;
+
+/* Looks up a raw message's target; NULL: there is none (the message is dead,
+ * "no such webhook"). The answer is borrowed and must stay valid while the
+ * deliverer runs. */
+typedef const MgChatsendTarget *(*MgChatsendTargets)(const char *target, gpointer data);
+/* Sets the lookup for raw messages' targets (mg_outbox_enqueue_raw); without
+ * one every raw message is dead. Raw messages are built with
+ * mg_chatmsg_build_raw and sent over HTTP like the generic connector's. */
+void mg_chatsend_set_targets(MgChatsend *s, MgChatsendTargets fn, gpointer data);
+
+/* Failed attempts (retried or dead) per connector name ("slack", ...,
+ * "webhook", "callback") since start. (transfer none) char * -> guint64 *. */
+GHashTable *mg_chatsend_get_failures(MgChatsend *s);
+
 /* A transport's answer for token: verdict, the wait the peer asked for
  * (seconds, -1: none) and the error text for a retry or a failure. */
 void mg_chatsend_done(MgChatsend *s, guint64 token, MgChatrespVerdict verdict, gint64 retry_after_s,
@@ -59,6 +81,10 @@ void mg_chatsend_done(MgChatsend *s, guint64 token, MgChatrespVerdict verdict, g
 void mg_chatsend_kick(MgChatsend *s);
 /* Sends what is due now, at once (tests and the idle source). */
 void mg_chatsend_run(MgChatsend *s);
+/* Shutdown: sends nothing new and runs ctx until the requests in flight are
+ * answered (so they are not sent again at the next start) or timeout_ms
+ * passed. Returns how many are still in flight. */
+guint mg_chatsend_drain(MgChatsend *s, guint timeout_ms);
 /* Requests in flight. */
 guint mg_chatsend_in_flight(MgChatsend *s);
 

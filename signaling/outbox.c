@@ -53,6 +53,7 @@ mg_outbox_message_free(MgOutboxMessage *m)
   g_free(m->idem_key);
   g_free(m->chat_key);
   g_free(m->meeting_id);
+  g_free(m->kind_name);
   g_free(m->event_json);
   g_free(m->last_error);
   g_free(m);
@@ -256,24 +257,11 @@ transition(MgStore *store, sqlite3_stmt *st, gint64 id, const char *what, GError
   return TRUE;
 }
 
-gboolean
-mg_outbox_enqueue(MgStore *store, const char *idem_key, const char *chat_key, const char *meeting_id, gint64 occurrence,
-                  const MgChatEvent *ev, gint64 now_ms, gboolean *queued, GError **error)
+/* Inserts one row; joins the caller's transaction, otherwise the statement commits on its own. */
+static gboolean
+insert(MgStore *store, const char *idem_key, const char *chat_key, const char *meeting_id, gint64 occurrence,
+       const char *kind, const char *json, gint64 now_ms, gboolean *queued, GError **error)
 {
-  if (queued)
-    *queued = FALSE;
-  const char *kind = ev ? mg_chatmsg_event_kind_name(ev->kind) : NULL;
-  if (!idem_key || !*idem_key || !chat_key || !*chat_key || !meeting_id || !*meeting_id || !kind) {
-    g_set_error_literal(error, MG_OUTBOX_ERROR, MG_OUTBOX_ERROR_INVALID,
-                        "a message needs an idempotency key, a chat, a meeting and a known event kind");
-    return FALSE;
-  }
-  g_autofree char *json = mg_outbox_event_to_json(ev);
-  if (!json) {
-    g_set_error_literal(error, MG_OUTBOX_ERROR, MG_OUTBOX_ERROR_INVALID, "the event has text that is not UTF-8");
-    return FALSE;
-  }
-  /* Join the caller's transaction; otherwise the statement commits on its own. */
   sqlite3_stmt *st = prepare(store,
                              "INSERT INTO outbox (idem_key, chat_key, meeting_id, occurrence, kind, event, state, "
                              "next_at, created_at) VALUES (?, ?, ?, ?, ?, ?, 'pending', ?, ?) "
@@ -297,6 +285,62 @@ mg_outbox_enqueue(MgStore *store, const char *idem_key, const char *chat_key, co
   return TRUE;
 }
 
+gboolean
+mg_outbox_enqueue(MgStore *store, const char *idem_key, const char *chat_key, const char *meeting_id, gint64 occurrence,
+                  const MgChatEvent *ev, gint64 now_ms, gboolean *queued, GError **error)
+{
+  if (queued)
+    *queued = FALSE;
+  const char *kind = ev ? mg_chatmsg_event_kind_name(ev->kind) : NULL;
+  if (!idem_key || !*idem_key || !chat_key || !*chat_key || !meeting_id || !*meeting_id || !kind) {
+    g_set_error_literal(error, MG_OUTBOX_ERROR, MG_OUTBOX_ERROR_INVALID,
+                        "a message needs an idempotency key, a chat, a meeting and a known event kind");
+    return FALSE;
+  }
+  g_autofree char *json = mg_outbox_event_to_json(ev);
+  if (!json) {
+    g_set_error_literal(error, MG_OUTBOX_ERROR, MG_OUTBOX_ERROR_INVALID, "the event has text that is not UTF-8");
+    return FALSE;
+  }
+  return insert(store, idem_key, chat_key, meeting_id, occurrence, kind, json, now_ms, queued, error);
+}
+
+static gboolean
+raw_kind_ok(const char *name)
+{
+  MgChatEventKind k;
+  if (!name || !*name || strlen(name) > 64 || kind_from_name(name, &k))
+    return FALSE;
+  for (const char *p = name; *p; p++)
+    if (!g_ascii_islower(*p) && *p != '_')
+      return FALSE;
+  return TRUE;
+}
+
+gboolean
+mg_outbox_enqueue_raw(MgStore *store, const char *idem_key, const char *target, const char *meeting_id,
+                      gint64 occurrence, const char *kind_name, const char *body_json, gint64 now_ms, gboolean *queued,
+                      GError **error)
+{
+  if (queued)
+    *queued = FALSE;
+  if (!idem_key || !*idem_key || !target || !*target || !meeting_id || !raw_kind_ok(kind_name)) {
+    g_set_error_literal(error, MG_OUTBOX_ERROR, MG_OUTBOX_ERROR_INVALID,
+                        "a raw message needs an idempotency key, a target and a kind of lower-case letters and '_' "
+                        "that is not a chat event's");
+    return FALSE;
+  }
+  json_error_t jerr;
+  json_t *root = body_json ? json_loads(body_json, JSON_REJECT_DUPLICATES, &jerr) : NULL;
+  gboolean object = json_is_object(root);
+  json_decref(root);
+  if (!object) {
+    g_set_error_literal(error, MG_OUTBOX_ERROR, MG_OUTBOX_ERROR_INVALID, "a raw message's body must be a JSON object");
+    return FALSE;
+  }
+  return insert(store, idem_key, target, meeting_id, occurrence, kind_name, body_json, now_ms, queued, error);
+}
+
 #define COLUMNS                                                                                                        \
   "id, idem_key, chat_key, meeting_id, occurrence, kind, event, state, attempts, next_at, last_error, created_at, "    \
   "sent_at"
@@ -316,8 +360,11 @@ row(sqlite3_stmt *st)
   m->chat_key = column_dup(st, 2);
   m->meeting_id = column_dup(st, 3);
   m->occurrence = sqlite3_column_int64(st, 4);
-  if (!kind_from_name((const char *)sqlite3_column_text(st, 5), &m->kind))
-    m->kind = MG_CHAT_EVENT_SCHEDULED; /* the event JSON says again; chatsend reads that */
+  m->kind_name = column_dup(st, 5);
+  /* A chat event's kind, or a raw message's (mg_outbox_enqueue_raw refuses chat kinds' names). */
+  m->raw = !kind_from_name(m->kind_name, &m->kind);
+  if (m->raw)
+    m->kind = MG_CHAT_EVENT_SCHEDULED;
   m->event_json = column_dup(st, 6);
   if (!state_from_name((const char *)sqlite3_column_text(st, 7), &m->state))
     m->state = MG_OUTBOX_DEAD; /* the CHECK constraint makes this unreachable */

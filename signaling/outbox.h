@@ -41,9 +41,11 @@ typedef struct {
   char *idem_key;
   char *chat_key;
   char *meeting_id;
-  gint64 occurrence; /* the occurrence's original start (UTC seconds), 0 for a single meeting */
-  MgChatEventKind kind;
-  char *event_json; /* the event frozen at enqueue time: mg_outbox_event_parse() */
+  gint64 occurrence;    /* the occurrence's original start (UTC seconds), 0 for a single meeting */
+  MgChatEventKind kind; /* meaningful when !raw */
+  char *kind_name;      /* as stored: "scheduled", ..., or a raw kind ("participant_joined", "attendance") */
+  gboolean raw;         /* a raw message: event_json is the body to POST as is (mg_outbox_enqueue_raw) */
+  char *event_json;     /* the event frozen at enqueue time: mg_outbox_event_parse(); raw: the body */
   MgOutboxState state;
   int attempts;
   gint64 next_at_ms;
@@ -74,6 +76,15 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(MgOutboxEvent, mg_outbox_event_free)
  * returns TRUE with *queued FALSE. */
 gboolean mg_outbox_enqueue(MgStore *store, const char *idem_key, const char *chat_key, const char *meeting_id,
                            gint64 occurrence, const MgChatEvent *ev, gint64 now_ms, gboolean *queued, GError **error);
+
+/* Queues a raw message: body_json (a JSON object, stored as given) is POSTed
+ * as is to target (not a chat: "hook:<name>", "callback:<source>"), named
+ * kind_name (lower case letters and '_', not a chat event kind's name).
+ * meeting_id may be "" (no meeting). Same transaction and idempotency rules
+ * as mg_outbox_enqueue(). */
+gboolean mg_outbox_enqueue_raw(MgStore *store, const char *idem_key, const char *target, const char *meeting_id,
+                               gint64 occurrence, const char *kind_name, const char *body_json, gint64 now_ms,
+                               gboolean *queued, GError **error);
 
 /* Pending messages due at now_ms (next_at <= now), oldest first, at most
  * limit; chat_key NULL: every chat. (transfer full) MgOutboxMessage *. */

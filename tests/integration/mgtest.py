@@ -40,6 +40,9 @@ def configured_secrets(args, env=None):
         elif key == "oa.sources":
             for entry in value.split(","):
                 found.update(entry.split(":")[1:])
+        elif key == "events.webhooks":
+            for entry in value.split(","):
+                found.update(entry.split(":", 2)[1:2])
         elif key == "admin.keys":
             for entry in value.split(","):
                 found.update(entry.split(":")[2:])

@@ -115,6 +115,39 @@ class Running(unittest.TestCase):
             self.assertNotIn(b"project(", body, path)
         self.assert_alive()
 
+    def test_pipelined_request_with_body(self):
+        """A request with a body pipelined behind another: the first is
+        answered, then the connection closes (libwebsockets 4.1 would
+        otherwise loop on it forever, or read freed memory); the server stays
+        responsive."""
+        s = self.d.connect()
+        s.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n"
+                  b"POST /healthz HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n\r\nabc")
+        s.settimeout(10)
+        got = b""
+        while True:
+            chunk = s.recv(65536)  # a timeout here fails the test: the connection must close
+            if not chunk:
+                break
+            got += chunk
+        s.close()
+        self.assertTrue(got.startswith(b"HTTP/1.1 200"), got[:60])
+        self.assert_alive()
+
+    def test_one_request_per_connection(self):
+        """Every answer says Connection: close; a client library that keeps
+        connections (http.client) simply opens the next one."""
+        import http.client
+        c = http.client.HTTPConnection("127.0.0.1", self.d.port, timeout=5)
+        statuses = []
+        for i in range(6):
+            c.request(*(("POST", "/healthz", b"abc") if i % 2 else ("GET", "/healthz")))
+            r = c.getresponse()
+            r.read()
+            statuses.append((r.status, r.getheader("connection")))
+        c.close()
+        self.assertEqual(statuses, [(200, "close"), (405, "close")] * 3)
+
     def test_body_limit(self):
         status, _, body = self.d.request("POST", "/healthz", b"x" * 4000)
         self.assertEqual(status, 413)

@@ -9,7 +9,11 @@ message a participant gets, and a recording into a filesystem that fills up
 mid-way: it ends with a clear error while a subscriber keeps receiving."""
 import asyncio
 import ctypes
+import hashlib
+import hmac
+import http.server as httpserver
 import json
+import threading
 import os
 import subprocess
 import sys
@@ -36,6 +40,7 @@ BINARY = sys.argv.pop(1) if len(sys.argv) > 1 else "build/meetgate"
 SECRET = "recording-test-secret-0123456789abcdef0123456"
 OPS_KEY = "operator-key-0123456789abcdef"
 VIEW_KEY = "viewer-key-0123456789abcdef"
+HOOK_SECRET = "recording-hook-secret-0123456789"
 RECORD_S = 10.0
 TOLERANCE_S = 0.5
 CLONE_NEWNS = 0x00020000
@@ -84,6 +89,36 @@ def decode(path):
     if msg.type == Gst.MessageType.ERROR:
         return count[0], msg.parse_error()[0].message
     return count[0], None
+
+
+class HookReceiver:
+    """Event webhooks: checks each signature and keeps the bodies."""
+
+    def __init__(self):
+        self.events, self.bad = [], []
+        outer = self
+
+        class Handler(httpserver.BaseHTTPRequestHandler):
+            def log_message(self, *args):
+                pass
+
+            def do_POST(self):
+                body = self.rfile.read(int(self.headers["Content-Length"]))
+                ts = self.headers.get("X-Meetgate-Timestamp", "")
+                want = "sha256=" + hmac.new(HOOK_SECRET.encode(), ts.encode() + b"." + body,
+                                            hashlib.sha256).hexdigest()
+                (outer.events if self.headers.get("X-Meetgate-Signature") == want else outer.bad).append(
+                    json.loads(body))
+                self.send_response(204)
+                self.end_headers()
+
+        self.server = httpserver.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        self.url = "http://127.0.0.1:%d/hook" % self.server.server_address[1]
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()
 
 
 class Recording(unittest.TestCase):
@@ -168,7 +203,10 @@ class Recording(unittest.TestCase):
 
     def test_per_track_recording(self):
         rec_dir = os.path.join(self.tmp, "recordings")
-        d = self.start_daemon(rec_dir)
+        hooks = HookReceiver()
+        self.addCleanup(hooks.close)
+        d = self.start_daemon(rec_dir, "-o", "events.webhooks=mon:%s:%s" % (HOOK_SECRET, hooks.url),
+                              "-o", "events.types=recording_started,recording_finished")
         room = self.create_room(d)
         room_id = room["room"]["id"]
         guest = room["links"]["guest"].split("?t=")[1]
@@ -268,6 +306,24 @@ class Recording(unittest.TestCase):
         self.assertEqual([x["id"] for x in listing["recordings"]], [rec_id])
         with open(os.path.join(run_dir, stamp, "recording.json")) as fh:
             self.assertEqual(json.load(fh)["state"], "stopped")
+
+        # Both actions are in the audit log under the key's name.
+        status, audit = self.api(d, "GET", "/api/v1/admin/audit", key=VIEW_KEY)
+        self.assertEqual(status, 200, audit)
+        done = [(e["action"], e["key"], e["result"]) for e in audit["entries"]
+                if e["action"].startswith("recording_")]
+        self.assertIn(("recording_start", "ops", "ok"), done, audit)
+        self.assertIn(("recording_start", "ops", "already_recording"), done, audit)
+        self.assertIn(("recording_stop", "ops", "ok"), done, audit)
+
+        # Event webhooks: recording_started and recording_finished, signed, once each.
+        deadline = time.time() + 20
+        while len(hooks.events) < 2 and time.time() < deadline:
+            time.sleep(0.2)
+        self.assertEqual(hooks.bad, [])
+        self.assertEqual(sorted(e["type"] for e in hooks.events), ["recording_finished", "recording_started"],
+                         hooks.events)
+        self.assertEqual(len({e["id"] for e in hooks.events}), 2)
 
         # Another meetgate on the same directory lists it from its manifest.
         d2 = self.start_daemon(rec_dir)

@@ -298,6 +298,46 @@ test_generic(void)
   g_assert_cmpuint(u->headers->len, ==, 1);
 }
 
+/* The raw build: the body untouched, the event named, and the same signature as the generic connector's. */
+static void
+test_raw(void)
+{
+  const char *body = "{\"id\":\"e-1\",\"type\":\"room_started\",\"room\":{\"id\":\"r\"}}";
+  g_autoptr(GError) error = NULL;
+  g_autoptr(MgChatRequest) r =
+      mg_chatmsg_build_raw("https://hooks.example/in?t=1", SECRET, body, "room_started", 1700000000999, &error);
+  g_assert_no_error(error);
+  g_assert_cmpstr(r->url, ==, "https://hooks.example/in?t=1");
+  g_assert_cmpstr(r->body, ==, body);
+  g_assert_cmpuint(r->headers->len, ==, 4);
+  g_assert_cmpstr(g_ptr_array_index(r->headers, 0), ==, "Content-Type: application/json");
+  g_assert_cmpstr(g_ptr_array_index(r->headers, 1), ==, "X-Meetgate-Event: room_started");
+  g_assert_cmpstr(g_ptr_array_index(r->headers, 2), ==, "X-Meetgate-Timestamp: 1700000000");
+  /* Checked against an independent HMAC over "timestamp.body". */
+  g_autofree char *msg = g_strconcat("1700000000.", body, NULL);
+  guint8 mac[32];
+  unsigned int len = sizeof mac;
+  HMAC(EVP_sha256(), SECRET, strlen(SECRET), (const guint8 *)msg, strlen(msg), mac, &len);
+  GString *want = g_string_new("X-Meetgate-Signature: sha256=");
+  for (guint i = 0; i < len; i++)
+    g_string_append_printf(want, "%02x", mac[i]);
+  g_assert_cmpstr(g_ptr_array_index(r->headers, 3), ==, want->str);
+  g_string_free(want, TRUE);
+  /* A different body signs differently. */
+  g_autoptr(MgChatRequest) other =
+      mg_chatmsg_build_raw("https://hooks.example/in", SECRET, "{}", "room_started", 1700000000999, NULL);
+  g_assert_cmpstr(g_ptr_array_index(other->headers, 3), !=, g_ptr_array_index(r->headers, 3));
+
+  /* Unsigned without a secret; refused without a URL or with a header-breaking name. */
+  g_autoptr(MgChatRequest) u = mg_chatmsg_build_raw("http://h/x", NULL, "{}", "attendance", 0, NULL);
+  g_assert_cmpuint(u->headers->len, ==, 2);
+  g_assert_null(mg_chatmsg_build_raw(NULL, SECRET, "{}", "x", 0, &error));
+  g_assert_error(error, MG_CHATMSG_ERROR, MG_CHATMSG_ERROR_INVALID);
+  g_clear_error(&error);
+  g_assert_null(mg_chatmsg_build_raw("http://h/x", SECRET, "{}", "x\r\nEvil: 1", 0, &error));
+  g_assert_error(error, MG_CHATMSG_ERROR, MG_CHATMSG_ERROR_INVALID);
+}
+
 static void
 test_generic_invite_only(void)
 {
@@ -506,6 +546,7 @@ main(int argc, char **argv)
   g_test_add_func("/chatmsg/feishu", test_feishu);
   g_test_add_func("/chatmsg/generic", test_generic);
   g_test_add_func("/chatmsg/generic-invite-only", test_generic_invite_only);
+  g_test_add_func("/chatmsg/raw", test_raw);
   g_test_add_func("/chatmsg/console", test_console);
   g_test_add_func("/chatmsg/xmpp", test_xmpp);
   g_test_add_func("/chatmsg/xmpp-limit", test_xmpp_limit);

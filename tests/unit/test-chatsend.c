@@ -363,6 +363,113 @@ test_missing_chat(Fixture *f, gconstpointer data)
   g_assert_cmpuint(loopback_count(f->lb), ==, 0);
 }
 
+/* ---- raw messages to targets that are not chats ---- */
+
+typedef struct {
+  Fixture *f;
+  MgChatsendTarget hook;
+  char *url;
+  int lookups;
+} Targets;
+
+static const MgChatsendTarget *
+lookup_target(const char *target, gpointer data)
+{
+  Targets *t = data;
+  t->lookups++;
+  return !g_strcmp0(target, "hook:mon") ? &t->hook : NULL;
+}
+
+static gint64
+enqueue_raw(Fixture *f, const char *target, const char *kind, const char *body)
+{
+  g_autofree char *key = g_strdup_printf("%s:%d", target, ++f->n);
+  gboolean queued = FALSE;
+  g_autoptr(GError) error = NULL;
+  g_assert_true(mg_outbox_enqueue_raw(f->store, key, target, "", 0, kind, body, f->clock, &queued, &error));
+  g_assert_no_error(error);
+  g_assert_true(queued);
+  g_autoptr(GPtrArray) all = mg_outbox_list(f->store, MG_OUTBOX_PENDING, 1, NULL);
+  return ((MgOutboxMessage *)all->pdata[0])->id;
+}
+
+static guint64
+failures(Fixture *f, const char *connector)
+{
+  guint64 *n = g_hash_table_lookup(mg_chatsend_get_failures(f->send), connector);
+  return n ? *n : 0;
+}
+
+static void
+test_raw_target(Fixture *f, gconstpointer data)
+{
+  Targets t = { .f = f };
+  t.url = loopback_url(f->lb, "/hook");
+  t.hook = (MgChatsendTarget){ .url = t.url, .secret = "hook-secret-0123456789", .connector = "webhook" };
+  mg_chatsend_set_targets(f->send, lookup_target, &t);
+  const char *body = "{\"id\":\"e1\",\"type\":\"room_started\"}";
+  loopback_push(f->lb, 500, NULL, "down", 0);
+  gint64 id = enqueue_raw(f, "hook:mon", "room_started", body);
+  gint64 gone = enqueue_raw(f, "hook:gone", "room_finished", "{}");
+  run(f);
+  /* The raw message failed once (a retry, like the generic connector); the unknown target is dead. */
+  g_autoptr(MgOutboxMessage) m1 = get(f, id);
+  g_assert_cmpint(m1->state, ==, MG_OUTBOX_PENDING);
+  g_assert_true(m1->raw);
+  g_assert_cmpstr(m1->kind_name, ==, "room_started");
+  g_assert_cmpint(m1->attempts, ==, 1);
+  g_assert_cmpstr(m1->last_error, ==, "HTTP 500: down");
+  g_autoptr(MgOutboxMessage) d = get(f, gone);
+  g_assert_cmpint(d->state, ==, MG_OUTBOX_DEAD);
+  g_assert_nonnull(strstr(d->last_error, "no such webhook"));
+  g_assert_cmpuint(failures(f, "webhook"), ==, 2);
+  f->clock = m1->next_at_ms;
+  run(f);
+  g_autoptr(MgOutboxMessage) m2 = get(f, id);
+  g_assert_cmpint(m2->state, ==, MG_OUTBOX_SENT);
+  g_assert_cmpuint(loopback_count(f->lb), ==, 2);
+  for (guint i = 0; i < 2; i++) {
+    LoopArrival *a = loopback_arrival(f->lb, i);
+    g_assert_cmpstr(a->path, ==, "/hook");
+    g_assert_cmpstr(a->body, ==, body);
+    g_assert_nonnull(strstr(a->headers, "\r\nX-Meetgate-Event: room_started\r\n"));
+    g_assert_nonnull(strstr(a->headers, "\r\nX-Meetgate-Signature: sha256="));
+    g_autofree char *key = g_strdup_printf("\r\nX-Meetgate-Idempotency-Key: %s\r\n", m2->idem_key);
+    g_assert_nonnull(strstr(a->headers, key));
+  }
+  /* Sent once: later runs send nothing more. */
+  f->clock += 3600 * 1000;
+  run(f);
+  g_assert_cmpuint(loopback_count(f->lb), ==, 2);
+  g_free(t.url);
+}
+
+static void
+test_raw_without_lookup(Fixture *f, gconstpointer data)
+{
+  gint64 id = enqueue_raw(f, "callback:crm", "attendance", "{\"type\":\"attendance\"}");
+  run(f);
+  g_assert_cmpint(state_of(f, id), ==, MG_OUTBOX_DEAD);
+  g_assert_cmpuint(failures(f, "callback"), ==, 1);
+  g_assert_cmpuint(loopback_count(f->lb), ==, 0);
+  /* A raw kind may not pose as a chat event, and the body must be a JSON object. */
+  g_autoptr(GError) error = NULL;
+  g_assert_false(mg_outbox_enqueue_raw(f->store, "k1", "hook:x", "", 0, "scheduled", "{}", f->clock, NULL, &error));
+  g_assert_error(error, MG_OUTBOX_ERROR, MG_OUTBOX_ERROR_INVALID);
+  g_clear_error(&error);
+  g_assert_false(mg_outbox_enqueue_raw(f->store, "k2", "hook:x", "", 0, "room_started", "[1]", f->clock, NULL, &error));
+  g_assert_error(error, MG_OUTBOX_ERROR, MG_OUTBOX_ERROR_INVALID);
+  g_clear_error(&error);
+  /* The same key twice is queued once. */
+  gboolean queued = TRUE;
+  g_assert_true(mg_outbox_enqueue_raw(f->store, "callback:crm:m:0", "callback:crm", "m", 0, "attendance", "{}",
+                                      f->clock, &queued, NULL));
+  g_assert_true(queued);
+  g_assert_true(mg_outbox_enqueue_raw(f->store, "callback:crm:m:0", "callback:crm", "m", 0, "attendance", "{}",
+                                      f->clock, &queued, NULL));
+  g_assert_false(queued);
+}
+
 static void
 test_transport_error(Fixture *f, gconstpointer data)
 {
@@ -498,6 +605,26 @@ test_shutdown_and_recover(Fixture *f, gconstpointer data)
   g_assert_cmpstr(k0, ==, k1);
 }
 
+/* A clean stop lets the request in flight finish (drain): it is sent once,
+ * and nothing new goes out while draining. */
+static void
+test_drain(Fixture *f, gconstpointer data)
+{
+  put_chat(f, "team", MG_CHAT_CONNECTOR_GENERIC, "/g", NULL);
+  put_chat(f, "other", MG_CHAT_CONNECTOR_GENERIC, "/o", NULL);
+  loopback_push(f->lb, 200, NULL, "", 300);
+  gint64 id = enqueue(f, "team", "Finishing");
+  mg_chatsend_run(f->send);
+  g_assert_cmpint(state_of(f, id), ==, MG_OUTBOX_SENDING);
+  gint64 later = enqueue(f, "other", "Not started");
+  g_assert_cmpuint(mg_chatsend_drain(f->send, 10000), ==, 0);
+  g_assert_cmpint(state_of(f, id), ==, MG_OUTBOX_SENT);
+  g_assert_cmpint(state_of(f, later), ==, MG_OUTBOX_PENDING);
+  mg_chatsend_run(f->send); /* stopping: still nothing new */
+  g_assert_cmpint(state_of(f, later), ==, MG_OUTBOX_PENDING);
+  g_assert_cmpuint(loopback_count(f->lb), ==, 1);
+}
+
 static void
 test_backoff(void)
 {
@@ -531,6 +658,9 @@ main(int argc, char **argv)
   ADD("transport-hook", test_transport_hook, 8);
   ADD("in-flight-cap", test_in_flight_cap, 8);
   ADD("shutdown-recover", test_shutdown_and_recover, 8);
+  ADD("drain", test_drain, 8);
   g_test_add_func("/chatsend/backoff", test_backoff);
+  ADD("raw-target", test_raw_target, 8);
+  ADD("raw-without-lookup", test_raw_without_lookup, 8);
   return g_test_run();
 }
