@@ -126,10 +126,12 @@ start_ingest(MgIngestApi *api, MgHttpRequest *req, const char *room, const char 
   g_autoptr(GError) error = NULL;
   g_autoptr(GBytes) raw = mg_http_request_get_body(req);
   if (!mg_ingest_api_parse(g_bytes_get_data(raw, NULL), g_bytes_get_size(raw), &url, &name, &code, &error)) {
+    mg_admin_record(api->admin, req, who, "ingest_start", room, NULL, code, error->message);
     mg_http_request_respond_error(req, 400, code, "%s", error->message);
     return;
   }
   if (count_in_room(api, room) >= MAX_PER_ROOM) {
+    mg_admin_record(api->admin, req, who, "ingest_start", room, NULL, "too_many_ingests", NULL);
     mg_http_request_respond_error(req, 409, "too_many_ingests", "room %s has %d ingests already", room, MAX_PER_ROOM);
     return;
   }
@@ -148,6 +150,7 @@ start_ingest(MgIngestApi *api, MgHttpRequest *req, const char *room, const char 
   e->ingest = mg_ingest_start(api->engine, room, e->party, url, 0, on_changed, e, &error);
   if (!e->ingest) {
     g_warning("ingest into room %s cannot start: %s", room, error->message);
+    mg_admin_record(api->admin, req, who, "ingest_start", room, NULL, "ingest_failed", error->message);
     mg_http_request_respond_error(req, 500, "ingest_failed", "%s", error->message);
     g_free(e->id);
     g_free(e->party);
@@ -160,6 +163,8 @@ start_ingest(MgIngestApi *api, MgHttpRequest *req, const char *room, const char 
   g_hash_table_insert(api->ingests, e->id, e);
   if (api->conference)
     mg_conference_add_ingest(api->conference, room, e->party, e->name, mg_ingest_get_peer(e->ingest));
+  g_autofree char *detail = g_strdup_printf("%s %s", e->id, e->display_url);
+  mg_admin_record(api->admin, req, who, "ingest_start", room, detail, "ok", NULL);
   g_info("ingest %s of %s into room %s started by %s", e->id, e->display_url, room, who);
   mg_http_request_respond_json(req, 201, entry_json(e));
 }
@@ -169,11 +174,13 @@ stop_ingest(MgIngestApi *api, MgHttpRequest *req, const char *room, const char *
 {
   MgIngestEntry *e = id ? g_hash_table_lookup(api->ingests, id) : NULL;
   if (!e || strcmp(e->room, room)) {
+    mg_admin_record(api->admin, req, who, "ingest_stop", room, id, "unknown_ingest", NULL);
     mg_http_request_respond_error(req, 404, "unknown_ingest", "room %s has no ingest %s", room, id ? id : "");
     return;
   }
   json_t *j = entry_json(e);
   json_object_set_new(j, "state", json_string("stopped"));
+  mg_admin_record(api->admin, req, who, "ingest_stop", room, e->id, "ok", NULL);
   g_info("ingest %s into room %s stopped by %s", e->id, room, who);
   g_hash_table_remove(api->ingests, id);
   mg_http_request_respond_json(req, 200, j);
@@ -206,6 +213,7 @@ on_room_ingest(MgHttpRequest *req, gpointer data)
   gboolean known = (def && !strcmp(def->id, room)) || media;
   json_decref(media);
   if (!known) {
+    mg_admin_record(api->admin, req, who, "ingest_start", room, NULL, "unknown_room", NULL);
     mg_http_request_respond_error(req, 404, "unknown_room", "no room has the id %s", room);
     return;
   }

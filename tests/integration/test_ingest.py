@@ -194,6 +194,16 @@ class Ingest(unittest.TestCase):
         else:
             self.assertEqual(status, 404, detail)  # the room had nobody else: it is no longer live
         self.assertEqual(self.api("DELETE", "/api/v1/admin/rooms/%s/ingest/%s" % (room, iid))[0], 404)
+        # Audited under the key's name, without the camera's password.
+        _, audit = self.api("GET", "/api/v1/admin/audit?action=ingest_start", key=VIEW_KEY)
+        mine = [e for e in audit["entries"] if e["target"] == room and e["result"] == "ok"]
+        self.assertEqual(len(mine), 1, audit)
+        self.assertEqual(mine[0]["key"], "ops")
+        self.assertTrue(mine[0]["detail"].startswith(iid), mine[0])
+        self.assertNotIn(CAM_PASSWORD, json.dumps(audit))
+        _, audit = self.api("GET", "/api/v1/admin/audit?action=ingest_stop", key=VIEW_KEY)
+        self.assertEqual(sorted(e["result"] for e in audit["entries"] if e["target"] == room and e["detail"] == iid),
+                         ["ok", "unknown_ingest"], audit)
 
     def test_file_plays_then_ends(self):
         """A short media file joins, plays (video packets flow) and ends."""
