@@ -103,12 +103,16 @@ on_action(MgHttpRequest *req, gpointer data)
   }
   g_auto(GStrv) parts = g_strsplit(mg_http_request_get_tail(req), "/", 5);
   guint n = g_strv_length(parts);
-  for (guint i = 0; n == 2 && *parts[0] && i < admin->extra->len; i++) {
+  for (guint i = 0; n >= 2 && *parts[0] && i < admin->extra->len; i++) {
     const MgAdminExtraAction *x = &g_array_index(admin->extra, MgAdminExtraAction, i);
     if (!strcmp(x->name, parts[1])) {
       x->handler(req, x->data);
       return;
     }
+  }
+  if (!strcmp(mg_http_request_get_method(req), "DELETE")) { /* only other modules' resources */
+    mg_http_request_respond_error(req, 404, "not_found", "no such resource: %s", mg_http_request_get_path(req));
+    return;
   }
   gboolean on_participant = n == 4 && !strcmp(parts[1], "participants");
   const char *name = n == 2 ? parts[1] : on_participant ? parts[3] : NULL;
@@ -195,26 +199,9 @@ on_audit(MgHttpRequest *req, gpointer data)
   mg_http_request_respond_json(req, 200, json_pack("{s:o}", "entries", list));
 }
 
-/* DELETE /api/v1/admin/rooms/<id>/<name>[/...]: only the added room
- * resources (mg_admin_add_room_action) can be deleted; they check the key. */
-static void
-on_delete(MgHttpRequest *req, gpointer data)
-{
-  MgAdmin *admin = data;
-  g_auto(GStrv) parts = g_strsplit(mg_http_request_get_tail(req), "/", 3);
-  for (guint i = 0; g_strv_length(parts) >= 2 && *parts[0] && i < admin->extra->len; i++) {
-    const MgAdminExtraAction *x = &g_array_index(admin->extra, MgAdminExtraAction, i);
-    if (!strcmp(x->name, parts[1])) {
-      x->handler(req, x->data);
-      return;
-    }
-  }
-  mg_http_request_respond_error(req, 404, "not_found", "no such resource: %s", mg_http_request_get_path(req));
-}
-
 const MgHttpRoute mg_admin_action_routes[] = {
   { "POST", "/api/v1/admin/rooms/", MG_HTTP_PREFIX, on_action },
-  { "DELETE", "/api/v1/admin/rooms/", MG_HTTP_PREFIX, on_delete },
+  { "DELETE", "/api/v1/admin/rooms/", MG_HTTP_PREFIX, on_action },
   { "GET", "/api/v1/admin/audit", MG_HTTP_EXACT, on_audit },
 };
 const gsize mg_admin_n_action_routes = G_N_ELEMENTS(mg_admin_action_routes);

@@ -23,9 +23,16 @@ struct MgAdmin {
   GPtrArray *live; /* MgAdminLive*: dashboard WebSockets */
   guint tick;      /* pushes snapshots to signed-in dashboards */
   GArray *extra;   /* MgAdminExtraAction: other modules' room actions */
+  GArray *details; /* MgAdminDetail: other modules' parts of the room detail */
   void (*outbox_changed)(gpointer data);
   gpointer outbox_changed_data;
 };
+
+typedef struct {
+  const char *name;
+  MgAdminDetailFunc func;
+  gpointer data;
+} MgAdminDetail;
 
 typedef struct {
   const char *name;

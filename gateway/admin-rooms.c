@@ -136,6 +136,12 @@ mg_admin_room_json(MgAdmin *admin, const char *room_id)
   json_object_set_new(desc, "peers", peers);
   json_object_set_new(desc, "active_speaker",
                       json_incref(stats ? json_object_get(stats, "active_speaker") : json_null()));
+  for (guint k = 0; k < admin->details->len; k++) {
+    const MgAdminDetail *d = &g_array_index(admin->details, MgAdminDetail, k);
+    json_t *part = d->func(room_id, d->data);
+    if (part)
+      json_object_set_new(desc, d->name, part);
+  }
   json_decref(stats);
   return desc;
 }

@@ -111,6 +111,7 @@ mg_admin_new(MgHttpServer *server, MgMediaEngine *engine, const char *keys, GErr
   admin->engine = engine;
   admin->keys = g_array_new(FALSE, TRUE, sizeof(MgAdminKey));
   admin->extra = g_array_new(FALSE, TRUE, sizeof(MgAdminExtraAction));
+  admin->details = g_array_new(FALSE, TRUE, sizeof(MgAdminDetail));
   g_array_set_clear_func(admin->keys, key_clear);
   admin->live = g_ptr_array_new();
   if (!parse_keys(admin, keys, error)) {
@@ -151,6 +152,7 @@ mg_admin_free(MgAdmin *admin)
   g_ptr_array_unref(admin->live);
   g_array_unref(admin->keys);
   g_array_unref(admin->extra);
+  g_array_unref(admin->details);
   g_free(admin);
 }
 
@@ -159,4 +161,11 @@ mg_admin_add_room_action(MgAdmin *admin, const char *name, MgHttpHandler handler
 {
   MgAdminExtraAction a = { name, handler, data };
   g_array_append_val(admin->extra, a);
+}
+
+void
+mg_admin_add_room_detail(MgAdmin *admin, const char *name, MgAdminDetailFunc func, gpointer data)
+{
+  MgAdminDetail d = { name, func, data };
+  g_array_append_val(admin->details, d);
 }

@@ -36,6 +36,13 @@ void mg_admin_set_outbox_changed(MgAdmin *admin, void (*changed)(gpointer data),
  * "recording", the streams API's "stream"): the admin API's action routes
  * hand such requests to handler, which checks the key itself. name is static. */
 void mg_admin_add_room_action(MgAdmin *admin, const char *name, MgHttpHandler handler, gpointer data);
+/* DELETE /api/v1/admin/rooms/<room>/<name>[/...] reaches the same handler
+ * (the ingest API's DELETE .../ingest/<id>). */
+
+/* Another module's part of the room detail (GET /api/v1/admin/rooms/<room>):
+ * func's answer (transfer full), or NULL for none, goes under name. */
+typedef json_t *(*MgAdminDetailFunc)(const char *room_id, gpointer data);
+void mg_admin_add_room_detail(MgAdmin *admin, const char *name, MgAdminDetailFunc func, gpointer data);
 
 /* Records an admin action in the audit log (and the log): the key's name,
  * never the key; result "ok" or an error code with its message. */

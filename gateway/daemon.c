@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "gateway/admin.h"
+#include "gateway/ingest-api.h"
 #include "gateway/recordings-api.h"
 #include "gateway/streams-api.h"
 #include "gateway/http.h"
@@ -56,6 +57,7 @@ struct MgDaemon {
   MgRoomsApi *rooms_api;
   MgRecordingsApi *recordings_api;
   MgStreamsApi *streams_api;
+  MgIngestApi *ingest_api;
   MgMeetingsApi *meetings_api;
   MgCalendarsApi *calendars_api;
   MgChatsApi *chats_api;
@@ -357,6 +359,7 @@ start_http(MgDaemon *d, GError **error)
                                             rec_dir ? rec_dir : default_rec_dir,
                                             mg_config_get_string(cfg, "recording", "composite"),
                                             g_get_real_time() / G_USEC_PER_SEC);
+  d->ingest_api = mg_ingest_api_new(d->http, d->admin, d->media, d->conference, d->store);
   mg_recordings_api_set_notify(d->recordings_api, on_recording, d);
   const char *live_dir = mg_config_get_string(cfg, "streaming", "dir");
   g_autofree char *default_live_dir = g_build_filename(data_dir, "live", NULL);
@@ -777,6 +780,7 @@ mg_daemon_free(MgDaemon *d)
   g_clear_pointer(&d->http, mg_http_server_free);
   g_clear_pointer(&d->streams_api, mg_streams_api_free);
   g_clear_pointer(&d->recordings_api, mg_recordings_api_free);
+  g_clear_pointer(&d->ingest_api, mg_ingest_api_free);
   /* Rooms closing now still queue their events (sent at the next start). */
   g_clear_pointer(&d->conference, mg_conference_free);
   if (d->chat_kick)

@@ -5,6 +5,7 @@
 #include "media/engine.h"
 
 #include "media/dtls.h"
+#include "media/local-private.h"
 #include "media/room.h"
 #include "media/srtp.h"
 #include "media/tap.h"
@@ -263,6 +264,54 @@ mg_media_engine_remove_tap(MgMediaEngine *engine, const char *room, MgTap *tap)
   post_tap_job(er, tap, remove_tap_job);
   if (--er->taps == 0 && !er->peers)
     room_release(engine, er);
+}
+
+/* ---- local publishers ---- */
+
+typedef struct {
+  MgRoom *room; /* worker side: freed only by a job posted after this one */
+  MgMediaLocal *local;
+  char *party;
+} MgLocalJob;
+
+static gpointer
+add_local_job(MgWorker *w, gpointer data)
+{
+  MgLocalJob *job = data;
+  mg_room_add_local(job->room, job->local, job->party);
+  mg_media_local_unref(job->local);
+  g_free(job->party);
+  g_free(job);
+  return NULL;
+}
+
+static char *new_peer_id(void);
+
+MgMediaLocal *
+mg_media_engine_add_local(MgMediaEngine *engine, const char *room, const char *party,
+                          const MgMediaLocalTrack *tracks, guint n)
+{
+  g_autofree char *peer = new_peer_id();
+  MgMediaLocal *local = mg_media_local_new(peer, tracks, n);
+  MgEngineRoom *er = room_get(engine, room);
+  /* Counted as a peer: the room lives until its CLOSED event. */
+  g_hash_table_insert(engine->peers, g_strdup(peer), er);
+  er->peers++;
+  MgLocalJob *job = g_new0(MgLocalJob, 1);
+  job->room = er->room;
+  job->local = mg_media_local_ref(local);
+  job->party = g_strdup(party);
+  mg_worker_post(er->worker, add_local_job, job, NULL, NULL);
+  return local;
+}
+
+void
+mg_media_engine_remove_local(MgMediaEngine *engine, MgMediaLocal *local)
+{
+  if (!local)
+    return;
+  mg_media_engine_close_peer(engine, mg_media_local_get_peer(local));
+  mg_media_local_unref(local);
 }
 
 /* ---- connect ---- */

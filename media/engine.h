@@ -111,6 +111,42 @@ json_t *mg_media_engine_get_stats(MgMediaEngine *engine);
 void mg_media_engine_add_tap(MgMediaEngine *engine, const char *room, MgTap *tap);
 /* Detaches the tap, which then finishes (its done callback follows). */
 void mg_media_engine_remove_tap(MgMediaEngine *engine, const char *room, MgTap *tap);
+/* ---- local publishers (media/local.c) ---- */
+
+/* A publisher made in this process (an ingest pipeline, media/ingest.h): its
+ * RTP joins a room as a participant's would, without ICE, DTLS or SRTP. */
+typedef struct MgMediaLocal MgMediaLocal;
+
+typedef struct {
+  const char *kind;     /* "audio" | "video" */
+  const char *encoding; /* "VP8", "H264", "OPUS" */
+  guint clock_rate;
+  guint8 pt;
+} MgMediaLocalTrack;
+
+/* Adds a local publisher with n tracks to room (creating the room), tagged
+ * with party like a participant's connection; its tracks are announced when
+ * their first packet arrives. Returns the caller's reference. (transfer full) */
+MgMediaLocal *mg_media_engine_add_local(MgMediaEngine *engine, const char *room, const char *party,
+                                        const MgMediaLocalTrack *tracks, guint n);
+/* Takes the publisher out of its room (its tracks end) and drops the
+ * caller's reference. Packets pushed afterwards are dropped. */
+void mg_media_engine_remove_local(MgMediaEngine *engine, MgMediaLocal *local);
+/* The publisher's peer id in the room (track ids are "<peer>-<index>"). */
+const char *mg_media_local_get_peer(MgMediaLocal *local);
+/* One RTP packet of track index: copied onto a bounded queue that the room's
+ * worker drains; never blocks. Safe from any thread. Returns FALSE when the
+ * packet was dropped (the queue is full or the index is wrong). */
+gboolean mg_media_local_push(MgMediaLocal *local, guint index, const guint8 *buf, gsize len);
+/* TRUE once for each time the room asked track index for a keyframe (a new
+ * subscriber, a PLI or FIR) since the last call. Safe from any thread. */
+gboolean mg_media_local_take_keyframe_request(MgMediaLocal *local, guint index);
+/* Packets dropped because the room's worker did not keep up. */
+guint64 mg_media_local_get_dropped(MgMediaLocal *local);
+/* TRUE once the publisher has left its room (removed, closed by someone
+ * else, or the room closed): packets pushed now go nowhere. Any thread. */
+gboolean mg_media_local_is_gone(MgMediaLocal *local);
+
 /* The SDP fingerprint of this process's DTLS certificate ("sha-256 AB:..."). */
 const char *mg_media_engine_fingerprint(MgMediaEngine *engine);
 

@@ -57,7 +57,8 @@ struct MgTrack {
   gboolean announced;
   guint8 level; /* last audio level, -dBov */
   gboolean voice;
-  gdouble loudness; /* smoothed, 0 silence .. 127 loudest */
+  gdouble loudness;  /* smoothed, 0 silence .. 127 loudest */
+  guint local_index; /* a local publisher's track: its index there */
 };
 
 /* One sendonly m-line of a subscriber. */
@@ -110,7 +111,18 @@ struct MgRoomPeer {
   guint32 rtcp_ssrc; /* our sender SSRC in feedback to this peer */
   gboolean closing;
   gint64 last_rtcp_us;
+  /* A local publisher (room-local.c) has no peer: its id, queue and wake-up. */
+  char *local_id;
+  MgMediaLocal *local;
+  GSource *local_wake;
 };
+
+/* The connection's id (a local publisher's too). */
+static inline const char *
+mg_room_peer_id(const MgRoomPeer *rp)
+{
+  return rp->peer ? mg_peer_get_id(rp->peer) : rp->local_id;
+}
 
 struct MgRoom {
   char *id;
@@ -132,6 +144,8 @@ void mg_router_on_rtcp(MgPeer *peer, guint8 *buf, gsize len, gpointer user_data)
 void mg_router_request_keyframe(MgTrack *track, gint64 now_us, gboolean force);
 void mg_router_send_reports(MgRoom *room, MgRoomPeer *rp, gint64 now_us);
 void mg_router_update_layers(MgRoom *room, gint64 now_us);
+/* Routes one packet of a local publisher's track t (router.c). */
+void mg_router_on_local_rtp(MgRoomPeer *rp, MgTrack *t, guint8 *buf, gsize len);
 /* room-stats.c */
 void mg_room_update_speaker(MgRoom *room, gint64 now_us);
 void mg_room_emit(MgRoom *room, MgMediaEventType type, const char *peer, const MgTrack *track, const char *reason);
@@ -140,6 +154,8 @@ void mg_room_taps_track_started(MgRoom *room, MgTrack *t);
 void mg_room_taps_track_removed(MgRoom *room, MgTrack *t);
 void mg_room_taps_packet(MgRoom *room, MgTrack *t, guint layer, const guint8 *buf, gsize len, gint64 now_us);
 void mg_room_taps_close(MgRoom *room);
+/* room-local.c: detaches a local publisher's queue (from room_peer_free). */
+void mg_room_local_detach(MgRoomPeer *rp);
 /* room.c */
 void mg_room_bind(MgRoom *room, MgDownTrack *down, MgTrack *source, gint64 now_us);
 void mg_room_track_started(MgRoom *room, MgTrack *track);

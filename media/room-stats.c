@@ -69,9 +69,22 @@ down_json(const MgDownTrack *d)
   return j;
 }
 
+/* A local publisher (an ingest): no connection, only its tracks. */
+static json_t *
+local_json(const MgRoomPeer *rp, gint64 now)
+{
+  json_t *list = json_array();
+  for (guint i = 0; rp->tracks && i < rp->tracks->len; i++)
+    json_array_append_new(list, track_json(g_ptr_array_index(rp->tracks, i), now));
+  return json_pack("{s:s, s:s, s:s, s:o}", "id", rp->local_id, "direction", "publish", "state", "local", "tracks",
+                   list);
+}
+
 static json_t *
 peer_json(const MgRoomPeer *rp, gint64 now)
 {
+  if (!rp->peer)
+    return local_json(rp, now);
   const MgPeerStats *st = mg_peer_get_stats(rp->peer);
   const char *srtp = mg_peer_get_srtp_profile(rp->peer);
   json_t *j = json_pack("{s:s, s:s, s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "id", mg_peer_get_id(rp->peer),
@@ -135,5 +148,5 @@ mg_room_update_speaker(MgRoom *room, gint64 now)
   }
   room->speaker = loudest;
   room->speaker_candidate = NULL;
-  mg_room_emit(room, MG_MEDIA_EVENT_ACTIVE_SPEAKER, mg_peer_get_id(loudest->owner->peer), loudest, NULL);
+  mg_room_emit(room, MG_MEDIA_EVENT_ACTIVE_SPEAKER, mg_room_peer_id(loudest->owner), loudest, NULL);
 }

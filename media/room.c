@@ -150,7 +150,7 @@ mg_room_track_started(MgRoom *room, MgTrack *track)
   if (track->announced)
     return;
   track->announced = TRUE;
-  mg_room_emit(room, MG_MEDIA_EVENT_TRACK_ADDED, mg_peer_get_id(track->owner->peer), track, NULL);
+  mg_room_emit(room, MG_MEDIA_EVENT_TRACK_ADDED, mg_room_peer_id(track->owner), track, NULL);
   bind_free_downs(room, g_get_monotonic_time());
   mg_room_taps_track_started(room, track);
 }
@@ -169,7 +169,7 @@ remove_track(MgRoom *room, MgRoomPeer *rp, MgTrack *t)
   if (room->speaker_candidate == t)
     room->speaker_candidate = NULL;
   if (t->announced)
-    mg_room_emit(room, MG_MEDIA_EVENT_TRACK_REMOVED, mg_peer_get_id(rp->peer), t, NULL);
+    mg_room_emit(room, MG_MEDIA_EVENT_TRACK_REMOVED, mg_room_peer_id(rp), t, NULL);
   track_free(t);
 }
 
@@ -350,7 +350,7 @@ char *
 mg_room_restart_ice(MgRoom *room, const char *peer_id, const char *ufrag, const char *pwd, GError **error)
 {
   MgRoomPeer *rp = g_hash_table_lookup(room->peers, peer_id);
-  if (!rp) {
+  if (!rp || !rp->peer) {
     g_set_error(error, MG_MEDIA_ERROR, MG_MEDIA_ERROR_NO_PEER, "no such peer");
     return NULL;
   }
@@ -386,7 +386,7 @@ mg_room_renegotiate(MgRoom *room, const char *peer_id, const char *offer_text, G
 {
   g_autoptr(GError) local = NULL;
   MgRoomPeer *rp = g_hash_table_lookup(room->peers, peer_id);
-  if (!rp || rp->dir != MG_MEDIA_PUBLISH) {
+  if (!rp || rp->dir != MG_MEDIA_PUBLISH || !rp->peer) {
     g_set_error(error, MG_MEDIA_ERROR, MG_MEDIA_ERROR_NO_PEER, "no publish connection %s", peer_id);
     return NULL;
   }
@@ -582,7 +582,7 @@ gboolean
 mg_room_add_candidate(MgRoom *room, const char *peer_id, const char *candidate)
 {
   MgRoomPeer *rp = g_hash_table_lookup(room->peers, peer_id);
-  return rp && mg_peer_add_candidate(rp->peer, candidate);
+  return rp && rp->peer && mg_peer_add_candidate(rp->peer, candidate);
 }
 
 static void
@@ -596,6 +596,9 @@ room_peer_free(MgRoomPeer *rp)
     g_free(down->track_id);
     g_free(down);
   }
+  if (rp->local)
+    mg_room_local_detach(rp);
+  g_free(rp->local_id);
   g_free(rp->party);
   g_clear_pointer(&rp->tracks, g_ptr_array_unref);
   g_clear_pointer(&rp->downs, g_ptr_array_unref);
@@ -607,12 +610,13 @@ room_peer_free(MgRoomPeer *rp)
 static void
 remove_peer(MgRoom *room, MgRoomPeer *rp, const char *reason, gboolean notify)
 {
-  g_autofree char *id = g_strdup(mg_peer_get_id(rp->peer));
+  g_autofree char *id = g_strdup(mg_room_peer_id(rp));
   g_hash_table_remove(room->peers, id); /* first, so no rebinding picks rp again */
   for (guint i = 0; rp->downs && i < rp->downs->len; i++)
     mg_room_bind(room, g_ptr_array_index(rp->downs, i), NULL, 0);
   unpublish(room, rp);
-  mg_peer_close(rp->peer, reason);
+  if (rp->peer)
+    mg_peer_close(rp->peer, reason);
   room_peer_free(rp);
   g_info("room %s: %s left (%s)", room->id, id, reason);
   if (notify)
@@ -643,6 +647,8 @@ on_tick(gpointer data)
   g_hash_table_iter_init(&it, room->peers);
   while (g_hash_table_iter_next(&it, NULL, &value)) {
     MgRoomPeer *rp = value;
+    if (!rp->peer) /* a local publisher: no connection to keep */
+      continue;
     mg_peer_tick(rp->peer, now);
     if (rp->closing) {
       g_ptr_array_add(gone, rp);
@@ -693,7 +699,8 @@ mg_room_free(MgRoom *room)
   g_hash_table_iter_init(&it, room->peers);
   while (g_hash_table_iter_next(&it, NULL, &value)) {
     MgRoomPeer *rp = value;
-    mg_peer_close(rp->peer, "room closed");
+    if (rp->peer)
+      mg_peer_close(rp->peer, "room closed");
     g_hash_table_iter_remove(&it);
     room_peer_free(rp);
   }

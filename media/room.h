@@ -65,4 +65,10 @@ json_t *mg_room_get_stats(MgRoom *room, gint64 now_us);
 void mg_room_add_tap(MgRoom *room, MgTap *tap);
 void mg_room_remove_tap(MgRoom *room, MgTap *tap);
 
+/* A local publisher (media/local-private.h) joins as a publisher without a
+ * connection; the room drains its queue on this worker and keeps a
+ * reference until the publisher is removed (mg_room_remove_peer with its
+ * peer id) or the room is freed. */
+void mg_room_add_local(MgRoom *room, MgMediaLocal *local, const char *party);
+
 G_END_DECLS

@@ -4,6 +4,7 @@
  * timestamp); subscribers' feedback (NACK, PLI, FIR, REMB, RR) is answered
  * from the retransmission buffers or carried to the publisher. */
 #define G_LOG_DOMAIN "router"
+#include "media/local-private.h"
 #include "media/room-private.h"
 
 #include <string.h>
@@ -121,6 +122,10 @@ mg_router_request_keyframe(MgTrack *track, gint64 now_us, gboolean force)
     return;
   track->last_pli_us = now_us;
   MgRoomPeer *pub = track->owner;
+  if (pub->local) { /* an ingest pipeline: it forces a key unit on its encoder */
+    mg_media_local_request_keyframe(pub->local, track->local_index);
+    return;
+  }
   for (guint l = 0; l < track->n_layers; l++) {
     guint8 pkt[64 + MG_PEER_HEADROOM];
     if (!track->layers[l].ssrc)
@@ -203,6 +208,9 @@ forward(MgRoom *room, MgTrack *t, guint l, const guint8 *buf, gsize len, const M
   }
 }
 
+static void route(MgRoom *room, MgTrack *t, guint l, guint8 *buf, gsize len, const MgRtpHeader *hdr, gint64 now,
+                  MgRoomPeer *nack_to);
+
 void
 mg_router_on_rtp(MgPeer *peer, guint8 *buf, gsize len, gpointer user_data)
 {
@@ -226,22 +234,45 @@ mg_router_on_rtp(MgPeer *peer, guint8 *buf, gsize len, gpointer user_data)
 
   gint64 now = g_get_monotonic_time();
   guint l = layer - t->layers;
+  route(room, t, l, buf, len, &hdr, now, rp);
+}
+
+void
+mg_router_on_local_rtp(MgRoomPeer *rp, MgTrack *t, guint8 *buf, gsize len)
+{
+  MgRtpHeader hdr;
+  if (mg_rtp_parse(buf, len, &hdr) < 0 || hdr.payload_len == 0)
+    return;
+  MgLayer *layer = &t->layers[0];
+  if (layer->ssrc != hdr.ssrc) /* the first packet, or the pipeline restarted */
+    layer->ssrc = hdr.ssrc;
+  route(rp->room, t, 0, buf, len, &hdr, g_get_monotonic_time(), NULL);
+}
+
+/* Counts, keeps for retransmission, forwards and taps one packet of track t;
+ * asks nack_to (a remote publisher) for what is missing. */
+static void
+route(MgRoom *room, MgTrack *t, guint l, guint8 *buf, gsize len, const MgRtpHeader *hdr, gint64 now,
+      MgRoomPeer *nack_to)
+{
+  MgLayer *layer = &t->layers[l];
   layer->packets++;
   layer->bytes += len;
   layer->window_bytes += len;
   layer->last_us = now;
-  mg_nack_buffer_store(layer->nack, hdr.seq, buf, len, now);
-  mg_nack_tracker_on_packet(layer->loss, hdr.seq, now);
-  send_nacks(rp, layer, now);
+  mg_nack_buffer_store(layer->nack, hdr->seq, buf, len, now);
+  mg_nack_tracker_on_packet(layer->loss, hdr->seq, now);
+  if (nack_to)
+    send_nacks(nack_to, layer, now);
   if (t->ext_level)
-    mg_rtp_ext_get_audio_level(buf, &hdr, t->ext_level, &t->level, &t->voice);
+    mg_rtp_ext_get_audio_level(buf, hdr, t->ext_level, &t->level, &t->voice);
   if (!t->announced)
     mg_room_track_started(room, t);
 
-  gboolean key = t->kind != MG_SDP_KIND_VIDEO || is_keyframe(t, buf + hdr.payload_offset, hdr.payload_len);
+  gboolean key = t->kind != MG_SDP_KIND_VIDEO || is_keyframe(t, buf + hdr->payload_offset, hdr->payload_len);
   if (key && t->kind == MG_SDP_KIND_VIDEO)
     layer->keyframes++;
-  forward(room, t, l, buf, len, &hdr, key, now);
+  forward(room, t, l, buf, len, hdr, key, now);
   if (room->taps->len)
     mg_room_taps_packet(room, t, l, buf, len, now);
 }

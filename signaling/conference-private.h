@@ -65,6 +65,10 @@ struct MgConference {
 };
 
 /* conference.c */
+/* The live room of def, made when new (takes def). */
+MgLiveRoom *mg_conf_live_room(MgConference *conf, MgRoomDef *def);
+/* Events and attendance for a participant who is now in the room. */
+void mg_conf_record_joined(MgConference *conf, MgParticipant *p);
 void mg_conf_track_free(MgPubTrack *t);
 void mg_conf_broadcast(MgLiveRoom *room, json_t *msg, MgParticipant *except); /* steals msg */
 void mg_conf_send(MgParticipant *p, json_t *msg);                             /* steals msg */

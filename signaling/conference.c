@@ -124,8 +124,8 @@ mg_conf_room_json(MgLiveRoom *room)
 
 /* ---- rooms and participants ---- */
 
-static MgLiveRoom *
-live_room(MgConference *conf, MgRoomDef *def)
+MgLiveRoom *
+mg_conf_live_room(MgConference *conf, MgRoomDef *def)
 {
   MgLiveRoom *room = g_hash_table_lookup(conf->rooms, def->id);
   if (room) {
@@ -289,8 +289,8 @@ mg_conf_emit(MgConference *conf, MgConferenceEventType type, MgParticipant *p, M
   conf->events(&ev, conf->events_data);
 }
 
-static void
-record_joined(MgConference *conf, MgParticipant *p)
+void
+mg_conf_record_joined(MgConference *conf, MgParticipant *p)
 {
   if (!p->room->started) {
     p->room->started = TRUE;
@@ -305,7 +305,7 @@ void
 mg_conf_admit(MgConference *conf, MgParticipant *p)
 {
   p->in_lobby = FALSE;
-  record_joined(conf, p);
+  mg_conf_record_joined(conf, p);
   send_joined(p, NULL, FALSE);
   mg_conf_broadcast(
       p->room, json_pack("{s:s, s:o}", "type", "participant_joined", "participant", mg_conf_participant_json(p)), p);
@@ -440,7 +440,7 @@ on_join(MgConference *conf, MgSession *s, json_t *msg, gint64 now_s)
     mg_room_def_free(def);
     return;
   }
-  MgLiveRoom *room = live_room(conf, def);
+  MgLiveRoom *room = mg_conf_live_room(conf, def);
   gboolean host = !strcmp(t->role, "host");
   gboolean invited = mg_room_def_is_attendee(room->def, t->sub);
   const char *refusal = NULL, *why = NULL;
@@ -477,7 +477,7 @@ on_join(MgConference *conf, MgSession *s, json_t *msg, gint64 now_s)
     }
     return;
   }
-  record_joined(conf, p);
+  mg_conf_record_joined(conf, p);
   send_joined(p, msg, FALSE);
   mg_conf_broadcast(
       room, json_pack("{s:s, s:o}", "type", "participant_joined", "participant", mg_conf_participant_json(p)), p);

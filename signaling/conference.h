@@ -65,6 +65,15 @@ guint mg_conference_get_participant_count(MgConference *conf);
 /* {room: {participants: [...], locked, lobby: [...]}} for the admin API. (transfer full) */
 json_t *mg_conference_describe(MgConference *conf, const char *room_id);
 
+/* An ingest (media/ingest.h) joins room_id as a participant with role
+ * "ingest", id party and name, whose media is the engine's local publisher
+ * peer. FALSE when room_id is not a room of the store (then its media still
+ * reaches WHEP players, but no participant is listed). (conference-ingest.c) */
+gboolean mg_conference_add_ingest(MgConference *conf, const char *room_id, const char *party, const char *name,
+                                  const char *peer);
+/* The ingest's participant leaves (its tracks end for everyone); no-op when gone. */
+void mg_conference_remove_ingest(MgConference *conf, const char *room_id, const char *party);
+
 /* ---- events for webhooks and metrics ---- */
 
 typedef enum {

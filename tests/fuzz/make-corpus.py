@@ -196,6 +196,20 @@ CORPUS["streams"] = {
     'garbage': b'\x00{"kind":',
 }
 
+# Ingest API bodies (POST /api/v1/admin/rooms/<id>/ingest).
+CORPUS["ingest"] = {
+    'rtsp': b'{"url": "rtsp://cam:secret@10.0.0.5:554/stream1", "name": "Room camera"}',
+    'file': b'{"url": "file:///srv/media/welcome.webm"}',
+    'https': b'{"url": "https://media.example.com/all-hands.mp4", "name": "All hands"}',
+    'file-with-host': b'{"url": "file://host/x"}',
+    'control-chars': b'{"url": "rtsp://127.0.0.1/\\u0001"}',
+    'nul-in-url': b'{"url": "rtsp://127.0.0.1/a\\u0000b"}',
+    'bad-types': b'{"url": 5, "name": ["x"]}',
+    'long-name': b'{"url": "rtsp://h/", "name": "' + b'n' * 80 + b'"}',
+    'ipv6': b'{"url": "rtsp://[::1]:8554/cam"}',
+    'garbage': b'\x00{"url":',
+}
+
 def ics(*events, head="", method=None):
     lines = ["BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//meetgate//seed//EN"]
     if method:
