@@ -376,7 +376,9 @@ mg_chatevents_on_schedule(MgChatevents *ce, const MgScheduleEvent *sev, gint64 n
   switch (sev->kind) {
   case MG_SCHEDULE_REMINDER:
     msg.kind = MG_CHAT_EVENT_REMINDER;
-    msg.minutes_until = (int)(sev->offset_s / 60);
+    /* From the clock, not the offset: a reminder fired late (meetgate was
+     * down at its time) says how long is really left. */
+    msg.minutes_until = (int)(MAX(0, MIN(sev->offset_s, sev->start - now_s) + 30) / 60);
     msg.variant = variant = g_strdup_printf("%" G_GINT64_FORMAT, sev->offset_s);
     break;
   case MG_SCHEDULE_OPEN:

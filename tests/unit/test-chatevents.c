@@ -21,6 +21,7 @@ typedef struct {
   MgChatevents *ce;
   MgScheduler *sched;
   guint kicks;
+  gint64 late_s; /* the handler runs this long after each event's time */
 } Fixture;
 
 /* The HTTP layer's group link, as the daemon gives it: bound to the room. */
@@ -48,7 +49,7 @@ on_schedule(const MgScheduleEvent *ev, gpointer data)
 {
   Fixture *f = data;
   g_autoptr(GError) error = NULL;
-  g_assert_cmpint(mg_chatevents_on_schedule(f->ce, ev, ev->at, &error), >=, 0);
+  g_assert_cmpint(mg_chatevents_on_schedule(f->ce, ev, ev->at + f->late_s, &error), >=, 0);
   g_assert_no_error(error);
 }
 
@@ -349,6 +350,29 @@ test_invite_only(Fixture *f, gconstpointer data)
   }
 }
 
+/* A reminder that fires late (meetgate was down at its time) says how long
+ * is really left, not its offset. */
+static void
+test_late_reminder(Fixture *f, gconstpointer data)
+{
+  put_chat(f, "{\"key\":\"rd\",\"name\":\"R&D\",\"connector\":\"console\",\"rules\":{\"departments\":[\"R&D\"]}}");
+  g_autoptr(MgMeeting) m = meeting("late");
+  g_free(upsert(f, m, T0 - 2 * HOUR));
+  f->late_s = 2 * MINUTE + 10;
+  mg_scheduler_run_until(f->sched, T0 - 10 * MINUTE);
+  g_autoptr(GPtrArray) pending = mg_outbox_list(f->store, MG_OUTBOX_PENDING, 100, NULL);
+  guint reminders = 0;
+  for (guint i = 0; i < pending->len; i++) {
+    MgOutboxMessage *msg = pending->pdata[i];
+    if (msg->kind != MG_CHAT_EVENT_REMINDER)
+      continue;
+    g_autoptr(MgOutboxEvent) e = mg_outbox_event_parse(msg->event_json, NULL);
+    g_assert_cmpint(e->ev.minutes_until, ==, 8);
+    reminders++;
+  }
+  g_assert_cmpuint(reminders, ==, 1);
+}
+
 static void
 test_new_chat_by_change(Fixture *f, gconstpointer data)
 {
@@ -418,6 +442,7 @@ main(int argc, char **argv)
   g_test_add("/chatevents/occurrence-cancel", Fixture, NULL, setup, test_occurrence_cancel, teardown);
   g_test_add("/chatevents/moved-occurrence", Fixture, NULL, setup, test_moved_occurrence, teardown);
   g_test_add("/chatevents/invite-only", Fixture, NULL, setup, test_invite_only, teardown);
+  g_test_add("/chatevents/late-reminder", Fixture, NULL, setup, test_late_reminder, teardown);
   g_test_add("/chatevents/new-chat-by-change", Fixture, NULL, setup, test_new_chat_by_change, teardown);
   g_test_add("/chatevents/console-default", Fixture, "on", setup, test_console_default, teardown);
   g_test_add("/chatevents/no-console-default", Fixture, NULL, setup, test_no_console_default, teardown);
