@@ -56,6 +56,13 @@ authenticate(MgChatsApi *api, MgHttpRequest *req, const char **source_out)
   return g_strdup_printf("admin %s", name ? name : "?");
 }
 
+/* An OA source sees and changes only the chats it made; operators all. */
+static gboolean
+visible_to(const MgChat *chat, const char *source)
+{
+  return !source || !g_strcmp0(chat->owner, source);
+}
+
 static void
 respond_invalid(MgHttpRequest *req, const GError *error)
 {
@@ -85,7 +92,8 @@ respond_error(MgHttpRequest *req, const GError *error)
 static void
 put_chat(MgChatsApi *api, MgHttpRequest *req, const char *key_from_path)
 {
-  g_autofree char *who = authenticate(api, req, NULL);
+  const char *source = NULL;
+  g_autofree char *who = authenticate(api, req, &source);
   if (!who)
     return;
   g_autoptr(GBytes) body = mg_http_request_get_body(req);
@@ -95,6 +103,18 @@ put_chat(MgChatsApi *api, MgHttpRequest *req, const char *key_from_path)
   g_autoptr(MgChat) chat = mg_chat_from_json_text(data ? data : "", len, key_from_path, &error);
   if (chat)
     mg_chats_api_add_secrets(chat); /* before anything could log them */
+  if (chat) {
+    g_autoptr(MgChat) old = mg_chats_get(api->store, chat->key);
+    if (old && !visible_to(old, source)) {
+      g_info("%s %s from %s refused: chat %s is not its own", mg_http_request_get_method(req),
+             mg_http_request_get_path(req), who, chat->key);
+      mg_http_request_respond_error(req, 403, "forbidden", "chat %s belongs to another owner; pick another key",
+                                    chat->key);
+      return;
+    }
+    g_free(chat->owner); /* a new chat is the source's; a replaced one keeps its owner */
+    chat->owner = old ? g_strdup(old->owner) : g_strdup(source);
+  }
   gboolean created = FALSE;
   if (!chat || !mg_chats_put(api->store, chat, now_s(), &created, &error)) {
     g_info("%s %s from %s refused: %s", mg_http_request_get_method(req), mg_http_request_get_path(req), who,
@@ -120,7 +140,8 @@ static void
 on_list(MgHttpRequest *req, gpointer data)
 {
   MgChatsApi *api = data;
-  g_autofree char *who = authenticate(api, req, NULL);
+  const char *source = NULL;
+  g_autofree char *who = authenticate(api, req, &source);
   if (!who)
     return;
   g_autoptr(GError) error = NULL;
@@ -131,7 +152,8 @@ on_list(MgHttpRequest *req, gpointer data)
   }
   json_t *list = json_array();
   for (guint i = 0; i < chats->len; i++)
-    json_array_append_new(list, mg_chat_to_json_masked(chats->pdata[i]));
+    if (visible_to(chats->pdata[i], source))
+      json_array_append_new(list, mg_chat_to_json_masked(chats->pdata[i]));
   mg_http_request_respond_json(
       req, 200, json_pack("{s:o, s:b}", "chats", list, "console_default", api->console_default && chats->len == 0));
 }
@@ -152,12 +174,13 @@ static void
 on_get(MgHttpRequest *req, gpointer data)
 {
   MgChatsApi *api = data;
-  g_autofree char *who = authenticate(api, req, NULL);
+  const char *source = NULL;
+  g_autofree char *who = authenticate(api, req, &source);
   const char *key = who ? tail_key(req) : NULL;
   if (!key)
     return;
   g_autoptr(MgChat) chat = mg_chats_get(api->store, key);
-  if (!chat) {
+  if (!chat || !visible_to(chat, source)) {
     mg_http_request_respond_error(req, 404, "not_found", "no chat %s", key);
     return;
   }
@@ -176,10 +199,16 @@ static void
 on_delete(MgHttpRequest *req, gpointer data)
 {
   MgChatsApi *api = data;
-  g_autofree char *who = authenticate(api, req, NULL);
+  const char *source = NULL;
+  g_autofree char *who = authenticate(api, req, &source);
   const char *key = who ? tail_key(req) : NULL;
   if (!key)
     return;
+  g_autoptr(MgChat) chat = mg_chats_get(api->store, key);
+  if (chat && !visible_to(chat, source)) {
+    mg_http_request_respond_error(req, 404, "not_found", "no chat %s", key);
+    return;
+  }
   g_autoptr(GError) error = NULL;
   if (!mg_chats_remove(api->store, key, &error)) {
     respond_error(req, error);

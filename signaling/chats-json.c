@@ -230,6 +230,7 @@ mg_chat_to_json_masked(const MgChat *c)
   set_str(o, "key", c->key);
   set_str(o, "name", c->name);
   set_str(o, "connector", mg_chats_connector_name(c->connector));
+  set_str(o, "owner", c->owner);
   g_autofree char *masked = mg_chats_mask_url(c->webhook_url);
   set_str(o, "webhook_url", masked);
   json_object_set_new(o, "secret_set", json_boolean(c->secret != NULL));

@@ -65,6 +65,12 @@ mg_chats_match(MgStore *store, const MgMeeting *m, GError **error)
   g_autoptr(GPtrArray) chats = mg_chats_list(store, error);
   if (!chats)
     return NULL;
+  /* A chat an OA source owns hears only that source's meetings. */
+  for (guint i = 0; i < chats->len; i++) {
+    const MgChat *c = chats->pdata[i];
+    if (c->owner && g_strcmp0(c->owner, m->source))
+      g_ptr_array_remove_index(chats, i--);
+  }
   GPtrArray *out = g_ptr_array_new_with_free_func((GDestroyNotify)mg_chat_match_free);
   for (guint i = 0; i < chats->len; i++) {
     GPtrArray *reasons = reasons_for(chats->pdata[i], m);

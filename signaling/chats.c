@@ -38,6 +38,7 @@ mg_chat_free(MgChat *chat)
   g_free(chat->timezone);
   g_free(chat->lang);
   g_free(chat->rate);
+  g_free(chat->owner);
   rules_clear(&chat->rules);
   g_free(chat);
 }
@@ -227,10 +228,12 @@ col_dup(sqlite3_stmt *st, int i)
   return t ? g_strdup((const char *)t) : NULL;
 }
 
-#define CHAT_COLUMNS "key, name, connector, settings, rules, is_default, timezone, lang, rate, created_at, updated_at"
+#define CHAT_COLUMNS                                                                                                   \
+  "key, name, connector, settings, rules, is_default, timezone, lang, rate, created_at, updated_at, owner"
 
+/* The settings (webhook URL, secrets) are sealed in the store (mg_store_seal). */
 static MgChat *
-chat_from_row(sqlite3_stmt *st)
+chat_from_row(MgStore *store, sqlite3_stmt *st)
 {
   MgChat *c = g_new0(MgChat, 1);
   c->key = col_dup(st, 0);
@@ -238,7 +241,11 @@ chat_from_row(sqlite3_stmt *st)
   const char *connector = (const char *)sqlite3_column_text(st, 2);
   if (!mg_chatmsg_connector_kind_from_name(connector, &c->connector))
     g_warning("chat %s: unknown connector '%s' in the store; treated as console", c->key, connector);
-  mg_chats_settings_from_json((const char *)sqlite3_column_text(st, 3), c);
+  g_autoptr(GError) seal_error = NULL;
+  g_autofree char *settings = mg_store_unseal(store, (const char *)sqlite3_column_text(st, 3), &seal_error);
+  if (!settings)
+    g_warning("chat %s: %s", c->key, seal_error->message); /* its messages then fail with a clear error */
+  mg_chats_settings_from_json(settings ? settings : "{}", c);
   mg_chats_rules_from_json((const char *)sqlite3_column_text(st, 4), &c->rules);
   c->is_default = sqlite3_column_int(st, 5) != 0;
   c->timezone = col_dup(st, 6);
@@ -246,6 +253,7 @@ chat_from_row(sqlite3_stmt *st)
   c->rate = col_dup(st, 8);
   c->created_at = sqlite3_column_int64(st, 9);
   c->updated_at = sqlite3_column_int64(st, 10);
+  c->owner = col_dup(st, 11);
   return c;
 }
 
@@ -257,7 +265,7 @@ mg_chats_get(MgStore *store, const char *key)
   if (!st)
     return NULL;
   sqlite3_bind_text(st, 1, key, -1, SQLITE_TRANSIENT);
-  MgChat *c = sqlite3_step(st) == SQLITE_ROW ? chat_from_row(st) : NULL;
+  MgChat *c = sqlite3_step(st) == SQLITE_ROW ? chat_from_row(store, st) : NULL;
   sqlite3_finalize(st);
   return c;
 }
@@ -272,7 +280,7 @@ mg_chats_list(MgStore *store, GError **error)
   GPtrArray *out = g_ptr_array_new_with_free_func((GDestroyNotify)mg_chat_free);
   int rc;
   while ((rc = sqlite3_step(st)) == SQLITE_ROW)
-    g_ptr_array_add(out, chat_from_row(st));
+    g_ptr_array_add(out, chat_from_row(store, st));
   if (rc != SQLITE_DONE) {
     g_set_error(error, MG_CHATS_ERROR, MG_CHATS_ERROR_STORE, "%s", sqlite3_errmsg(db));
     g_clear_pointer(&out, g_ptr_array_unref);
@@ -300,7 +308,7 @@ mg_chats_put(MgStore *store, const MgChat *c, gint64 now_s, gboolean *created, G
   sqlite3 *db = mg_store_get_db(store);
   g_autoptr(MgChat) old = mg_chats_get(store, c->key);
   sqlite3_stmt *st = prepare(db,
-                             "INSERT INTO chats (" CHAT_COLUMNS ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+                             "INSERT INTO chats (" CHAT_COLUMNS ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
                              "ON CONFLICT (key) DO UPDATE SET name = excluded.name, connector = excluded.connector, "
                              "settings = excluded.settings, rules = excluded.rules, is_default = excluded.is_default, "
                              "timezone = excluded.timezone, lang = excluded.lang, rate = excluded.rate, "
@@ -308,7 +316,8 @@ mg_chats_put(MgStore *store, const MgChat *c, gint64 now_s, gboolean *created, G
                              error);
   if (!st)
     return FALSE;
-  g_autofree char *settings = mg_chats_settings_to_json(c);
+  g_autofree char *plain = mg_chats_settings_to_json(c);
+  g_autofree char *settings = mg_store_seal(store, plain);
   g_autofree char *rules = mg_chats_rules_to_json(&c->rules);
   sqlite3_bind_text(st, 1, c->key, -1, SQLITE_TRANSIENT);
   sqlite3_bind_text(st, 2, c->name, -1, SQLITE_TRANSIENT);
@@ -323,8 +332,11 @@ mg_chats_put(MgStore *store, const MgChat *c, gint64 now_s, gboolean *created, G
     sqlite3_bind_text(st, 9, c->rate, -1, SQLITE_TRANSIENT);
   sqlite3_bind_int64(st, 10, old ? old->created_at : now_s);
   sqlite3_bind_int64(st, 11, now_s);
+  if (c->owner) /* the owner never changes on replace (not in the update list) */
+    sqlite3_bind_text(st, 12, c->owner, -1, SQLITE_TRANSIENT);
   int rc = sqlite3_step(st);
   sqlite3_finalize(st);
+  explicit_bzero(plain, strlen(plain));
   if (rc != SQLITE_DONE) {
     g_set_error(error, MG_CHATS_ERROR, MG_CHATS_ERROR_STORE, "%s", sqlite3_errmsg(db));
     return FALSE;

@@ -44,6 +44,7 @@ typedef struct {
   char *rate;        /* "20/min", "5/s,100/min"; NULL: the connector's default */
   MgChatRules rules;
   gboolean is_default; /* receives the meetings no other chat matches */
+  char *owner;         /* the OA source that made it (it hears only that source's meetings); NULL: operators' */
   gint64 created_at, updated_at;
 } MgChat;
 

@@ -131,5 +131,8 @@ const char *const mg_store_migrations[] = {
   "  peer TEXT);"
   "CREATE INDEX admin_audit_at ON admin_audit (at_ms);"
   "CREATE INDEX admin_audit_action ON admin_audit (action, at_ms);",
+  /* 8: the OA source that owns a chat binding (NULL: operators' chats);
+   * a source sees and changes only its own, which hear only its meetings. */
+  "ALTER TABLE chats ADD COLUMN owner TEXT;",
   NULL,
 };

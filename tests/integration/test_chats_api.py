@@ -256,6 +256,59 @@ class ChatsApi(unittest.TestCase):
         db.close()
 
 
+class Ownership(unittest.TestCase):
+    """A chat an OA source makes is its own: other sources neither see nor
+    change it, and it hears only its source's meetings; operators see all.
+    Connector settings are sealed in the store."""
+
+    CRM_KEY = "crm-key-0123456789abcdef"
+
+    def call(self, method, path, body=None, key=OPS_KEY):
+        return ChatsApi.call(self, method, path, body, key)
+
+    def test_source_owns_its_chats(self):
+        self.d = Daemon(BINARY, ["-o", "server.secret=" + SECRET, "-o", "media.addresses=127.0.0.1",
+                                 "-o", "admin.keys=ops:operator:" + OPS_KEY,
+                                 "-o", "oa.sources=hr:%s,crm:%s" % (HR_KEY, self.CRM_KEY)])
+        try:
+            spec = dict(CHATS["slack"], key="crm-team", name="CRM team", rules={"departments": ["R&D"]})
+            status, a = self.call("POST", "/api/v1/chats", spec, key=self.CRM_KEY)
+            self.assertEqual(status, 201, a)
+            self.assertEqual(a["chat"]["owner"], "crm")
+            # hr: not listed, not readable, not replaceable, not removable
+            status, a = self.call("GET", "/api/v1/chats", key=HR_KEY)
+            self.assertEqual((status, [c["key"] for c in a["chats"]]), (200, []))
+            self.assertEqual(self.call("GET", "/api/v1/chats/crm-team", key=HR_KEY)[0], 404)
+            status, a = self.call("PUT", "/api/v1/chats/crm-team", dict(spec, name="Taken"), key=HR_KEY)
+            self.assertEqual((status, a["error"]["code"]), (403, "forbidden"))
+            self.assertEqual(self.call("DELETE", "/api/v1/chats/crm-team", key=HR_KEY)[0], 404)
+            # operators see it, with its owner, and may change it (it stays crm's)
+            status, a = self.call("PUT", "/api/v1/chats/crm-team", dict(spec, name="CRM people"))
+            self.assertEqual((status, a["chat"]["owner"], a["chat"]["name"]), (200, "crm", "CRM people"))
+            # an hr meeting of the R&D department does not reach crm's chat
+            now = int(time.time()) + 86400
+            body = {"external_id": "own-1", "title": "R&D sync", "start": rfc3339(now), "end": rfc3339(now + 3600),
+                    "organizer": {"id": "boss", "name": "Boss", "department": "R&D"}, "policy": "open"}
+            status, m = self.call("POST", "/api/v1/meetings", body, key=HR_KEY)
+            self.assertEqual(status, 201, m)
+            status, a = self.call("GET", "/api/v1/meetings/%s/chats" % m["meeting"]["id"])
+            self.assertEqual(status, 200, a)
+            self.assertNotIn("crm-team", [c["key"] for c in a["chats"]])
+            # ... while crm's own does
+            status, m = self.call("POST", "/api/v1/meetings", dict(body, external_id="own-2"), key=self.CRM_KEY)
+            self.assertEqual(status, 201, m)
+            status, a = self.call("GET", "/api/v1/meetings/%s/chats" % m["meeting"]["id"], key=self.CRM_KEY)
+            self.assertEqual([c["key"] for c in a["chats"]], ["crm-team"], a)
+            self.assertEqual(self.d.stop(), 0)
+            db = sqlite3.connect(os.path.join(self.d.data_dir, "meetgate.db"))
+            (settings,) = db.execute("SELECT settings FROM chats WHERE key = 'crm-team'").fetchone()
+            db.close()
+            self.assertTrue(settings.startswith("sealed:v1:"), settings[:20])
+            self.assertNotIn(SLACK_TOKEN, settings)
+        finally:
+            self.d.cleanup()
+
+
 class ProductionConsole(unittest.TestCase):
     """The console chat writes join links to the log: in production mode only
     when [chat] console_default is set explicitly."""
