@@ -8,6 +8,19 @@
 #include <nice/agent.h>
 #include <nice/interfaces.h>
 #include <string.h>
+#include <sys/socket.h>
+
+/* The send shortcut: once a UDP host pair is selected, datagrams go straight to
+ * its socket with sendto() instead of through nice_agent_send() (which takes
+ * the agent lock and goes through GSocket/NiceSocket for every packet). TURN
+ * and TCP pairs, and agents that check consent, keep nice_agent_send(). */
+typedef struct {
+  gboolean checked; /* the fields below are valid for the current selected pair */
+  GSocket *sock;    /* NULL: use nice_agent_send() */
+  int fd;
+  struct sockaddr_storage addr;
+  socklen_t addr_len;
+} MgIceDirect;
 
 struct MgIce {
   NiceAgent *agent;
@@ -18,7 +31,52 @@ struct MgIce {
   char *ufrag, *pwd;
   char *advertised;
   GMainContext *ctx;
+  gboolean consent; /* consent freshness on: sends must go through libnice */
+  MgIceDirect direct;
 };
+
+static void
+direct_reset(MgIce *ice)
+{
+  g_clear_object(&ice->direct.sock);
+  ice->direct.checked = FALSE;
+}
+
+/* Looks up the selected pair once after each change; leaves sock NULL when the
+ * pair is not a plain UDP host pair. */
+static void
+direct_setup(MgIce *ice)
+{
+  ice->direct.checked = TRUE;
+  if (ice->consent || ice->state != MG_ICE_CONNECTED)
+    return;
+  NiceCandidate *local = NULL, *remote = NULL;
+  if (!nice_agent_get_selected_pair(ice->agent, ice->stream, 1, &local, &remote))
+    return;
+  if (local->transport != NICE_CANDIDATE_TRANSPORT_UDP || local->type == NICE_CANDIDATE_TYPE_RELAYED)
+    return;
+  GSocket *sock = nice_agent_get_selected_socket(ice->agent, ice->stream, 1);
+  if (!sock)
+    return;
+  int fd = g_socket_get_fd(sock);
+  memset(&ice->direct.addr, 0, sizeof ice->direct.addr);
+  nice_address_copy_to_sockaddr(&remote->addr, (struct sockaddr *)&ice->direct.addr);
+  int family = ice->direct.addr.ss_family;
+  if (fd < 0 || (family != AF_INET && family != AF_INET6) || (int)g_socket_get_family(sock) != family) {
+    g_object_unref(sock);
+    return;
+  }
+  ice->direct.sock = sock;
+  ice->direct.fd = fd;
+  ice->direct.addr_len = family == AF_INET ? sizeof(struct sockaddr_in) : sizeof(struct sockaddr_in6);
+}
+
+static void
+on_selected_pair(NiceAgent *agent, guint stream, guint component, NiceCandidate *local, NiceCandidate *remote,
+                 gpointer data)
+{
+  direct_reset(data);
+}
 
 static void
 on_recv(NiceAgent *agent, guint stream, guint component, guint len, gchar *buf, gpointer data)
@@ -34,6 +92,7 @@ set_state(MgIce *ice, MgIceState state)
   if (ice->state == state)
     return;
   ice->state = state;
+  direct_reset(ice);
   if (ice->cb.state)
     ice->cb.state(state, ice->user_data);
 }
@@ -122,7 +181,9 @@ mg_ice_new(GMainContext *ctx, const MgIceSettings *settings, const MgIceCallback
   ice->stream = nice_agent_add_stream(ice->agent, 1);
   if (settings->port_min || settings->port_max)
     nice_agent_set_port_range(ice->agent, ice->stream, 1, settings->port_min, settings->port_max);
+  ice->consent = settings->controlling;
   g_signal_connect(ice->agent, "component-state-changed", G_CALLBACK(on_component_state), ice);
+  g_signal_connect(ice->agent, "new-selected-pair-full", G_CALLBACK(on_selected_pair), ice);
   if (!nice_agent_gather_candidates(ice->agent, ice->stream)) {
     g_set_error(error, G_IO_ERROR, G_IO_ERROR_FAILED, "cannot gather ICE candidates (port range %u-%u exhausted?)",
                 settings->port_min, settings->port_max);
@@ -138,6 +199,7 @@ mg_ice_free(MgIce *ice)
 {
   if (!ice)
     return;
+  direct_reset(ice);
   if (ice->agent) {
     g_signal_handlers_disconnect_by_data(ice->agent, ice);
     if (ice->stream) {
@@ -224,6 +286,7 @@ mg_ice_end_of_candidates(MgIce *ice)
 gboolean
 mg_ice_restart(MgIce *ice)
 {
+  direct_reset(ice);
   if (!nice_agent_restart_stream(ice->agent, ice->stream))
     return FALSE;
   read_credentials(ice);
@@ -233,6 +296,15 @@ mg_ice_restart(MgIce *ice)
 int
 mg_ice_send(MgIce *ice, const guint8 *data, gsize len)
 {
+  if (G_UNLIKELY(!ice->direct.checked))
+    direct_setup(ice);
+  if (ice->direct.sock && !g_socket_is_closed(ice->direct.sock)) {
+    ssize_t r = sendto(ice->direct.fd, data, len, MSG_DONTWAIT, (const struct sockaddr *)&ice->direct.addr,
+                       ice->direct.addr_len);
+    if (r == (ssize_t)len)
+      return 0;
+    return r < 0 && errno != EAGAIN && errno != EWOULDBLOCK ? -errno : -EAGAIN;
+  }
   int n = nice_agent_send(ice->agent, ice->stream, 1, len, (const gchar *)data);
   return n == (int)len ? 0 : -EAGAIN;
 }

@@ -240,8 +240,29 @@ def write_doc(path, args, results, started):
         "publishers": args.publishers, "server_cpu": args.server_cpu, "load_cpu": args.load_cpu,
         "nice": args.nice, "json": "\n".join(json.dumps(r, sort_keys=True) for r in results),
         "notes": args.notes or ""}
+    text = keep_changes_section(path, text)
     with open(path, "w") as f:
         f.write(text)
+
+
+CHANGES = "## What each change bought"
+
+
+def keep_changes_section(path, text):
+    """Carries the hand-kept "What each change bought" section of the old file
+    (A/B figures of single changes) over into the rewritten one."""
+    try:
+        with open(path) as f:
+            old = f.read()
+    except OSError:
+        return text
+    start = old.find("\n" + CHANGES)
+    if start < 0:
+        return text
+    end = old.find("\n## ", start + 1)
+    section = old[start:end if end >= 0 else len(old)].rstrip("\n") + "\n"
+    at = text.find("\n## Raw results")
+    return text + section if at < 0 else text[:at] + section + text[at:]
 
 
 DOC = """# Benchmarks: meetgate and Janus side by side
