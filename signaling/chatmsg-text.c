@@ -89,10 +89,15 @@ fill(const char *tmpl, const char *value)
   return g_strdup_printf("%.*s%s%s", (int)(at - tmpl), tmpl, value, at + 2);
 }
 
+/* Valid UTF-8 on one line (control characters become spaces: no forged
+ * lines in the console's log or a chat), at most max characters. */
 char *
 mg_chatmsg_clip(const char *s, guint max)
 {
   g_autofree char *valid = g_utf8_make_valid(s ? s : "", -1);
+  for (char *p = valid; *p; p++)
+    if ((guchar)*p < 0x20 || *p == 0x7f)
+      *p = ' ';
   if (max == 0 || (guint)g_utf8_strlen(valid, -1) <= max)
     return g_steal_pointer(&valid);
   g_autofree char *head = g_utf8_substring(valid, 0, max > 1 ? max - 1 : 0);
@@ -130,21 +135,27 @@ format_when(gint64 start, gint64 end, const char *tzid, int lang)
   return g_strdup_printf("%s (%s) %s–%s %s", day, wd, from, to, zone);
 }
 
-/* Slack wants & < > escaped in mrkdwn text. */
+/* Text from the OA (titles, names, changes) is shown as text, never as
+ * markup: Slack gets & < > as entities, markdown flavors a backslash before
+ * every character that could start inline markup (CommonMark escapes:
+ * emphasis, code, links, HTML, strikethrough, table cells, math), so a title
+ * cannot smuggle in a link. Field values never start a line, so # - + > need
+ * no escape. */
 static char *
 esc(const char *s, MgChatFlavor flavor)
 {
-  if (flavor != MG_CHAT_FLAVOR_SLACK)
-    return g_strdup(s);
   GString *out = g_string_sized_new(strlen(s) + 8);
   for (const char *p = s; *p; p++) {
-    if (*p == '&')
+    if (flavor == MG_CHAT_FLAVOR_SLACK && *p == '&')
       g_string_append(out, "&amp;");
-    else if (*p == '<')
+    else if (flavor == MG_CHAT_FLAVOR_SLACK && *p == '<')
       g_string_append(out, "&lt;");
-    else if (*p == '>')
+    else if (flavor == MG_CHAT_FLAVOR_SLACK && *p == '>')
       g_string_append(out, "&gt;");
-    else
+    else if (flavor == MG_CHAT_FLAVOR_MARKDOWN && strchr("\\`*_[]<>|~$", *p)) {
+      g_string_append_c(out, '\\');
+      g_string_append_c(out, *p);
+    } else
       g_string_append_c(out, *p);
   }
   return g_string_free(out, FALSE);

@@ -137,15 +137,26 @@ build_mattermost(Build *b)
   set_json(b, json_pack("{s:s}", "text", text));
 }
 
+/* Teams renders a TextBlock's markdown links and has no escape: a zero-width
+ * space between "]" and "(" keeps a title's "[text](url)" plain text. */
+static json_t *
+teams_text_block(const char *text)
+{
+  g_auto(GStrv) parts = g_strsplit(text, "](", -1);
+  g_autofree char *plain = g_strjoinv("]\u200b(", parts);
+  return json_pack("{s:s, s:s, s:b}", "type", "TextBlock", "text", plain, "wrap", 1);
+}
+
 static void
 build_teams(Build *b)
 {
   json_t *body = json_array();
-  json_array_append_new(body, json_pack("{s:s, s:s, s:s, s:s, s:b}", "type", "TextBlock", "text", b->text->headline,
-                                        "weight", "Bolder", "size", "Medium", "wrap", 1));
+  json_t *head = teams_text_block(b->text->headline);
+  json_object_set_new(head, "weight", json_string("Bolder"));
+  json_object_set_new(head, "size", json_string("Medium"));
+  json_array_append_new(body, head);
   for (guint i = 0; i < b->text->lines->len; i++)
-    json_array_append_new(body, json_pack("{s:s, s:s, s:b}", "type", "TextBlock", "text",
-                                          (char *)g_ptr_array_index(b->text->lines, i), "wrap", 1));
+    json_array_append_new(body, teams_text_block(g_ptr_array_index(b->text->lines, i)));
   json_t *card = json_pack("{s:s, s:s, s:s, s:o}", "$schema", "http://adaptivecards.io/schemas/adaptive-card.json",
                            "type", "AdaptiveCard", "version", "1.4", "body", body);
   if (b->text->link)

@@ -124,6 +124,34 @@ test_slack_escapes(void)
   json_decref(root);
 }
 
+/* OA text is text: a title cannot add a link, markup or a line, whatever
+ * the platform renders. */
+static void
+test_markup_escapes(void)
+{
+  MgChatEvent ev = event(MG_CHAT_EVENT_SCHEDULED, "en");
+  ev.title = "Q3 *plan* [Join](http://evil.example/) <b>\nfake line";
+  ev.organizer = "Li_Lei";
+  const MgChatConnectorKind md[] = { MG_CHAT_CONNECTOR_MATTERMOST, MG_CHAT_CONNECTOR_WECOM };
+  for (guint i = 0; i < G_N_ELEMENTS(md); i++) {
+    g_autoptr(MgChatRequest) r = build(md[i], NULL, &ev);
+    json_t *root = parse(r);
+    const char *text = md[i] == MG_CHAT_CONNECTOR_WECOM ? str_at(root, "markdown/content") : str_at(root, "text");
+    g_assert_nonnull(strstr(text, "Q3 \\*plan\\* \\[Join\\](http://evil.example/) \\<b\\> fake line"));
+    g_assert_nonnull(strstr(text, "**Organizer:** Li\\_Lei"));
+    g_assert_null(strstr(text, "\nfake"));
+    json_decref(root);
+  }
+  g_autoptr(MgChatRequest) r = build(MG_CHAT_CONNECTOR_TEAMS, NULL, &ev);
+  json_t *root = parse(r);
+  const char *head = str_at(root, "attachments/0/content/body/0/text");
+  g_assert_nonnull(strstr(head, "[Join]\u200b(http://evil.example/)"));
+  g_assert_null(strstr(head, "\n"));
+  json_decref(root);
+  g_autoptr(MgChatRequest) c = build(MG_CHAT_CONNECTOR_CONSOLE, NULL, &ev);
+  g_assert_null(strchr(c->body, '\n'));
+}
+
 static void
 test_mattermost(void)
 {
@@ -537,6 +565,7 @@ main(int argc, char **argv)
   g_test_init(&argc, &argv, NULL);
   g_test_add_func("/chatmsg/slack", test_slack);
   g_test_add_func("/chatmsg/slack-escapes", test_slack_escapes);
+  g_test_add_func("/chatmsg/markup-escapes", test_markup_escapes);
   g_test_add_func("/chatmsg/mattermost", test_mattermost);
   g_test_add_func("/chatmsg/teams", test_teams);
   g_test_add_func("/chatmsg/dingtalk", test_dingtalk);
