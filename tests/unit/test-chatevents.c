@@ -1,11 +1,11 @@
 /* SPDX-License-Identifier: MIT
  * Meeting events into the outbox, on a real store with the real meetings,
  * scheduler, attendance and outbox code: exactly the expected rows. */
-#include <glib/gstdio.h>
 #include <jansson.h>
 #include <sqlite3.h>
 #include <string.h>
 
+#include "tests/unit/tmp-store.h"
 #include "signaling/attendance.h"
 #include "signaling/chatevents.h"
 #include "signaling/outbox.h"
@@ -69,11 +69,7 @@ start(Fixture *f, gboolean console_default)
 static void
 setup(Fixture *f, gconstpointer data)
 {
-  f->dir = g_dir_make_tmp("mg-chatevents-XXXXXX", NULL);
-  f->path = g_build_filename(f->dir, "test.db", NULL);
-  g_autoptr(GError) error = NULL;
-  f->store = mg_store_open(f->path, &error);
-  g_assert_no_error(error);
+  f->store = tmp_store_open("mg-chatevents-XXXXXX", &f->dir, &f->path);
   g_assert_true(mg_meetings_set_margins(f->store, 10 * MINUTE, 15 * MINUTE, NULL));
   start(f, data != NULL);
 }
@@ -83,14 +79,7 @@ teardown(Fixture *f, gconstpointer data)
 {
   mg_scheduler_free(f->sched);
   mg_chatevents_free(f->ce);
-  mg_store_close(f->store);
-  g_autofree char *wal = g_strconcat(f->path, "-wal", NULL), *shm = g_strconcat(f->path, "-shm", NULL);
-  g_unlink(wal);
-  g_unlink(shm);
-  g_unlink(f->path);
-  g_rmdir(f->dir);
-  g_free(f->path);
-  g_free(f->dir);
+  tmp_store_remove(f->store, f->dir, f->path);
 }
 
 static void

@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: MIT
  * Chat bindings: validation per connector, the store round trip, masking,
  * JSON input, matching with reasons and the default chat. */
-#include <glib/gstdio.h>
 #include <jansson.h>
 #include <string.h>
 
+#include "tests/unit/tmp-store.h"
 #include "signaling/chats.h"
 
 #define T0 1767261600
@@ -18,24 +18,13 @@ typedef struct {
 static void
 setup(Fixture *f, gconstpointer data)
 {
-  f->dir = g_dir_make_tmp("mg-chats-XXXXXX", NULL);
-  f->path = g_build_filename(f->dir, "test.db", NULL);
-  g_autoptr(GError) error = NULL;
-  f->store = mg_store_open(f->path, &error);
-  g_assert_no_error(error);
+  f->store = tmp_store_open("mg-chats-XXXXXX", &f->dir, &f->path);
 }
 
 static void
 teardown(Fixture *f, gconstpointer data)
 {
-  mg_store_close(f->store);
-  g_autofree char *wal = g_strconcat(f->path, "-wal", NULL), *shm = g_strconcat(f->path, "-shm", NULL);
-  g_unlink(wal);
-  g_unlink(shm);
-  g_unlink(f->path);
-  g_rmdir(f->dir);
-  g_free(f->path);
-  g_free(f->dir);
+  tmp_store_remove(f->store, f->dir, f->path);
 }
 
 static MgChat *

@@ -3,9 +3,9 @@
  * and an injected clock and random source: delivery once, retries with
  * backoff, Retry-After, dead letters, rate limits, DingTalk's errcode, order
  * per chat, a missing chat, console, a plugged-in transport. */
-#include <glib/gstdio.h>
 #include <jansson.h>
 
+#include "tests/unit/tmp-store.h"
 #include "loopback-httpd.h"
 #include "signaling/chatsend.h"
 #include "signaling/outbox.h"
@@ -55,11 +55,7 @@ put_chat(Fixture *f, const char *key, MgChatConnectorKind kind, const char *path
 static void
 setup_with(Fixture *f, guint max_attempts)
 {
-  f->dir = g_dir_make_tmp("mg-chatsend-XXXXXX", NULL);
-  f->path = g_build_filename(f->dir, "test.db", NULL);
-  g_autoptr(GError) error = NULL;
-  f->store = mg_store_open(f->path, &error);
-  g_assert_no_error(error);
+  f->store = tmp_store_open("mg-chatsend-XXXXXX", &f->dir, &f->path);
   f->lb = loopback_new(200, "ok");
   f->clock = NOW;
   f->random = 0.5;
@@ -83,14 +79,7 @@ teardown(Fixture *f, gconstpointer data)
 {
   mg_chatsend_free(f->send);
   loopback_free(f->lb);
-  mg_store_close(f->store);
-  g_autofree char *wal = g_strconcat(f->path, "-wal", NULL), *shm = g_strconcat(f->path, "-shm", NULL);
-  g_unlink(wal);
-  g_unlink(shm);
-  g_unlink(f->path);
-  g_rmdir(f->dir);
-  g_free(f->path);
-  g_free(f->dir);
+  tmp_store_remove(f->store, f->dir, f->path);
 }
 
 /* Queues a scheduled message for chat; returns its id. */

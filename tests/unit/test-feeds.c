@@ -2,9 +2,9 @@
  * Tests for subscribed calendars: the calendars table and the apply step of
  * a sync, on hand-built fetches (tests/integration/test_caldav.py runs the
  * HTTP against a real Radicale). */
+#include "tests/unit/tmp-store.h"
 #include "signaling/feeds.h"
 
-#include <glib/gstdio.h>
 #include <string.h>
 
 #include "signaling/meetings.h"
@@ -21,11 +21,8 @@ typedef struct {
 static void
 setup(Fixture *f, gconstpointer data)
 {
-  f->dir = g_dir_make_tmp("mg-feeds-XXXXXX", NULL);
-  f->path = g_build_filename(f->dir, "test.db", NULL);
+  f->store = tmp_store_open("mg-feeds-XXXXXX", &f->dir, &f->path);
   g_autoptr(GError) error = NULL;
-  f->store = mg_store_open(f->path, &error);
-  g_assert_no_error(error);
   MgFeedsCalendar in = { .url = "http://127.0.0.1:1/alice/work/",
                          .kind = GPOINTER_TO_INT(data),
                          .username = "alice",
@@ -40,14 +37,7 @@ setup(Fixture *f, gconstpointer data)
 static void
 teardown(Fixture *f, gconstpointer data)
 {
-  mg_store_close(f->store);
-  g_autofree char *wal = g_strconcat(f->path, "-wal", NULL), *shm = g_strconcat(f->path, "-shm", NULL);
-  g_unlink(wal);
-  g_unlink(shm);
-  g_unlink(f->path);
-  g_rmdir(f->dir);
-  g_free(f->path);
-  g_free(f->dir);
+  tmp_store_remove(f->store, f->dir, f->path);
   g_free(f->id);
 }
 

@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: MIT
  * The chat outbox: idempotent enqueue, the state machine, due order (and each
  * chat's head), defer, withdraw, recover, dead letters, the event's JSON. */
-#include <glib/gstdio.h>
 #include <sqlite3.h>
 #include <string.h>
 
+#include "tests/unit/tmp-store.h"
 #include "signaling/outbox.h"
 
 #define NOW G_GINT64_CONSTANT(1767261600000) /* 2026-01-01 10:00 UTC, ms */
@@ -18,24 +18,13 @@ typedef struct {
 static void
 setup(Fixture *f, gconstpointer data)
 {
-  f->dir = g_dir_make_tmp("mg-outbox-XXXXXX", NULL);
-  f->path = g_build_filename(f->dir, "test.db", NULL);
-  g_autoptr(GError) error = NULL;
-  f->store = mg_store_open(f->path, &error);
-  g_assert_no_error(error);
+  f->store = tmp_store_open("mg-outbox-XXXXXX", &f->dir, &f->path);
 }
 
 static void
 teardown(Fixture *f, gconstpointer data)
 {
-  mg_store_close(f->store);
-  g_autofree char *wal = g_strconcat(f->path, "-wal", NULL), *shm = g_strconcat(f->path, "-shm", NULL);
-  g_unlink(wal);
-  g_unlink(shm);
-  g_unlink(f->path);
-  g_rmdir(f->dir);
-  g_free(f->path);
-  g_free(f->dir);
+  tmp_store_remove(f->store, f->dir, f->path);
 }
 
 static MgChatEvent

@@ -2,7 +2,7 @@
  * A simulated day with an injected clock: a weekly meeting and two single
  * ones; every opening, reminder and closing fires once at its instant, a
  * restart repeats nothing and a crash with downtime misses nothing. */
-#include <glib/gstdio.h>
+#include "tests/unit/tmp-store.h"
 #include <string.h>
 
 #include "signaling/scheduler.h"
@@ -159,13 +159,7 @@ simulate(gboolean use_rrule)
   g_assert_cmpint(mg_scheduler_next_at(d.sched, d.clock), ==, 0);
 
   stop(&d);
-  g_autofree char *wal = g_strconcat(d.path, "-wal", NULL), *shm = g_strconcat(d.path, "-shm", NULL);
-  g_unlink(wal);
-  g_unlink(shm);
-  g_unlink(d.path);
-  g_rmdir(d.dir);
-  g_free(d.path);
-  g_free(d.dir);
+  tmp_store_remove(NULL, d.dir, d.path);
   g_array_unref(d.fired);
 }
 

@@ -3,10 +3,10 @@
  * settings' rules and errors, the secrets to mask, the bodies queued per
  * webhook, the types filter, and the attendance callback of a close event,
  * queued once. */
-#include <glib/gstdio.h>
 #include <jansson.h>
 #include <string.h>
 
+#include "tests/unit/tmp-store.h"
 #include "signaling/attendance.h"
 #include "signaling/outbox.h"
 #include "signaling/webhooks.h"
@@ -24,24 +24,13 @@ typedef struct {
 static void
 setup(Fixture *f, gconstpointer data)
 {
-  f->dir = g_dir_make_tmp("mg-webhooks-XXXXXX", NULL);
-  f->path = g_build_filename(f->dir, "test.db", NULL);
-  g_autoptr(GError) error = NULL;
-  f->store = mg_store_open(f->path, &error);
-  g_assert_no_error(error);
+  f->store = tmp_store_open("mg-webhooks-XXXXXX", &f->dir, &f->path);
 }
 
 static void
 teardown(Fixture *f, gconstpointer data)
 {
-  mg_store_close(f->store);
-  g_autofree char *wal = g_strconcat(f->path, "-wal", NULL), *shm = g_strconcat(f->path, "-shm", NULL);
-  g_unlink(wal);
-  g_unlink(shm);
-  g_unlink(f->path);
-  g_rmdir(f->dir);
-  g_free(f->path);
-  g_free(f->dir);
+  tmp_store_remove(f->store, f->dir, f->path);
 }
 
 /* Sources: crm (with a webhook secret) and hr (without). */
