@@ -163,7 +163,62 @@ class _Owned:
             time.sleep(0.05)
 
 
-class Browser:
+class Driven:
+    """What Browser and firefox.Firefox share: the context manager, call(),
+    writing a screenshot, the end of close() and the registry of sessions
+    that are closed at exit. A subclass sets name, proc, owned, tmp, _log."""
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def call(self, expr_promise, *args):
+        """Awaits a promise-returning JS expression; JS exceptions come back as WebDriverError."""
+        script = ("const done = arguments[arguments.length - 1];"
+                  "Promise.resolve().then(() => %s).then("
+                  "v => done({ok: true, value: v}), e => done({ok: false, error: String(e) + (e && e.stack ? '\\n' + e.stack : '')}));"
+                  % expr_promise)
+        r = self.execute_async(script, *args)
+        if not r or not r.get("ok"):
+            raise WebDriverError("%s: %s" % (self.name, r and r.get("error")))
+        return r["value"]
+
+    @staticmethod
+    def _write_png(path, b64):
+        with open(path, "wb") as f:
+            f.write(base64.b64decode(b64))
+        return path
+
+    def _stop(self, grace_s=0):
+        """Waits grace_s for the driven process to exit, then terminates (and
+        kills) it, ends any process of ours still there, reaps what is ours to
+        reap and removes the temp dir."""
+        if self.proc and self.proc.poll() is None:
+            try:
+                if grace_s <= 0:
+                    raise subprocess.TimeoutExpired(self.proc.args, 0)
+                self.proc.wait(grace_s)
+            except subprocess.TimeoutExpired:
+                self.proc.terminate()
+                try:
+                    self.proc.wait(5)
+                except subprocess.TimeoutExpired:
+                    self.proc.kill()
+                    self.proc.wait()
+        if self.owned:
+            self.owned.kill_and_reap()
+        self._log.close()
+        shutil.rmtree(self.tmp, ignore_errors=True)
+        _live.discard(self)
+
+    def leftovers(self):
+        """Processes of this browser still present after close(), zombies included: {pid: state}."""
+        return self.owned.alive() if self.owned else {}
+
+
+class Browser(Driven):
     """A chromedriver plus one Chromium session."""
 
     def __init__(self, name="browser", extra_args=(), timeout=30):
@@ -205,12 +260,6 @@ class Browser:
         except BaseException:
             self.close()
             raise
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.close()
 
     def _s(self, path):
         return "/session/%s%s" % (self.session, path)
@@ -263,22 +312,8 @@ class Browser:
         """script gets its callback as the last argument."""
         return self._call("POST", self._s("/execute/async"), {"script": script, "args": list(args)})
 
-    def call(self, expr_promise, *args):
-        """Awaits a promise-returning JS expression; JS exceptions come back as WebDriverError."""
-        script = ("const done = arguments[arguments.length - 1];"
-                  "Promise.resolve().then(() => %s).then("
-                  "v => done({ok: true, value: v}), e => done({ok: false, error: String(e && e.stack || e)}));"
-                  % expr_promise)
-        r = self.execute_async(script, *args)
-        if not r or not r.get("ok"):
-            raise WebDriverError("%s: %s" % (self.name, r and r.get("error")))
-        return r["value"]
-
     def screenshot(self, path):
-        png = base64.b64decode(self._call("GET", self._s("/screenshot")))
-        with open(path, "wb") as f:
-            f.write(png)
-        return path
+        return self._write_png(path, self._call("GET", self._s("/screenshot")))
 
     def console_log(self):
         """The page's console messages so far (chromedriver's legacy log endpoint)."""
@@ -298,22 +333,7 @@ class Browser:
             except (OSError, WebDriverError):
                 pass
         self.session = None
-        if self.proc and self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(5)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        if self.owned:
-            self.owned.kill_and_reap()
-        self._log.close()
-        shutil.rmtree(self.tmp, ignore_errors=True)
-        _live.discard(self)
-
-    def leftovers(self):
-        """Processes of this browser still present after close(), zombies included: {pid: state}."""
-        return self.owned.alive() if self.owned else {}
+        self._stop()
 
 
 _live = set()

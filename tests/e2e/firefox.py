@@ -14,18 +14,15 @@ execute_async, call, screenshot, close, leftovers), so a test can use either.
 close() (also run at exit) quits Firefox over Marionette, then ends and reaps
 every process that is still this browser's (by process tree, by a tag in the
 environment, by its temp dir on the command line), and removes the temp dir."""
-import atexit
-import base64
 import json
 import os
-import shutil
 import socket
 import subprocess
 import tempfile
 import time
 import uuid
 
-from browser import TAG_VAR, WebDriverError, _Owned, _setup_once
+from browser import TAG_VAR, Driven, WebDriverError, _live, _Owned, _setup_once
 
 FIREFOX = os.environ.get("MG_FIREFOX", "/usr/bin/firefox-esr")
 
@@ -271,7 +268,7 @@ class Marionette:
             pass
 
 
-class Firefox:
+class Firefox(Driven):
     """A headless Firefox with one Marionette session."""
 
     def __init__(self, name="firefox", extra_args=(), prefs=None, media_origins=(), timeout=60,
@@ -335,12 +332,6 @@ class Firefox:
             self.close()
             raise
 
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.close()
-
     def _wait_port(self, timeout):
         """Marionette writes the port it listens on to <profile>/MarionetteActivePort."""
         path = os.path.join(self.profile, "MarionetteActivePort")
@@ -394,23 +385,9 @@ class Firefox:
                                                        "sandbox": None, "newSandbox": False})
         return r.get("value") if isinstance(r, dict) else r
 
-    def call(self, expr_promise, *args):
-        """Awaits a promise-returning JS expression; JS exceptions come back as WebDriverError."""
-        script = ("const done = arguments[arguments.length - 1];"
-                  "Promise.resolve().then(() => %s).then("
-                  "v => done({ok: true, value: v}), e => done({ok: false, error: String(e) + (e && e.stack ? '\\n' + e.stack : '')}));"
-                  % expr_promise)
-        r = self.execute_async(script, *args)
-        if not r or not r.get("ok"):
-            raise WebDriverError("%s: %s" % (self.name, r and r.get("error")))
-        return r["value"]
-
     def screenshot(self, path):
         r = self._cmd("WebDriver:TakeScreenshot", {"full": False, "hash": False})
-        png = base64.b64decode(r["value"] if isinstance(r, dict) else r)
-        with open(path, "wb") as f:
-            f.write(png)
-        return path
+        return self._write_png(path, r["value"] if isinstance(r, dict) else r)
 
     def console_log(self):
         """The page's console messages so far, from Firefox's own output
@@ -440,31 +417,4 @@ class Firefox:
             self.mn.close()
             self.mn = None
         self.session = None
-        if self.proc and self.proc.poll() is None:
-            try:
-                self.proc.wait(10 if quit_sent else 0.1)
-            except subprocess.TimeoutExpired:
-                self.proc.terminate()
-                try:
-                    self.proc.wait(5)
-                except subprocess.TimeoutExpired:
-                    self.proc.kill()
-                    self.proc.wait()
-        if self.owned:
-            self.owned.kill_and_reap()
-        self._log.close()
-        shutil.rmtree(self.tmp, ignore_errors=True)
-        _live.discard(self)
-
-    def leftovers(self):
-        """Processes of this browser still present after close(), zombies included: {pid: state}."""
-        return self.owned.alive() if self.owned else {}
-
-
-_live = set()
-
-
-@atexit.register
-def _close_all():
-    for b in list(_live):
-        b.close()
+        self._stop(10 if quit_sent else 0.1)
