@@ -6,8 +6,6 @@ live, remove one of them (their page says an admin removed them), and take a
 screenshot of the dashboard.
 
 usage: test_admin_dashboard.py <meetgate binary> [<output dir for screenshots>]"""
-import atexit
-import json
 import os
 import shutil
 import sys
@@ -22,9 +20,7 @@ import rtcpeers  # noqa: E402
 
 rtcpeers.netns_reexec()
 
-from browser import Browser  # noqa: E402
-from mgtest import Daemon  # noqa: E402
-from rtcpeers import http  # noqa: E402
+from pagecase import PageCase  # noqa: E402
 
 BINARY = sys.argv.pop(1) if len(sys.argv) > 1 else "build/meetgate"
 OUT_DIR = sys.argv.pop(1) if len(sys.argv) > 1 else os.getcwd()
@@ -33,29 +29,16 @@ OPS_KEY = "dashboard-e2e-operator-key-0123"
 SHARED_COPY = "/tmp/meetgate-admin-dashboard.png"
 
 
-class Dashboard(unittest.TestCase):
+class Dashboard(PageCase):
+    BINARY, SECRET, OPS_KEY = BINARY, SECRET, OPS_KEY
+
     def setUp(self):
-        self.browsers = []
+        super().setUp()
         self.tmp = tempfile.mkdtemp(prefix="mg-dashboard-")
-        self.d = Daemon(BINARY, ["-o", "server.secret=" + SECRET, "-o", "media.addresses=127.0.0.1",
-                                 "-o", "admin.keys=ops:operator:" + OPS_KEY])
-        atexit.register(self.d.cleanup)
 
     def tearDown(self):
-        for b in self.browsers:
-            b.close()
-        crashed = self.d.proc.poll() is not None
-        if crashed or os.environ.get("MG_SHOW_LOG"):
-            print(self.d.log_text()[-6000:])
-        self.assertNotIn(OPS_KEY, self.d.log_text())
-        self.d.cleanup()
         shutil.rmtree(self.tmp, ignore_errors=True)
-        self.assertFalse(crashed, "meetgate exited")
-
-    def browser(self, name, size="1280,800"):
-        b = Browser(name, ["--window-size=" + size])
-        self.browsers.append(b)
-        return b
+        super().tearDown()
 
     def wait_js(self, b, expr, timeout=30, what="condition"):
         deadline, last = time.time() + timeout, None
@@ -69,24 +52,12 @@ class Dashboard(unittest.TestCase):
             time.sleep(0.3)
         self.fail("%s: no %s (last: %r)" % (b.name, what, last))
 
-    def wait_state(self, b, pred, timeout=30, what="state"):
-        deadline, snap = time.time() + timeout, None
-        while time.time() < deadline:
-            try:
-                snap = b.call("window.__meetgate ? window.__meetgate.snapshot() : null")
-            except Exception:  # noqa: BLE001 - the page may still be loading
-                snap = None
-            if snap and pred(snap):
-                return snap
-            time.sleep(0.3)
-        self.fail("%s: no %s; last snapshot %s" % (b.name, what, json.dumps(snap)[:1500]))
-
     def join(self, b, link, name):
         b.navigate(link)
-        self.wait_state(b, lambda s: s["phase"] == "prejoin", what="pre-join")
+        self.wait(b, lambda s: s["phase"] == "prejoin", 30, "pre-join")
         b.execute("document.getElementById('name-input') && (document.getElementById('name-input').value = arguments[0]);"
                   "document.getElementById('join-btn').click();", name)
-        self.wait_state(b, lambda s: s["phase"] == "meeting", what="meeting view")
+        self.wait(b, lambda s: s["phase"] == "meeting", 30, "meeting view")
 
     def people_in_row(self, admin, room_id):
         return admin.execute(
@@ -94,13 +65,10 @@ class Dashboard(unittest.TestCase):
             "return r ? Number(r.querySelector('[data-field=participants]').textContent) : null;", room_id)
 
     def test_watch_and_remove(self):
-        status, _, text = http("POST", self.d.url + "/api/v1/rooms", json.dumps({"title": "Quarterly review"}).encode(),
-                               {"Authorization": "Bearer " + OPS_KEY})
-        self.assertEqual(status, 201, text)
-        r = json.loads(text)
+        r = self.room(title="Quarterly review")
         room_id = r["room"]["id"]
-        ada, bob = self.browser("ada"), self.browser("bob")
-        admin = self.browser("admin", "1440,900")
+        ada, bob = self.chromium("ada"), self.chromium("bob")
+        admin = self.chromium("admin", size="1440,900")
         self.join(ada, r["links"]["host"], "Ada")
 
         # Sign in: a wrong key is refused, the right one opens the dashboard.
@@ -141,16 +109,15 @@ class Dashboard(unittest.TestCase):
         admin.execute("document.querySelector('.person[data-name=Bob] .act-remove').click();")
         self.wait_js(admin, "document.getElementById('confirm').open", what="confirmation dialog")
         admin.execute("document.getElementById('confirm-ok').click();")
-        self.wait_state(bob, lambda s: s["screen"] == "removed_by_admin", what="Bob's removed screen")
+        self.wait(bob, lambda s: s["screen"] == "removed_by_admin", 30, "Bob's removed screen")
         text = bob.execute("return document.body.innerText")
         self.assertIn("removed by an admin", text)
         self.wait_js(admin, "[...document.querySelectorAll('.person')].map(p => p.dataset.name).join() === 'Ada'",
                      what="Bob gone from the room view")
         self.assertEqual(self.people_in_row(admin, room_id), 1)
         self.wait_js(admin, "/remove/.test(document.getElementById('audit').innerText)", what="the audit entry")
-        status, _, text = http("GET", self.d.url + "/api/v1/admin/audit?action=remove",
-                               headers={"Authorization": "Bearer " + OPS_KEY})
-        entries = json.loads(text)["entries"]
+        status, audit = self.api("GET", "/api/v1/admin/audit?action=remove")
+        entries = audit["entries"]
         self.assertEqual([(e["key"], e["result"]) for e in entries], [("ops", "ok")])
 
 

@@ -6,11 +6,8 @@ A local gst-rtsp-server (tests/integration/rtsp_server.py) is the camera;
 everything runs in a loopback-only namespace.
 
 usage: test_ingest_chromium.py <meetgate binary> [<output dir for screenshots>]"""
-import atexit
-import json
 import os
 import sys
-import time
 import unittest
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -21,9 +18,7 @@ import rtcpeers  # noqa: E402
 
 rtcpeers.netns_reexec()
 
-from browser import Browser  # noqa: E402
-from mgtest import Daemon  # noqa: E402
-from rtcpeers import http  # noqa: E402
+from pagecase import PageCase  # noqa: E402
 from rtsp_server import Camera  # noqa: E402
 
 BINARY = sys.argv.pop(1) if len(sys.argv) > 1 else "build/meetgate"
@@ -32,44 +27,19 @@ SECRET = "ingest-e2e-secret-0123456789abcdef0123456789"
 OPS_KEY = "ingest-e2e-operator-key-0123"
 
 
-class IngestChromium(unittest.TestCase):
+class IngestChromium(PageCase):
+    BINARY, SECRET, OPS_KEY = BINARY, SECRET, OPS_KEY
+
     def setUp(self):
-        self.d = Daemon(BINARY, ["-o", "server.secret=" + SECRET, "-o", "media.addresses=127.0.0.1",
-                                 "-o", "admin.keys=ops:operator:" + OPS_KEY])
-        atexit.register(self.d.cleanup)
+        super().setUp()
         self.cam = Camera()
         self.cam.start()
-        self.browser = None
 
     def tearDown(self):
-        if self.browser:
-            self.browser.close()
-        self.cam.kill()
-        crashed = self.d.proc.poll() is not None
-        if crashed or os.environ.get("MG_SHOW_LOG"):
-            print(self.d.log_text()[-8000:])
-        self.d.cleanup()
-        self.assertFalse(crashed, "meetgate exited")
-
-    def api(self, method, path, body=None):
-        status, _, text = http(method, self.d.url + path, json.dumps(body).encode() if body is not None else None,
-                               {"Authorization": "Bearer " + OPS_KEY, "Content-Type": "application/json"})
-        return status, json.loads(text)
-
-    def snapshot(self, b):
-        return b.call("window.__meetgate ? window.__meetgate.snapshot() : null")
-
-    def wait(self, b, pred, timeout=40, what="state"):
-        deadline, snap = time.time() + timeout, None
-        while time.time() < deadline:
-            try:
-                snap = self.snapshot(b)
-            except Exception:  # noqa: BLE001 - the page may still be loading
-                snap = None
-            if snap and pred(snap):
-                return snap
-            time.sleep(0.3)
-        self.fail("%s: no %s; last snapshot %s" % (b.name, what, json.dumps(snap)[:2000]))
+        try:
+            super().tearDown()
+        finally:
+            self.cam.kill()
 
     def test_participant_decodes_the_camera(self):
         status, r = self.api("POST", "/api/v1/rooms", {"title": "Boardroom"})
@@ -79,9 +49,9 @@ class IngestChromium(unittest.TestCase):
                                {"url": "rtsp://127.0.0.1:%d/cam" % self.cam.port, "name": "Room camera"})
         self.assertEqual(status, 201, ing)
 
-        b = self.browser = Browser("ada", ["--window-size=1280,800"])
+        b = self.chromium("ada")
         b.navigate(r["links"]["guest"])
-        self.wait(b, lambda s: s["phase"] == "prejoin", what="pre-join screen")
+        self.wait(b, lambda s: s["phase"] == "prejoin", 40, "pre-join screen")
         b.execute("document.getElementById('name-input') && (document.getElementById('name-input').value = 'Ada');"
                   "document.getElementById('join-btn').click();")
         s = self.wait(b, lambda s: s["phase"] == "meeting" and s["inbound"]["video"]["framesDecoded"] > 30, 60,

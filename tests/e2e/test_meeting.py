@@ -4,8 +4,6 @@
 /j/<code>, the signaling WebSocket and the SFU, in a loopback-only namespace.
 
 usage: test_meeting.py <meetgate binary> [<output dir for screenshots>]"""
-import atexit
-import json
 import os
 import sys
 import time
@@ -19,9 +17,7 @@ import rtcpeers  # noqa: E402
 
 rtcpeers.netns_reexec()
 
-from browser import Browser  # noqa: E402
-from mgtest import Daemon  # noqa: E402
-from rtcpeers import http  # noqa: E402
+from pagecase import PageCase  # noqa: E402
 
 BINARY = sys.argv.pop(1) if len(sys.argv) > 1 else "build/meetgate"
 OUT_DIR = sys.argv.pop(1) if len(sys.argv) > 1 else os.getcwd()
@@ -31,48 +27,11 @@ OPS_KEY = "meeting-e2e-operator-key-0123"
 SHARE_ARGS = ["--auto-select-desktop-capture-source=Entire screen", "--enable-usermedia-screen-capturing"]
 
 
-class Meeting(unittest.TestCase):
-    def setUp(self):
-        self.browsers = []
-        self.d = Daemon(BINARY, ["-o", "server.secret=" + SECRET, "-o", "media.addresses=127.0.0.1",
-                                 "-o", "admin.keys=ops:operator:" + OPS_KEY])
-        atexit.register(self.d.cleanup)
-
-    def tearDown(self):
-        for b in self.browsers:
-            b.close()
-        crashed = self.d.proc.poll() is not None
-        if crashed or os.environ.get("MG_SHOW_LOG"):
-            print(self.d.log_text()[-6000:])
-        self.assertNotIn(SECRET, self.d.log_text())
-        self.d.cleanup()
-        self.assertFalse(crashed, "meetgate exited")
-
-    def room(self, **body):
-        status, _, text = http("POST", self.d.url + "/api/v1/rooms", json.dumps(body).encode(),
-                               {"Authorization": "Bearer " + OPS_KEY})
-        self.assertEqual(status, 201, text)
-        return json.loads(text)
+class Meeting(PageCase):
+    BINARY, SECRET, OPS_KEY = BINARY, SECRET, OPS_KEY
 
     def browser(self, name, share=False):
-        b = Browser(name, ["--window-size=1280,800"] + (SHARE_ARGS if share else []))
-        self.browsers.append(b)
-        return b
-
-    def snapshot(self, b):
-        return b.call("window.__meetgate ? window.__meetgate.snapshot() : null")
-
-    def wait(self, b, pred, timeout=25, what="state"):
-        deadline, snap = time.time() + timeout, None
-        while time.time() < deadline:
-            try:
-                snap = self.snapshot(b)
-            except Exception:  # noqa: BLE001 - the page may still be loading
-                snap = None
-            if snap and pred(snap):
-                return snap
-            time.sleep(0.3)
-        self.fail("%s: no %s; last snapshot %s" % (b.name, what, json.dumps(snap)[:2000]))
+        return self.chromium(name, SHARE_ARGS if share else ())
 
     def open_and_join(self, b, link, name):
         b.navigate(link)

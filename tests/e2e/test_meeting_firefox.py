@@ -11,7 +11,6 @@ other participant leaves, a new one joins, and Firefox must decode the
 newcomer (the server reuses the ended m-lines of its subscribe connection).
 
 usage: test_meeting_firefox.py <meetgate binary> [<output dir for screenshots>] [unittest names...]"""
-import atexit
 import json
 import os
 import sys
@@ -26,10 +25,8 @@ import rtcpeers  # noqa: E402
 
 rtcpeers.netns_reexec()
 
-from browser import Browser  # noqa: E402
 from firefox import Firefox  # noqa: E402
-from mgtest import Daemon  # noqa: E402
-from rtcpeers import http  # noqa: E402
+from pagecase import PageCase  # noqa: E402
 
 BINARY = sys.argv.pop(1) if len(sys.argv) > 1 else "build/meetgate"
 OUT_DIR = sys.argv.pop(1) if len(sys.argv) > 1 else os.getcwd()
@@ -107,38 +104,9 @@ return {
 """
 
 
-class FirefoxMeeting(unittest.TestCase):
-    def setUp(self):
-        self.browsers = []
-        self.d = Daemon(BINARY, ["-o", "server.secret=" + SECRET, "-o", "media.addresses=127.0.0.1",
-                                 "-o", "admin.keys=ops:operator:" + OPS_KEY])
-        atexit.register(self.d.cleanup)
-
-    def tearDown(self):
-        for b in self.browsers:
-            if isinstance(b, Firefox) and (os.environ.get("MG_SHOW_LOG") or self._failed()):
-                print("---- %s: firefox output (tail)\n%s" % (b.name, b.log_text(6000)))
-            b.close()
-            self.assertEqual(b.leftovers(), {}, "%s left processes behind" % b.name)
-        crashed = self.d.proc.poll() is not None
-        if crashed or os.environ.get("MG_SHOW_LOG") or self._failed():
-            print("---- meetgate log (tail)\n" + self.d.log_text()[-6000:])
-        self.assertNotIn(SECRET, self.d.log_text())
-        self.d.cleanup()
-        self.assertFalse(crashed, "meetgate exited")
-
-    def _failed(self):
-        outcome = getattr(self, "_outcome", None)
-        result = getattr(outcome, "result", None)
-        if result is None:
-            return False
-        return any(t is self for t, _ in list(result.failures) + list(result.errors))
-
-    def room(self, **body):
-        status, _, text = http("POST", self.d.url + "/api/v1/rooms", json.dumps(body).encode(),
-                               {"Authorization": "Bearer " + OPS_KEY})
-        self.assertEqual(status, 201, text)
-        return json.loads(text)
+class FirefoxMeeting(PageCase):
+    BINARY, SECRET, OPS_KEY = BINARY, SECRET, OPS_KEY
+    CHECK_LEFTOVERS = True
 
     def firefox(self, name):
         # The stored camera/microphone permission for meetgate's origin is what
@@ -147,26 +115,6 @@ class FirefoxMeeting(unittest.TestCase):
         b = Firefox(name, media_origins=[self.d.url])
         self.browsers.append(b)
         return b
-
-    def chromium(self, name):
-        b = Browser(name, ["--window-size=1280,800"])
-        self.browsers.append(b)
-        return b
-
-    def snapshot(self, b):
-        return b.call("window.__meetgate ? window.__meetgate.snapshot() : null")
-
-    def wait(self, b, pred, timeout=25, what="state"):
-        deadline, snap = time.time() + timeout, None
-        while time.time() < deadline:
-            try:
-                snap = self.snapshot(b)
-            except Exception:  # noqa: BLE001 - the page may still be loading
-                snap = None
-            if snap and pred(snap):
-                return snap
-            time.sleep(0.3)
-        self.fail("%s: no %s; last snapshot %s" % (b.name, what, json.dumps(snap)[:2000]))
 
     def open_and_join(self, b, link, name, track_pcs=False):
         b.navigate(link)
