@@ -533,7 +533,6 @@ release_dtls(MgPeer *peer, gint64 now_us)
   }
 }
 
-
 static void
 trim_heap(gint64 now_us)
 {
