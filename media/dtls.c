@@ -42,6 +42,7 @@ struct MgDtls {
   gpointer user_data;
   MgDtlsStats stats;
   gboolean handshake_done; /* OpenSSL finished; we may still await the fingerprint */
+  gboolean released;       /* ssl freed by mg_dtls_release() */
 
   const EVP_MD *remote_md;
   guint8 remote_fp[EVP_MAX_MD_SIZE];
@@ -120,6 +121,8 @@ make_context(X509 *x, EVP_PKEY *pkey)
   }
   SSL_CTX_set_options(ctx, SSL_OP_NO_QUERY_MTU | SSL_OP_NO_RENEGOTIATION | SSL_OP_NO_TICKET |
                                SSL_OP_CIPHER_SERVER_PREFERENCE);
+  /* Read and write buffers (~34 KiB) only while a record is in flight. */
+  SSL_CTX_set_mode(ctx, SSL_MODE_RELEASE_BUFFERS);
   SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_OFF);
   SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, verify_cb);
   return ctx;
@@ -595,7 +598,7 @@ mg_dtls_set_srtp_profiles(MgDtls *d, const MgSrtpProfile *profiles, gsize n, GEr
     }
     g_string_append_printf(list, "%s%s", i ? ":" : "", name);
   }
-  if (n == 0 || SSL_set_tlsext_use_srtp(d->ssl, list->str) != 0) { /* 0 is success here */
+  if (n == 0 || !d->ssl || SSL_set_tlsext_use_srtp(d->ssl, list->str) != 0) { /* 0 is success here */
     ERR_clear_error();
     g_set_error(error, MG_DTLS_ERROR, 0, "cannot offer SRTP profiles \"%s\"", list->str);
     return FALSE;
@@ -655,6 +658,10 @@ mg_dtls_feed(MgDtls *d, const guint8 *data, gsize len, gint64 now_us)
   if (!valid_records(data, len)) {
     d->stats.bad_datagrams++;
     return -EBADMSG;
+  }
+  if (d->released) {
+    d->stats.ignored++;
+    return 0;
   }
   enter(d, now_us);
   d->stats.datagrams_in++;
@@ -721,7 +728,7 @@ void
 mg_dtls_close(MgDtls *d, gint64 now_us)
 {
   enter(d, now_us);
-  if (d->state == MG_DTLS_STATE_CONNECTED) {
+  if (d->state == MG_DTLS_STATE_CONNECTED && d->ssl) {
     ERR_clear_error();
     SSL_shutdown(d->ssl);
     ERR_clear_error();
@@ -730,6 +737,26 @@ mg_dtls_close(MgDtls *d, gint64 now_us)
     d->state = MG_DTLS_STATE_CLOSED;
   d->rtx_deadline = -1;
   leave(d);
+}
+
+gboolean
+mg_dtls_release(MgDtls *d)
+{
+  g_return_val_if_fail(d && d->depth == 0, FALSE);
+  if (d->state != MG_DTLS_STATE_CONNECTED || d->released)
+    return FALSE;
+  SSL_free(g_steal_pointer(&d->ssl));
+  d->ossl_timer = NULL; /* it pointed into the SSL */
+  d->rtx_deadline = -1;
+  d->released = TRUE;
+  g_ptr_array_set_size(d->out, 0);
+  return TRUE;
+}
+
+gboolean
+mg_dtls_is_released(MgDtls *d)
+{
+  return d->released;
 }
 
 MgDtlsState

@@ -69,6 +69,7 @@ typedef struct {
   guint64 datagrams_out;
   guint64 bad_datagrams; /* refused before OpenSSL saw them */
   guint64 retransmissions;
+  guint64 ignored; /* arrived after mg_dtls_release(): dropped */
 } MgDtlsStats;
 
 typedef struct MgDtls MgDtls;
@@ -104,6 +105,13 @@ gint64 mg_dtls_next_timeout(MgDtls *dtls);
 void mg_dtls_handle_timeout(MgDtls *dtls, gint64 now_us);
 /* Sends close_notify (when connected) and stops; no callback follows. */
 void mg_dtls_close(MgDtls *dtls, gint64 now_us);
+/* Frees the OpenSSL association of a connected transport (tens of KiB) and
+ * keeps only state and stats: later datagrams are counted in
+ * MgDtlsStats.ignored and dropped (a retransmitted final flight is no longer
+ * answered), and mg_dtls_close() sends no close_notify. FALSE (nothing done)
+ * unless connected. Not from inside a callback. See docs/dtls-srtp.md. */
+gboolean mg_dtls_release(MgDtls *dtls);
+gboolean mg_dtls_is_released(MgDtls *dtls);
 
 MgDtlsState mg_dtls_get_state(MgDtls *dtls);
 MgDtlsRole mg_dtls_get_role(MgDtls *dtls);

@@ -5,6 +5,7 @@
 #include "media/peer.h"
 
 #include <errno.h>
+#include <malloc.h>
 #include <string.h>
 
 #include "media/dtls.h"
@@ -32,7 +33,13 @@ struct MgPeer {
   MgPeerSendFunc test_send;
   gpointer test_send_data;
   gboolean no_silence_check;
+  gint64 connected_us; /* first tick that saw the peer connected */
+  gboolean srtp_seen;  /* an SRTP or SRTCP packet from the client authenticated */
 };
+
+/* How long the DTLS association outlives the handshake once the client's
+ * SRTP has shown that it has our final flight (docs/dtls-srtp.md). */
+#define DTLS_LINGER_US (5 * G_USEC_PER_SEC)
 
 static void
 set_state(MgPeer *peer, MgPeerState state, const char *reason)
@@ -169,6 +176,7 @@ ice_recv(guint8 *data, gsize len, gpointer user_data)
       return;
     }
     peer->last_recv_us = now; /* only what authenticates proves the client is there */
+    peer->srtp_seen = TRUE;
     peer->cb.rtcp(peer, buf, n, peer->user_data);
   } else {
     if (mg_srtp_unprotect_rtp(peer->srtp_in, buf, &n) < 0) {
@@ -176,6 +184,7 @@ ice_recv(guint8 *data, gsize len, gpointer user_data)
       return;
     }
     peer->last_recv_us = now;
+    peer->srtp_seen = TRUE;
     peer->cb.rtp(peer, buf, n, peer->user_data);
   }
 }
@@ -495,11 +504,53 @@ mg_peer_set_silence_check(MgPeer *peer, gboolean on)
   peer->no_silence_check = !on;
 }
 
+/* Freed associations leave free but resident pages inside the worker's malloc
+ * arena; hand them back to the kernel, at most once a second for the whole
+ * process (workers share the flag). */
+static gint trim_wanted;
+static gint64 next_trim_us;
+
+/* The client has keyed SRTP, so it has our last handshake flight: the
+ * OpenSSL association is dead weight from now on. */
+static void
+release_dtls(MgPeer *peer, gint64 now_us)
+{
+  if (peer->state != MG_PEER_CONNECTED || !peer->dtls || mg_dtls_is_released(peer->dtls))
+    return;
+  if (!peer->connected_us) {
+    peer->connected_us = now_us;
+    return;
+  }
+  if (!peer->srtp_seen || now_us - peer->connected_us < DTLS_LINGER_US)
+    return;
+  if (peer->dtls_timer) {
+    g_source_destroy(peer->dtls_timer);
+    g_clear_pointer(&peer->dtls_timer, g_source_unref);
+  }
+  if (mg_dtls_release(peer->dtls)) {
+    g_debug("peer %s: DTLS association released", peer->id);
+    g_atomic_int_set(&trim_wanted, 1);
+  }
+}
+
+static void
+trim_heap(gint64 now_us)
+{
+  if (!g_atomic_int_get(&trim_wanted) || now_us < __atomic_load_n(&next_trim_us, __ATOMIC_RELAXED))
+    return;
+  if (!g_atomic_int_compare_and_exchange(&trim_wanted, 1, 0))
+    return;
+  __atomic_store_n(&next_trim_us, now_us + G_USEC_PER_SEC, __ATOMIC_RELAXED);
+  malloc_trim(0);
+}
+
 void
 mg_peer_tick(MgPeer *peer, gint64 now_us)
 {
   if (peer->state >= MG_PEER_FAILED)
     return;
+  release_dtls(peer, now_us);
+  trim_heap(now_us);
   if (!peer->no_silence_check && now_us - peer->last_recv_us > MG_PEER_SILENCE_US)
     set_state(peer, MG_PEER_FAILED, "no packets from the client for 30 s");
 }

@@ -2,7 +2,7 @@
  * SRTP/SRTCP sessions on libsrtp2. The only file that includes srtp2 headers;
  * profiles are a table so DTLS-SRTP and SDP code can share the numbers. */
 #define G_LOG_DOMAIN "srtp"
-#include "media/srtp.h"
+#include "media/srtp-private.h"
 
 #include <limits.h>
 #include <string.h>
@@ -24,6 +24,7 @@ typedef struct {
   gsize rtcp_tag_len;
   PolicySetter set_rtp;
   PolicySetter set_rtcp;
+  gboolean aead; /* outbound sessions use srtp-gcm.c */
 } ProfileInfo;
 
 /* RFC 5764 4.1.2: SRTP_AES128_CM_SHA1_32 still uses an 80-bit tag on SRTCP. */
@@ -33,13 +34,14 @@ static const ProfileInfo profiles[] = {
   { MG_SRTP_PROFILE_AES128_CM_SHA1_32, "SRTP_AES128_CM_SHA1_32", 16, 14, 4, 10,
     srtp_crypto_policy_set_aes_cm_128_hmac_sha1_32, srtp_crypto_policy_set_rtcp_default },
   { MG_SRTP_PROFILE_AEAD_AES_128_GCM, "SRTP_AEAD_AES_128_GCM", 16, 12, 16, 16,
-    srtp_crypto_policy_set_aes_gcm_128_16_auth, srtp_crypto_policy_set_aes_gcm_128_16_auth },
+    srtp_crypto_policy_set_aes_gcm_128_16_auth, srtp_crypto_policy_set_aes_gcm_128_16_auth, TRUE },
   { MG_SRTP_PROFILE_AEAD_AES_256_GCM, "SRTP_AEAD_AES_256_GCM", 32, 12, 16, 16,
-    srtp_crypto_policy_set_aes_gcm_256_16_auth, srtp_crypto_policy_set_aes_gcm_256_16_auth },
+    srtp_crypto_policy_set_aes_gcm_256_16_auth, srtp_crypto_policy_set_aes_gcm_256_16_auth, TRUE },
 };
 
 struct MgSrtp {
-  srtp_t session;
+  srtp_t session; /* NULL when gcm sends */
+  MgSrtpGcm *gcm; /* outbound AEAD: OpenSSL's AES-GCM instead of libsrtp's NSS */
   const ProfileInfo *info;
   MgSrtpDirection direction;
   MgSrtpStats stats;
@@ -91,6 +93,19 @@ mg_srtp_new(MgSrtpProfile profile, const guint8 *key_salt, gsize len, MgSrtpDire
     return NULL;
   }
 
+  if (info->aead && direction == MG_SRTP_OUTBOUND) {
+    MgSrtpGcm *gcm = mg_srtp_gcm_new(key_salt, info->key_len, key_salt + info->key_len);
+    if (!gcm) {
+      g_set_error(error, MG_SRTP_ERROR, 0, "cannot set up %s on OpenSSL", info->name);
+      return NULL;
+    }
+    MgSrtp *s = g_new0(MgSrtp, 1);
+    s->gcm = gcm;
+    s->info = info;
+    s->direction = direction;
+    return s;
+  }
+
   guint8 key[MG_SRTP_MAX_KEY_SALT_LEN];
   memcpy(key, key_salt, len);
   srtp_policy_t policy;
@@ -123,7 +138,9 @@ mg_srtp_free(MgSrtp *s)
 {
   if (!s)
     return;
-  srtp_dealloc(s->session);
+  if (s->session)
+    srtp_dealloc(s->session);
+  mg_srtp_gcm_free(s->gcm);
   g_free(s);
 }
 
@@ -191,6 +208,8 @@ int
 mg_srtp_protect_rtp(MgSrtp *s, guint8 *buf, gsize *len, gsize cap)
 {
   g_return_val_if_fail(s && s->direction == MG_SRTP_OUTBOUND, MG_SRTP_ERR_INVALID);
+  if (s->gcm)
+    return count_result(s, *len < RTP_HEADER_LEN ? MG_SRTP_ERR_LENGTH : mg_srtp_gcm_protect_rtp(s->gcm, buf, len, cap));
   return run_op(s, srtp_protect, buf, len, RTP_HEADER_LEN, s->info->rtp_tag_len, cap);
 }
 
@@ -205,6 +224,9 @@ int
 mg_srtp_protect_rtcp(MgSrtp *s, guint8 *buf, gsize *len, gsize cap)
 {
   g_return_val_if_fail(s && s->direction == MG_SRTP_OUTBOUND, MG_SRTP_ERR_INVALID);
+  if (s->gcm)
+    return count_result(s,
+                        *len < RTCP_HEADER_LEN ? MG_SRTP_ERR_LENGTH : mg_srtp_gcm_protect_rtcp(s->gcm, buf, len, cap));
   return run_op(s, srtp_protect_rtcp, buf, len, RTCP_HEADER_LEN, mg_srtp_rtcp_overhead(s->info->profile), cap);
 }
 

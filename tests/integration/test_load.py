@@ -3,7 +3,9 @@
 """Smoke test of tests/bench/meetgate-load against the real meetgate, in a
 loopback-only network namespace: 1 publisher and 2 subscribers for 3 s over
 WHIP/WHEP (ICE, DTLS, SRTP). Checks that packets were delivered and
-decrypted; asserts no timing figure."""
+decrypted, and that media keeps flowing after meetgate has released the
+connections' DTLS associations (5 s after connect, once SRTP arrived);
+asserts no timing figure."""
 import json
 import os
 import subprocess
@@ -36,9 +38,9 @@ class Load(unittest.TestCase):
         cls.d.cleanup()
         assert not crashed and rc == 0, "meetgate crashed or exited with %s" % rc
 
-    def load(self, secret, room):
+    def load(self, secret, room, duration=3):
         r = subprocess.run([LOAD, "--url", self.d.url.rstrip("/"), "--secret", secret, "--room", room,
-                            "--subscribers", "2", "--duration", "3", "--server-pid", str(self.d.proc.pid)],
+                            "--subscribers", "2", "--duration", str(duration), "--server-pid", str(self.d.proc.pid)],
                            capture_output=True, text=True, timeout=120)
         lines = [line for line in r.stdout.splitlines() if line.startswith("{")]
         return r, json.loads(lines[-1]) if lines else None
@@ -53,6 +55,19 @@ class Load(unittest.TestCase):
         self.assertLessEqual(res["delivered"], res["expected"], res)
         self.assertIn(res["srtp_profile"], ["SRTP_AEAD_AES_128_GCM", "SRTP_AEAD_AES_256_GCM"])
         self.assertGreater(res["server_rss_kib"], 0, res)
+
+    def released(self):
+        return [e for e in self.d.read_log() if "DTLS association released" in str(e.get("msg", e.get("message", "")))]
+
+    def test_media_after_dtls_release(self):
+        before = len(self.released())
+        r, res = self.load(SECRET, "release", duration=9)
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        self.assertEqual(res["joined"], 2, res)
+        # The publisher and both subscribers sent SRTP/SRTCP: all three associations go.
+        self.assertGreaterEqual(len(self.released()) - before, 3, self.d.log_text()[-3000:])
+        # The window (9 s after the first keyframes) spans the release: nothing was lost to it.
+        self.assertGreaterEqual(res["delivered"], 0.99 * res["expected"], res)
 
     def test_refused_token_fails(self):
         r, res = self.load("not-the-server-secret-0123456789abcdef", "smoke2")

@@ -461,6 +461,55 @@ test_close(void)
   pair_clear(&pr);
 }
 
+/* After mg_dtls_release() the association keeps its state and stats, drops
+ * what arrives (counted), never retransmits and closes without a word. */
+static void
+test_release(void)
+{
+  Pair pr;
+  pair_init(&pr, TRUE);
+  g_assert_false(mg_dtls_release(pr.server.dtls)); /* not connected yet */
+  start(&pr);
+  deliver(&pr, &pr.client, &pr.server); /* ClientHello */
+  guint first_flight = pr.server.sent;
+  while (!g_queue_is_empty(&pr.server.out))
+    deliver(&pr, &pr.server, &pr.client);
+  g_assert_false(mg_dtls_release(pr.server.dtls)); /* still handshaking */
+  /* The server's CCS + Finished are lost: the client will retransmit. */
+  pr.server.drop_from = first_flight + 1;
+  pr.server.drop_to = 100;
+  pump(&pr);
+  g_assert_cmpint(pr.server.connected, ==, 1);
+  g_assert_cmpint(pr.client.connected, ==, 0);
+  g_assert_true(mg_dtls_release(pr.server.dtls));
+  g_assert_true(mg_dtls_is_released(pr.server.dtls));
+  g_assert_false(mg_dtls_release(pr.server.dtls));
+  g_assert_cmpint(mg_dtls_get_state(pr.server.dtls), ==, MG_DTLS_STATE_CONNECTED);
+  g_assert_cmpint(mg_dtls_next_timeout(pr.server.dtls), ==, -1);
+
+  /* The client's retransmitted final flight is no longer answered. */
+  guint server_sent = pr.server.sent;
+  pr.now = mg_dtls_next_timeout(pr.client.dtls);
+  mg_dtls_handle_timeout(pr.client.dtls, pr.now);
+  guint resent = g_queue_get_length(&pr.client.out);
+  g_assert_cmpuint(resent, >, 0);
+  pump(&pr);
+  MgDtlsStats st;
+  mg_dtls_get_stats(pr.server.dtls, &st);
+  g_assert_cmpuint(st.ignored, ==, resent);
+  g_assert_cmpuint(pr.server.sent, ==, server_sent);
+  g_assert_cmpint(pr.client.connected, ==, 0);
+
+  /* Garbage is still refused as such; a close sends nothing. */
+  guint8 junk[4] = { 22, 1, 2, 3 };
+  g_assert_cmpint(mg_dtls_feed(pr.server.dtls, junk, sizeof junk, pr.now), ==, -EBADMSG);
+  mg_dtls_close(pr.server.dtls, pr.now);
+  g_assert_cmpint(mg_dtls_get_state(pr.server.dtls), ==, MG_DTLS_STATE_CLOSED);
+  g_assert_cmpuint(pr.server.sent, ==, server_sent);
+  g_assert_cmpint(pr.server.failed + pr.server.closed, ==, 0);
+  pair_clear(&pr);
+}
+
 static void
 free_on_connect(const MgSrtpKeys *keys, gpointer user_data)
 {
@@ -696,6 +745,7 @@ main(int argc, char **argv)
   g_test_add_func("/dtls/handshake-timeout", test_handshake_timeout);
   g_test_add_func("/dtls/close", test_close);
   g_test_add_func("/dtls/free-in-callback", test_free_in_callback);
+  g_test_add_func("/dtls/release", test_release);
   g_test_add_func("/dtls/srtp/aead-aes-128-gcm", test_srtp_gcm128);
   g_test_add_func("/dtls/srtp/aead-aes-256-gcm", test_srtp_gcm256);
   g_test_add_func("/dtls/srtp/aes128-cm-sha1-80", test_srtp_sha1_80);
