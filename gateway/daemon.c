@@ -152,6 +152,8 @@ on_media_event(const MgMediaEvent *ev, gpointer data)
   }
   if (d->conference)
     mg_conference_on_media_event(d->conference, ev);
+  if (d->recordings_api && ev->type == MG_MEDIA_EVENT_ACTIVE_SPEAKER)
+    mg_recordings_api_on_speaker(d->recordings_api, ev->room, ev->track, ev->party, g_get_monotonic_time());
   static const char *const names[] = {
     [MG_MEDIA_EVENT_CONNECTED] = "connected",
     [MG_MEDIA_EVENT_FAILED] = "failed",

@@ -542,3 +542,9 @@ mg_recorder_get_manifest(MgRecorder *rec)
   }
   return json_pack("{s:o, s:o}", "tracks", tracks, "speakers", speakers);
 }
+
+gint64
+mg_recorder_get_start(MgRecorder *rec)
+{
+  return rec->start_us;
+}

@@ -57,6 +57,8 @@ json_t *mg_recorder_get_manifest(MgRecorder *rec);
 /* The publisher a track id belongs to: the id without its "-<mid>". (transfer full) */
 char *mg_recorder_track_source(const char *track);
 
+/* The monotonic time (µs) the recording started at. */
+gint64 mg_recorder_get_start(MgRecorder *rec);
 MgRecorderState mg_recorder_get_state(MgRecorder *rec);
 const char *mg_recorder_state_name(MgRecorderState state);
 const char *mg_recorder_get_room(MgRecorder *rec);
