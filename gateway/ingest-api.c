@@ -9,6 +9,7 @@
 #include "gateway/log.h"
 #include "gateway/recordings-api.h"
 #include "media/ingest.h"
+#include "signaling/pipelines.h"
 #include "signaling/rooms.h"
 
 #define MAX_NAME 64
@@ -69,13 +70,105 @@ entry_json(MgIngestEntry *e)
 }
 
 static void
+forget(MgIngestApi *api, const char *id)
+{
+  g_autoptr(GError) error = NULL;
+  if (api->store && !mg_pipelines_delete(api->store, id, &error))
+    g_warning("ingest %s: cannot remove it from the store: %s", id, error->message);
+}
+
+static void
 on_changed(MgIngest *ingest, gpointer data)
 {
   MgIngestEntry *e = data;
   MgIngestState state = mg_ingest_get_state(ingest);
-  /* A source that is gone for good is no longer a participant. */
-  if ((state == MG_INGEST_ENDED || state == MG_INGEST_FAILED) && e->api->conference)
-    mg_conference_remove_ingest(e->api->conference, e->room, e->party);
+  /* A source that is gone for good is no longer a participant, and does not come back after a restart. */
+  if (state == MG_INGEST_ENDED || state == MG_INGEST_FAILED) {
+    if (e->api->conference)
+      mg_conference_remove_ingest(e->api->conference, e->room, e->party);
+    forget(e->api, e->id);
+  }
+}
+
+static void
+entry_discard(MgIngestEntry *e)
+{
+  g_free(e->id);
+  g_free(e->party);
+  g_free(e->room);
+  g_free(e->name);
+  g_free(e->display_url);
+  g_free(e);
+}
+
+/* Starts an ingest (id and started_s given when it comes back after a
+ * restart) and makes it a participant; NULL with error when it cannot start. */
+static MgIngestEntry *
+launch(MgIngestApi *api, const char *room, const char *url, const char *name, const char *id, gint64 started_s,
+       GError **error)
+{
+  /* A camera's password never reaches the log. */
+  g_autoptr(GUri) uri = g_uri_parse(url, G_URI_FLAGS_ENCODED | G_URI_FLAGS_HAS_PASSWORD, NULL);
+  if (uri && g_uri_get_password(uri) && *g_uri_get_password(uri))
+    mg_log_add_secret(g_uri_get_password(uri));
+  MgIngestEntry *e = g_new0(MgIngestEntry, 1);
+  e->api = api;
+  e->id = id ? g_strdup(id) : g_strdup_printf("%08x%08x", g_random_int(), g_random_int());
+  e->room = g_strdup(room);
+  e->name = g_strdup(name);
+  e->display_url = mg_ingest_api_display_url(url);
+  e->started_s = started_s;
+  e->party = g_strdup_printf("ingest-%s", e->id);
+  e->ingest = mg_ingest_start(api->engine, room, e->party, url, 0, on_changed, e, error);
+  if (!e->ingest) {
+    entry_discard(e);
+    return NULL;
+  }
+  g_hash_table_insert(api->ingests, e->id, e);
+  if (api->conference)
+    mg_conference_add_ingest(api->conference, room, e->party, e->name, mg_ingest_get_peer(e->ingest));
+  return e;
+}
+
+/* Kept in the store (the URL sealed) until stopped or ended, to come back after a restart. */
+static void
+save(MgIngestApi *api, MgIngestEntry *e, const char *url)
+{
+  g_autoptr(GError) error = NULL;
+  json_t *j = json_pack("{s:s, s:s}", "url", url, "name", e->name);
+  g_autofree char *spec = json_dumps(j, JSON_COMPACT);
+  json_decref(j);
+  if (api->store && !mg_pipelines_put(api->store, e->id, "ingest", e->room, spec, e->started_s, &error))
+    g_warning("ingest %s into room %s will not come back after a restart: %s", e->id, e->room, error->message);
+}
+
+/* The ingests that ran when meetgate stopped start again. */
+static void
+restore(MgIngestApi *api)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) rows = api->store ? mg_pipelines_list(api->store, "ingest", &error) : NULL;
+  if (error)
+    g_warning("the ingests that ran before cannot be read: %s", error->message);
+  for (guint i = 0; rows && i < rows->len; i++) {
+    MgPipelineRow *row = g_ptr_array_index(rows, i);
+    json_t *spec = json_loads(row->spec, 0, NULL);
+    const char *url = json_string_value(json_object_get(spec, "url"));
+    const char *name = json_string_value(json_object_get(spec, "name"));
+    g_autoptr(GError) start_error = NULL;
+    MgIngestEntry *e = NULL;
+    if (url && name)
+      e = launch(api, row->room, url, name, row->id, row->started_s, &start_error);
+    else
+      g_set_error(&start_error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA, "its saved settings are not an ingest's");
+    if (e)
+      g_info("ingest %s of %s into room %s restarted", e->id, e->display_url, e->room);
+    else {
+      g_warning("ingest %s into room %s cannot restart: %s; forgotten", row->id, row->room, start_error->message);
+      forget(api, row->id);
+    }
+    json_decref(spec);
+  }
 }
 
 static guint
@@ -135,34 +228,14 @@ start_ingest(MgIngestApi *api, MgHttpRequest *req, const char *room, const char 
     mg_http_request_respond_error(req, 409, "too_many_ingests", "room %s has %d ingests already", room, MAX_PER_ROOM);
     return;
   }
-  /* A camera's password never reaches the log. */
-  g_autoptr(GUri) uri = g_uri_parse(url, G_URI_FLAGS_ENCODED | G_URI_FLAGS_HAS_PASSWORD, NULL);
-  if (uri && g_uri_get_password(uri) && *g_uri_get_password(uri))
-    mg_log_add_secret(g_uri_get_password(uri));
-  MgIngestEntry *e = g_new0(MgIngestEntry, 1);
-  e->api = api;
-  e->id = g_strdup_printf("%08x%08x", g_random_int(), g_random_int());
-  e->room = g_strdup(room);
-  e->name = g_strdup(name);
-  e->display_url = mg_ingest_api_display_url(url);
-  e->started_s = g_get_real_time() / G_USEC_PER_SEC;
-  e->party = g_strdup_printf("ingest-%s", e->id);
-  e->ingest = mg_ingest_start(api->engine, room, e->party, url, 0, on_changed, e, &error);
-  if (!e->ingest) {
+  MgIngestEntry *e = launch(api, room, url, name, NULL, g_get_real_time() / G_USEC_PER_SEC, &error);
+  if (!e) {
     g_warning("ingest into room %s cannot start: %s", room, error->message);
     mg_admin_record(api->admin, req, who, "ingest_start", room, NULL, "ingest_failed", error->message);
     mg_http_request_respond_error(req, 500, "ingest_failed", "%s", error->message);
-    g_free(e->id);
-    g_free(e->party);
-    g_free(e->room);
-    g_free(e->name);
-    g_free(e->display_url);
-    g_free(e);
     return;
   }
-  g_hash_table_insert(api->ingests, e->id, e);
-  if (api->conference)
-    mg_conference_add_ingest(api->conference, room, e->party, e->name, mg_ingest_get_peer(e->ingest));
+  save(api, e, url);
   g_autofree char *detail = g_strdup_printf("%s %s", e->id, e->display_url);
   mg_admin_record(api->admin, req, who, "ingest_start", room, detail, "ok", NULL);
   g_info("ingest %s of %s into room %s started by %s", e->id, e->display_url, room, who);
@@ -182,6 +255,7 @@ stop_ingest(MgIngestApi *api, MgHttpRequest *req, const char *room, const char *
   json_object_set_new(j, "state", json_string("stopped"));
   mg_admin_record(api->admin, req, who, "ingest_stop", room, e->id, "ok", NULL);
   g_info("ingest %s into room %s stopped by %s", e->id, room, who);
+  forget(api, e->id);
   g_hash_table_remove(api->ingests, id);
   mg_http_request_respond_json(req, 200, j);
 }
@@ -279,6 +353,7 @@ mg_ingest_api_new(MgHttpServer *server, MgAdmin *admin, MgMediaEngine *engine, M
   mg_admin_add_room_action(admin, "ingest", on_room_ingest, api);
   mg_admin_add_room_detail(admin, "ingests", room_ingests, api);
   mg_http_server_add_routes(server, routes, G_N_ELEMENTS(routes), api);
+  restore(api);
   return api;
 }
 
