@@ -39,6 +39,28 @@ is_audio(const MgCompositeTrack *t)
   return g_str_has_prefix(t->file, "audio-");
 }
 
+/* A track that joined late must not start at time 0. With its start known
+ * (data: ns since the recording's start), its first frame goes there: the
+ * decoder's pad gets the offset that moves that frame's running time to it
+ * (the sticky segment is sent again with it before the frame). */
+static GstPadProbeReturn
+place_first_frame(GstPad *pad, GstPadProbeInfo *info, gpointer data)
+{
+  GstBuffer *buf = GST_PAD_PROBE_INFO_BUFFER(info);
+  if (!GST_BUFFER_PTS_IS_VALID(buf))
+    return GST_PAD_PROBE_OK;
+  GstEvent *ev = gst_pad_get_sticky_event(pad, GST_EVENT_SEGMENT, 0);
+  if (!ev)
+    return GST_PAD_PROBE_OK;
+  const GstSegment *seg;
+  gst_event_parse_segment(ev, &seg);
+  guint64 at = gst_segment_to_running_time(seg, GST_FORMAT_TIME, GST_BUFFER_PTS(buf));
+  gst_event_unref(ev);
+  if (at != GST_CLOCK_TIME_NONE)
+    gst_pad_set_offset(pad, (gint64)*(GstClockTime *)data - (gint64)at);
+  return GST_PAD_PROBE_REMOVE;
+}
+
 /* decodebin's pad goes to the branch made for its file (kind by name). */
 static void
 on_pad_added(GstElement *decodebin, GstPad *pad, gpointer data)
@@ -48,13 +70,18 @@ on_pad_added(GstElement *decodebin, GstPad *pad, gpointer data)
   g_autoptr(GstCaps) caps = gst_pad_get_current_caps(pad);
   const char *name = caps ? gst_structure_get_name(gst_caps_get_structure(caps, 0)) : "";
   const char *want = g_object_get_data(G_OBJECT(branch), "mg-kind");
-  if (!gst_pad_is_linked(sink) && g_str_has_prefix(name, want))
-    gst_pad_link(pad, sink);
+  const GstClockTime *start = g_object_get_data(G_OBJECT(branch), "mg-start");
+  if (gst_pad_is_linked(sink) || !g_str_has_prefix(name, want))
+    return;
+  if (start)
+    gst_pad_add_probe(pad, GST_PAD_PROBE_TYPE_BUFFER, place_first_frame, g_memdup2(start, sizeof *start), g_free);
+  gst_pad_link(pad, sink);
 }
 
-/* A track file's timestamps count from the recording's start, but its
- * demuxer starts the segment at the first one, which would put a track that
- * joined late at time 0: keep the file's own times as running time. */
+/* Without a known start, a track keeps its file's own times, which count
+ * from the recording's start too (but shift when its first packets came
+ * late): its demuxer starts the segment at the first timestamp, which
+ * would put it at time 0, so the segment's base moves by that much. */
 static GstPadProbeReturn
 keep_file_time(GstPad *pad, GstPadProbeInfo *info, gpointer data)
 {
@@ -63,7 +90,7 @@ keep_file_time(GstPad *pad, GstPadProbeInfo *info, gpointer data)
     return GST_PAD_PROBE_OK;
   const GstSegment *seg;
   gst_event_parse_segment(ev, &seg);
-  if (seg->format != GST_FORMAT_TIME || seg->start == 0 || seg->rate != 1.0)
+  if (seg->format != GST_FORMAT_TIME || seg->rate != 1.0 || seg->start == 0)
     return GST_PAD_PROBE_OK;
   GstSegment copy;
   gst_segment_copy_into(seg, &copy);
@@ -180,8 +207,14 @@ wire_file(GstBin *bin, const char *dir, const MgCompositeTrack *t, guint i)
   g_autoptr(GstElement) branch = gst_bin_get_by_name(bin, name);
   g_object_set_data(G_OBJECT(branch), "mg-kind", (gpointer)(is_video(t) ? "video/" : "audio/"));
   g_signal_connect(dec, "pad-added", G_CALLBACK(on_pad_added), branch);
-  g_autoptr(GstPad) sink = gst_element_get_static_pad(branch, "sink");
-  gst_pad_add_probe(sink, GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM, keep_file_time, NULL, NULL);
+  if (t->start_ms >= 0) {
+    GstClockTime *start = g_new(GstClockTime, 1);
+    *start = (GstClockTime)t->start_ms * GST_MSECOND;
+    g_object_set_data_full(G_OBJECT(branch), "mg-start", start, g_free);
+  } else {
+    g_autoptr(GstPad) sink = gst_element_get_static_pad(branch, "sink");
+    gst_pad_add_probe(sink, GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM, keep_file_time, NULL, NULL);
+  }
   g_snprintf(name, sizeof name, "label%u", i);
   g_autoptr(GstElement) label = gst_bin_get_by_name(bin, name);
   if (label)

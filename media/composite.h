@@ -24,6 +24,7 @@ typedef struct {
   const char *file;   /* its name in the directory: video-* or audio-* */
   const char *label;  /* shown on a video's tile, or NULL */
   const char *source; /* its publisher (one key per publisher), or NULL */
+  gint64 start_ms;    /* when it joined the recording (its first frame goes there); -1: at the file's own first time */
 } MgCompositeTrack;
 
 /* From at_ms (since the recording's start) on, source speaks. */

@@ -342,6 +342,7 @@ make_plan(MgRecorder *rec, char **files, MgCompositePlan *plan)
     tracks[i].file = g_strdup(files[i]);
     tracks[i].label = t ? g_strdup(t->name) : NULL;
     tracks[i].source = t ? mg_recorder_track_source(t->track) : NULL;
+    tracks[i].start_ms = t ? t->start_ms : -1;
   }
   MgCompositeSpeaker *speakers = g_new0(MgCompositeSpeaker, rec->speakers->len);
   for (guint i = 0; i < rec->speakers->len; i++) {

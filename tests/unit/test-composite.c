@@ -207,9 +207,10 @@ remove_dir(const char *dir)
 
 /* A video that joined 1 s into the recording shows from 1 s on (not at 0),
  * in a grid tile; when its publisher becomes the speaker at 1.5 s, its tile
- * grows to the top three quarters. */
+ * grows to the top three quarters. Placed by its start in the plan, or
+ * (start -1) by the file's own timestamps. */
 static void
-test_late_and_speaker(void)
+test_late_and_speaker(gconstpointer data)
 {
   g_autofree char *dir = g_dir_make_tmp("mg-composite-XXXXXX", NULL);
   make_track(dir, "video-a.webm",
@@ -218,7 +219,7 @@ test_late_and_speaker(void)
   make_track(dir, "video-late.webm",
              "videotestsrc num-buffers=45 pattern=red timestamp-offset=1000000000 ! "
              "video/x-raw,width=320,height=180,framerate=30/1 ! vp8enc deadline=1");
-  const MgCompositeTrack tracks[] = { { "video-a.webm", "Ada", "a" }, { "video-late.webm", "Late", "l" } };
+  const MgCompositeTrack tracks[] = { { "video-a.webm", "Ada", "a", 0 }, { "video-late.webm", "Late", "l", GPOINTER_TO_INT(data) } };
   const MgCompositeSpeaker speakers[] = { { 1500, "l" } };
   MgCompositePlan plan = { tracks, G_N_ELEMENTS(tracks), speakers, G_N_ELEMENTS(speakers) };
   g_autoptr(GError) error = NULL;
@@ -255,8 +256,8 @@ test_compose(gconstpointer format)
              "audiotestsrc num-buffers=50 samplesperbuffer=960 freq=660 ! "
              "audio/x-raw,rate=48000 ! opusenc");
   const MgCompositeTrack tracks[] = {
-    { "video-a.webm", "Ada", "a" }, { "audio-a.webm", NULL, "a" },       { "video-b.webm", "Bob", "b" },
-    { "audio-b.webm", NULL, "b" },  { "recording.json", NULL, NULL },
+    { "video-a.webm", "Ada", "a", 0 },  { "audio-a.webm", NULL, "a", -1 },     { "video-b.webm", "Bob", "b", 0 },
+    { "audio-b.webm", NULL, "b", -1 }, { "recording.json", NULL, NULL, -1 },
   };
   const MgCompositeSpeaker speakers[] = { { 500, "b" }, { 1500, "a" } };
   MgCompositePlan plan = { tracks, G_N_ELEMENTS(tracks), speakers, G_N_ELEMENTS(speakers) };
@@ -269,7 +270,7 @@ test_compose(gconstpointer format)
   check_output(path, 2.0);
 
   /* Nothing to compose, and a format we do not have. */
-  const MgCompositeTrack none[] = { { "recording.json", NULL, NULL } };
+  const MgCompositeTrack none[] = { { "recording.json", NULL, NULL, -1 } };
   MgCompositePlan empty = { none, 1, NULL, 0 };
   g_assert_false(mg_composite_run(dir, &empty, format, out, &cancel, &error));
   g_assert_nonnull(error);
@@ -287,7 +288,8 @@ main(int argc, char **argv)
   gst_init(NULL, NULL);
   g_test_add_func("/composite/grid", test_grid);
   g_test_add_func("/composite/layout", test_layout);
-  g_test_add_func("/composite/late-and-speaker", test_late_and_speaker);
+  g_test_add_data_func("/composite/late-and-speaker/start", GINT_TO_POINTER(1000), test_late_and_speaker);
+  g_test_add_data_func("/composite/late-and-speaker/file-time", GINT_TO_POINTER(-1), test_late_and_speaker);
   g_test_add_data_func("/composite/webm", "webm", test_compose);
   g_test_add_data_func("/composite/mp4", "mp4", test_compose);
   return g_test_run();
