@@ -56,8 +56,9 @@ place_first_frame(GstPad *pad, GstPadProbeInfo *info, gpointer data)
   gst_event_parse_segment(ev, &seg);
   guint64 at = gst_segment_to_running_time(seg, GST_FORMAT_TIME, GST_BUFFER_PTS(buf));
   gst_event_unref(ev);
+  const GstClockTime *start = data;
   if (at != GST_CLOCK_TIME_NONE)
-    gst_pad_set_offset(pad, (gint64)*(GstClockTime *)data - (gint64)at);
+    gst_pad_set_offset(pad, (gint64)*start - (gint64)at);
   return GST_PAD_PROBE_REMOVE;
 }
 
@@ -151,9 +152,8 @@ bind_int(GstPad *pad, const char *property, GstTimedValueControlSource **cs)
 {
   *cs = GST_TIMED_VALUE_CONTROL_SOURCE(gst_interpolation_control_source_new());
   g_object_set(*cs, "mode", GST_INTERPOLATION_MODE_NONE, NULL);
-  gst_object_add_control_binding(GST_OBJECT(pad),
-                                 gst_direct_control_binding_new_absolute(GST_OBJECT(pad), property,
-                                                                         GST_CONTROL_SOURCE(*cs)));
+  gst_object_add_control_binding(
+      GST_OBJECT(pad), gst_direct_control_binding_new_absolute(GST_OBJECT(pad), property, GST_CONTROL_SOURCE(*cs)));
 }
 
 /* The tiles' places over time: the grid until someone speaks, then the
@@ -295,8 +295,8 @@ run_pipeline(GstElement *pipe, const gint *cancel, GError **error)
 }
 
 gboolean
-mg_composite_run(const char *dir, const MgCompositePlan *plan, const char *format, const char *out,
-                 const gint *cancel, GError **error)
+mg_composite_run(const char *dir, const MgCompositePlan *plan, const char *format, const char *out, const gint *cancel,
+                 GError **error)
 {
   if (!mg_composite_format_valid(format)) {
     g_set_error(error, GST_CORE_ERROR, GST_CORE_ERROR_FAILED, "unknown composite format %s", format);

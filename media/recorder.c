@@ -533,8 +533,8 @@ mg_recorder_get_manifest(MgRecorder *rec)
   for (guint i = 0; i < rec->tracks->len; i++) {
     MgRecorderTrack *t = g_ptr_array_index(rec->tracks, i);
     json_array_append_new(tracks, json_pack("{s:s, s:s, s:s, s:s?, s:s?, s:I}", "file", t->file, "kind", t->kind,
-                                            "track", t->track, "participant", t->party, "name", t->name,
-                                            "start_ms", (json_int_t)t->start_ms));
+                                            "track", t->track, "participant", t->party, "name", t->name, "start_ms",
+                                            (json_int_t)t->start_ms));
   }
   for (guint i = 0; i < rec->speakers->len; i++) {
     MgRecorderSpeaker *s = g_ptr_array_index(rec->speakers, i);

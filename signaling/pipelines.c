@@ -28,8 +28,8 @@ mg_pipeline_row_free(MgPipelineRow *row)
 }
 
 gboolean
-mg_pipelines_put(MgStore *store, const char *id, const char *kind, const char *room, const char *spec,
-                 gint64 started_s, GError **error)
+mg_pipelines_put(MgStore *store, const char *id, const char *kind, const char *room, const char *spec, gint64 started_s,
+                 GError **error)
 {
   sqlite3 *db = mg_store_get_db(store);
   sqlite3_stmt *st = NULL;

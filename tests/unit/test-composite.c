@@ -219,7 +219,8 @@ test_late_and_speaker(gconstpointer data)
   make_track(dir, "video-late.webm",
              "videotestsrc num-buffers=45 pattern=red timestamp-offset=1000000000 ! "
              "video/x-raw,width=320,height=180,framerate=30/1 ! vp8enc deadline=1");
-  const MgCompositeTrack tracks[] = { { "video-a.webm", "Ada", "a", 0 }, { "video-late.webm", "Late", "l", GPOINTER_TO_INT(data) } };
+  const MgCompositeTrack tracks[] = { { "video-a.webm", "Ada", "a", 0 },
+                                      { "video-late.webm", "Late", "l", GPOINTER_TO_INT(data) } };
   const MgCompositeSpeaker speakers[] = { { 1500, "l" } };
   MgCompositePlan plan = { tracks, G_N_ELEMENTS(tracks), speakers, G_N_ELEMENTS(speakers) };
   g_autoptr(GError) error = NULL;
@@ -256,7 +257,7 @@ test_compose(gconstpointer format)
              "audiotestsrc num-buffers=50 samplesperbuffer=960 freq=660 ! "
              "audio/x-raw,rate=48000 ! opusenc");
   const MgCompositeTrack tracks[] = {
-    { "video-a.webm", "Ada", "a", 0 },  { "audio-a.webm", NULL, "a", -1 },     { "video-b.webm", "Bob", "b", 0 },
+    { "video-a.webm", "Ada", "a", 0 }, { "audio-a.webm", NULL, "a", -1 },    { "video-b.webm", "Bob", "b", 0 },
     { "audio-b.webm", NULL, "b", -1 }, { "recording.json", NULL, NULL, -1 },
   };
   const MgCompositeSpeaker speakers[] = { { 500, "b" }, { 1500, "a" } };

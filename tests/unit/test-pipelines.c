@@ -14,9 +14,9 @@ raw_spec(MgStore *store, const char *id)
 {
   sqlite3_stmt *st = NULL;
   char *out = NULL;
-  g_assert_cmpint(sqlite3_prepare_v2(mg_store_get_db(store), "SELECT spec FROM live_pipelines WHERE id = ?", -1, &st,
-                                     NULL),
-                  ==, SQLITE_OK);
+  g_assert_cmpint(
+      sqlite3_prepare_v2(mg_store_get_db(store), "SELECT spec FROM live_pipelines WHERE id = ?", -1, &st, NULL), ==,
+      SQLITE_OK);
   sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
   if (sqlite3_step(st) == SQLITE_ROW)
     out = g_strdup((const char *)sqlite3_column_text(st, 0));
