@@ -19,6 +19,7 @@
 typedef struct {
   MgIngestApi *api;
   char *id, *party, *room, *name, *display_url;
+  gboolean transcode;
   gint64 started_s;
   MgIngest *ingest;
 } MgIngestEntry;
@@ -66,6 +67,9 @@ entry_json(MgIngestEntry *e)
                 "packets", "video", (json_int_t)mg_ingest_get_packets(e->ingest, "video"), "audio",
                 (json_int_t)mg_ingest_get_packets(e->ingest, "audio"));
   json_object_set_new(j, "error", error ? json_string(error) : json_null());
+  json_object_set_new(j, "transcode", json_boolean(e->transcode));
+  const char *video = mg_ingest_get_video_path(e->ingest);
+  json_object_set_new(j, "video", video ? json_string(video) : json_null());
   return j;
 }
 
@@ -104,8 +108,8 @@ entry_discard(MgIngestEntry *e)
 /* Starts an ingest (id and started_s given when it comes back after a
  * restart) and makes it a participant; NULL with error when it cannot start. */
 static MgIngestEntry *
-launch(MgIngestApi *api, const char *room, const char *url, const char *name, const char *id, gint64 started_s,
-       GError **error)
+launch(MgIngestApi *api, const char *room, const char *url, const char *name, gboolean transcode, const char *id,
+       gint64 started_s, GError **error)
 {
   /* A camera's password never reaches the log. */
   g_autoptr(GUri) uri = g_uri_parse(url, G_URI_FLAGS_ENCODED | G_URI_FLAGS_HAS_PASSWORD, NULL);
@@ -118,8 +122,9 @@ launch(MgIngestApi *api, const char *room, const char *url, const char *name, co
   e->name = g_strdup(name);
   e->display_url = mg_ingest_api_display_url(url);
   e->started_s = started_s;
+  e->transcode = transcode;
   e->party = g_strdup_printf("ingest-%s", e->id);
-  e->ingest = mg_ingest_start(api->engine, room, e->party, url, 0, on_changed, e, error);
+  e->ingest = mg_ingest_start(api->engine, room, e->party, url, 0, transcode, on_changed, e, error);
   if (!e->ingest) {
     entry_discard(e);
     return NULL;
@@ -135,7 +140,7 @@ static void
 save(MgIngestApi *api, MgIngestEntry *e, const char *url)
 {
   g_autoptr(GError) error = NULL;
-  json_t *j = json_pack("{s:s, s:s}", "url", url, "name", e->name);
+  json_t *j = json_pack("{s:s, s:s, s:b}", "url", url, "name", e->name, "transcode", e->transcode);
   g_autofree char *spec = json_dumps(j, JSON_COMPACT);
   json_decref(j);
   if (api->store && !mg_pipelines_put(api->store, e->id, "ingest", e->room, spec, e->started_s, &error))
@@ -155,10 +160,11 @@ restore(MgIngestApi *api)
     json_t *spec = json_loads(row->spec, 0, NULL);
     const char *url = json_string_value(json_object_get(spec, "url"));
     const char *name = json_string_value(json_object_get(spec, "name"));
+    gboolean transcode = !json_is_false(json_object_get(spec, "transcode"));
     g_autoptr(GError) start_error = NULL;
     MgIngestEntry *e = NULL;
     if (url && name)
-      e = launch(api, row->room, url, name, row->id, row->started_s, &start_error);
+      e = launch(api, row->room, url, name, transcode, row->id, row->started_s, &start_error);
     else
       g_set_error(&start_error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA, "its saved settings are not an ingest's");
     if (e)
@@ -184,10 +190,12 @@ count_in_room(MgIngestApi *api, const char *room)
 }
 
 gboolean
-mg_ingest_api_parse(const char *data, gsize len, char **url, char **name, const char **code, GError **error)
+mg_ingest_api_parse(const char *data, gsize len, char **url, char **name, gboolean *transcode, const char **code,
+                    GError **error)
 {
   json_t *body = json_loadb(data, len, 0, NULL);
   json_t *u = json_object_get(body, "url"), *n = json_object_get(body, "name");
+  json_t *t = json_object_get(body, "transcode");
   gboolean ok = FALSE;
   *code = "bad_request";
   if (!json_is_object(body)) {
@@ -202,9 +210,12 @@ mg_ingest_api_parse(const char *data, gsize len, char **url, char **name, const 
                    strlen(json_string_value(n)) != json_string_length(n) ||
                    !g_utf8_validate(json_string_value(n), -1, NULL))) {
     g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA, "name must be 1 to %d bytes of text", MAX_NAME);
+  } else if (t && !json_is_boolean(t)) {
+    g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA, "transcode must be true or false");
   } else {
     *url = g_strdup(json_string_value(u));
     *name = g_strdup(n ? json_string_value(n) : "Camera");
+    *transcode = !t || json_is_true(t);
     ok = TRUE;
   }
   json_decref(body);
@@ -215,10 +226,12 @@ static void
 start_ingest(MgIngestApi *api, MgHttpRequest *req, const char *room, const char *who)
 {
   g_autofree char *url = NULL, *name = NULL;
+  gboolean transcode = TRUE;
   const char *code;
   g_autoptr(GError) error = NULL;
   g_autoptr(GBytes) raw = mg_http_request_get_body(req);
-  if (!mg_ingest_api_parse(g_bytes_get_data(raw, NULL), g_bytes_get_size(raw), &url, &name, &code, &error)) {
+  if (!mg_ingest_api_parse(g_bytes_get_data(raw, NULL), g_bytes_get_size(raw), &url, &name, &transcode, &code,
+                           &error)) {
     mg_admin_record(api->admin, req, who, "ingest_start", room, NULL, code, error->message);
     mg_http_request_respond_error(req, 400, code, "%s", error->message);
     return;
@@ -228,7 +241,7 @@ start_ingest(MgIngestApi *api, MgHttpRequest *req, const char *room, const char 
     mg_http_request_respond_error(req, 409, "too_many_ingests", "room %s has %d ingests already", room, MAX_PER_ROOM);
     return;
   }
-  MgIngestEntry *e = launch(api, room, url, name, NULL, g_get_real_time() / G_USEC_PER_SEC, &error);
+  MgIngestEntry *e = launch(api, room, url, name, transcode, NULL, g_get_real_time() / G_USEC_PER_SEC, &error);
   if (!e) {
     g_warning("ingest into room %s cannot start: %s", room, error->message);
     mg_admin_record(api->admin, req, who, "ingest_start", room, NULL, "ingest_failed", error->message);

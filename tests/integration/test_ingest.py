@@ -94,7 +94,8 @@ class Ingest(unittest.TestCase):
         self.assertEqual(self.api("POST", path, key=None, body={"url": self.cam.url})[0], 401)
         self.assertEqual(self.api("POST", path, key=VIEW_KEY, body={"url": self.cam.url})[0], 403)
         for body in ({}, {"url": 5}, {"url": "ftp://127.0.0.1/x"}, {"url": "rtsp://"}, {"url": "file://host/x"},
-                     {"url": "rtsp://127.0.0.1/\u0001"}, {"url": self.cam.url, "name": ""}, b"[1]", b"{"):
+                     {"url": "rtsp://127.0.0.1/\u0001"}, {"url": self.cam.url, "name": ""}, b"[1]", b"{",
+                     {"url": self.cam.url, "transcode": "no"}):
             status, r = self.api("POST", path, body=body)
             self.assertEqual(status, 400, (body, r))
         status, r = self.api("POST", "/api/v1/admin/rooms/no-such-room/ingest", body={"url": self.cam.url})
@@ -282,6 +283,17 @@ class Ingest(unittest.TestCase):
         self.assertEqual(ing["name"], "Camera")
         done = self.wait_state(room, ing["id"], lambda i: i["state"] in ("ended", "failed"), timeout=30)
         self.assertEqual(done["state"], "ended", done)
+        self.assertGreater(done["packets"]["video"], 30, done)
+        self.assertGreater(done["packets"]["audio"], 50, done)
+        self.assertEqual((done["transcode"], done["video"]), (True, "transcoded"), done)
+
+        # transcode: false: the file's VP8 passes through, packets flow all the same.
+        status, ing = self.api("POST", "/api/v1/admin/rooms/%s/ingest" % room,
+                               body={"url": "file://" + path, "transcode": False})
+        self.assertEqual(status, 201, ing)
+        self.assertFalse(ing["transcode"], ing)
+        done = self.wait_state(room, ing["id"], lambda i: i["state"] in ("ended", "failed"), timeout=30)
+        self.assertEqual((done["state"], done["video"]), ("ended", "passthrough"), done)
         self.assertGreater(done["packets"]["video"], 30, done)
         self.assertGreater(done["packets"]["audio"], 50, done)
         os.unlink(path)
