@@ -135,6 +135,8 @@ on_conference_event(const MgConferenceEvent *ev, gpointer data)
     on_chat_queued(d);
   if (d->recordings_api)
     mg_recordings_api_on_conference_event(d->recordings_api, ev);
+  if (d->streams_api && ev->type == MG_CONFERENCE_ROOM_STARTED)
+    mg_streams_api_on_room_live(d->streams_api, ev->room);
   g_debug("room %s: %s%s%s%s%s", ev->room, mg_conference_event_name(ev->type), ev->participant ? " " : "",
           ev->participant ? ev->participant : "", ev->track ? " " : "", ev->track ? ev->track : "");
 }
@@ -152,6 +154,10 @@ on_media_event(const MgMediaEvent *ev, gpointer data)
   }
   if (d->conference)
     mg_conference_on_media_event(d->conference, ev);
+  if (d->streams_api && ev->type == MG_MEDIA_EVENT_TRACK_ADDED) /* WHIP rooms have no conference */
+    mg_streams_api_on_room_live(d->streams_api, ev->room);
+  if (d->recordings_api && ev->type == MG_MEDIA_EVENT_ACTIVE_SPEAKER)
+    mg_recordings_api_on_speaker(d->recordings_api, ev->room, ev->track, ev->party, g_get_monotonic_time());
   static const char *const names[] = {
     [MG_MEDIA_EVENT_CONNECTED] = "connected",
     [MG_MEDIA_EVENT_FAILED] = "failed",

@@ -9,6 +9,7 @@
 #include "gateway/log.h"
 #include "gateway/recordings-api.h"
 #include "media/ingest.h"
+#include "signaling/pipelines.h"
 #include "signaling/rooms.h"
 
 #define MAX_NAME 64
@@ -18,6 +19,7 @@
 typedef struct {
   MgIngestApi *api;
   char *id, *party, *room, *name, *display_url;
+  gboolean transcode;
   gint64 started_s;
   MgIngest *ingest;
 } MgIngestEntry;
@@ -65,7 +67,18 @@ entry_json(MgIngestEntry *e)
                 "packets", "video", (json_int_t)mg_ingest_get_packets(e->ingest, "video"), "audio",
                 (json_int_t)mg_ingest_get_packets(e->ingest, "audio"));
   json_object_set_new(j, "error", error ? json_string(error) : json_null());
+  json_object_set_new(j, "transcode", json_boolean(e->transcode));
+  const char *video = mg_ingest_get_video_path(e->ingest);
+  json_object_set_new(j, "video", video ? json_string(video) : json_null());
   return j;
+}
+
+static void
+forget(MgIngestApi *api, const char *id)
+{
+  g_autoptr(GError) error = NULL;
+  if (api->store && !mg_pipelines_delete(api->store, id, &error))
+    g_warning("ingest %s: cannot remove it from the store: %s", id, error->message);
 }
 
 static void
@@ -73,9 +86,95 @@ on_changed(MgIngest *ingest, gpointer data)
 {
   MgIngestEntry *e = data;
   MgIngestState state = mg_ingest_get_state(ingest);
-  /* A source that is gone for good is no longer a participant. */
-  if ((state == MG_INGEST_ENDED || state == MG_INGEST_FAILED) && e->api->conference)
-    mg_conference_remove_ingest(e->api->conference, e->room, e->party);
+  /* A source that is gone for good is no longer a participant, and does not come back after a restart. */
+  if (state == MG_INGEST_ENDED || state == MG_INGEST_FAILED) {
+    if (e->api->conference)
+      mg_conference_remove_ingest(e->api->conference, e->room, e->party);
+    forget(e->api, e->id);
+  }
+}
+
+static void
+entry_discard(MgIngestEntry *e)
+{
+  g_free(e->id);
+  g_free(e->party);
+  g_free(e->room);
+  g_free(e->name);
+  g_free(e->display_url);
+  g_free(e);
+}
+
+/* Starts an ingest (id and started_s given when it comes back after a
+ * restart) and makes it a participant; NULL with error when it cannot start. */
+static MgIngestEntry *
+launch(MgIngestApi *api, const char *room, const char *url, const char *name, gboolean transcode, const char *id,
+       gint64 started_s, GError **error)
+{
+  /* A camera's password never reaches the log. */
+  g_autoptr(GUri) uri = g_uri_parse(url, G_URI_FLAGS_ENCODED | G_URI_FLAGS_HAS_PASSWORD, NULL);
+  if (uri && g_uri_get_password(uri) && *g_uri_get_password(uri))
+    mg_log_add_secret(g_uri_get_password(uri));
+  MgIngestEntry *e = g_new0(MgIngestEntry, 1);
+  e->api = api;
+  e->id = id ? g_strdup(id) : g_strdup_printf("%08x%08x", g_random_int(), g_random_int());
+  e->room = g_strdup(room);
+  e->name = g_strdup(name);
+  e->display_url = mg_ingest_api_display_url(url);
+  e->started_s = started_s;
+  e->transcode = transcode;
+  e->party = g_strdup_printf("ingest-%s", e->id);
+  e->ingest = mg_ingest_start(api->engine, room, e->party, url, 0, transcode, on_changed, e, error);
+  if (!e->ingest) {
+    entry_discard(e);
+    return NULL;
+  }
+  g_hash_table_insert(api->ingests, e->id, e);
+  if (api->conference)
+    mg_conference_add_ingest(api->conference, room, e->party, e->name, mg_ingest_get_peer(e->ingest));
+  return e;
+}
+
+/* Kept in the store (the URL sealed) until stopped or ended, to come back after a restart. */
+static void
+save(MgIngestApi *api, MgIngestEntry *e, const char *url)
+{
+  g_autoptr(GError) error = NULL;
+  json_t *j = json_pack("{s:s, s:s, s:b}", "url", url, "name", e->name, "transcode", e->transcode);
+  g_autofree char *spec = json_dumps(j, JSON_COMPACT);
+  json_decref(j);
+  if (api->store && !mg_pipelines_put(api->store, e->id, "ingest", e->room, spec, e->started_s, &error))
+    g_warning("ingest %s into room %s will not come back after a restart: %s", e->id, e->room, error->message);
+}
+
+/* The ingests that ran when meetgate stopped start again. */
+static void
+restore(MgIngestApi *api)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) rows = api->store ? mg_pipelines_list(api->store, "ingest", &error) : NULL;
+  if (error)
+    g_warning("the ingests that ran before cannot be read: %s", error->message);
+  for (guint i = 0; rows && i < rows->len; i++) {
+    MgPipelineRow *row = g_ptr_array_index(rows, i);
+    json_t *spec = json_loads(row->spec, 0, NULL);
+    const char *url = json_string_value(json_object_get(spec, "url"));
+    const char *name = json_string_value(json_object_get(spec, "name"));
+    gboolean transcode = !json_is_false(json_object_get(spec, "transcode"));
+    g_autoptr(GError) start_error = NULL;
+    MgIngestEntry *e = NULL;
+    if (url && name)
+      e = launch(api, row->room, url, name, transcode, row->id, row->started_s, &start_error);
+    else
+      g_set_error(&start_error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA, "its saved settings are not an ingest's");
+    if (e)
+      g_info("ingest %s of %s into room %s restarted", e->id, e->display_url, e->room);
+    else {
+      g_warning("ingest %s into room %s cannot restart: %s; forgotten", row->id, row->room, start_error->message);
+      forget(api, row->id);
+    }
+    json_decref(spec);
+  }
 }
 
 static guint
@@ -91,10 +190,12 @@ count_in_room(MgIngestApi *api, const char *room)
 }
 
 gboolean
-mg_ingest_api_parse(const char *data, gsize len, char **url, char **name, const char **code, GError **error)
+mg_ingest_api_parse(const char *data, gsize len, char **url, char **name, gboolean *transcode, const char **code,
+                    GError **error)
 {
   json_t *body = json_loadb(data, len, 0, NULL);
   json_t *u = json_object_get(body, "url"), *n = json_object_get(body, "name");
+  json_t *t = json_object_get(body, "transcode");
   gboolean ok = FALSE;
   *code = "bad_request";
   if (!json_is_object(body)) {
@@ -109,9 +210,12 @@ mg_ingest_api_parse(const char *data, gsize len, char **url, char **name, const 
                    strlen(json_string_value(n)) != json_string_length(n) ||
                    !g_utf8_validate(json_string_value(n), -1, NULL))) {
     g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA, "name must be 1 to %d bytes of text", MAX_NAME);
+  } else if (t && !json_is_boolean(t)) {
+    g_set_error(error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA, "transcode must be true or false");
   } else {
     *url = g_strdup(json_string_value(u));
     *name = g_strdup(n ? json_string_value(n) : "Camera");
+    *transcode = !t || json_is_true(t);
     ok = TRUE;
   }
   json_decref(body);
@@ -122,10 +226,12 @@ static void
 start_ingest(MgIngestApi *api, MgHttpRequest *req, const char *room, const char *who)
 {
   g_autofree char *url = NULL, *name = NULL;
+  gboolean transcode = TRUE;
   const char *code;
   g_autoptr(GError) error = NULL;
   g_autoptr(GBytes) raw = mg_http_request_get_body(req);
-  if (!mg_ingest_api_parse(g_bytes_get_data(raw, NULL), g_bytes_get_size(raw), &url, &name, &code, &error)) {
+  if (!mg_ingest_api_parse(g_bytes_get_data(raw, NULL), g_bytes_get_size(raw), &url, &name, &transcode, &code,
+                           &error)) {
     mg_admin_record(api->admin, req, who, "ingest_start", room, NULL, code, error->message);
     mg_http_request_respond_error(req, 400, code, "%s", error->message);
     return;
@@ -135,34 +241,14 @@ start_ingest(MgIngestApi *api, MgHttpRequest *req, const char *room, const char 
     mg_http_request_respond_error(req, 409, "too_many_ingests", "room %s has %d ingests already", room, MAX_PER_ROOM);
     return;
   }
-  /* A camera's password never reaches the log. */
-  g_autoptr(GUri) uri = g_uri_parse(url, G_URI_FLAGS_ENCODED | G_URI_FLAGS_HAS_PASSWORD, NULL);
-  if (uri && g_uri_get_password(uri) && *g_uri_get_password(uri))
-    mg_log_add_secret(g_uri_get_password(uri));
-  MgIngestEntry *e = g_new0(MgIngestEntry, 1);
-  e->api = api;
-  e->id = g_strdup_printf("%08x%08x", g_random_int(), g_random_int());
-  e->room = g_strdup(room);
-  e->name = g_strdup(name);
-  e->display_url = mg_ingest_api_display_url(url);
-  e->started_s = g_get_real_time() / G_USEC_PER_SEC;
-  e->party = g_strdup_printf("ingest-%s", e->id);
-  e->ingest = mg_ingest_start(api->engine, room, e->party, url, 0, on_changed, e, &error);
-  if (!e->ingest) {
+  MgIngestEntry *e = launch(api, room, url, name, transcode, NULL, g_get_real_time() / G_USEC_PER_SEC, &error);
+  if (!e) {
     g_warning("ingest into room %s cannot start: %s", room, error->message);
     mg_admin_record(api->admin, req, who, "ingest_start", room, NULL, "ingest_failed", error->message);
     mg_http_request_respond_error(req, 500, "ingest_failed", "%s", error->message);
-    g_free(e->id);
-    g_free(e->party);
-    g_free(e->room);
-    g_free(e->name);
-    g_free(e->display_url);
-    g_free(e);
     return;
   }
-  g_hash_table_insert(api->ingests, e->id, e);
-  if (api->conference)
-    mg_conference_add_ingest(api->conference, room, e->party, e->name, mg_ingest_get_peer(e->ingest));
+  save(api, e, url);
   g_autofree char *detail = g_strdup_printf("%s %s", e->id, e->display_url);
   mg_admin_record(api->admin, req, who, "ingest_start", room, detail, "ok", NULL);
   g_info("ingest %s of %s into room %s started by %s", e->id, e->display_url, room, who);
@@ -182,6 +268,7 @@ stop_ingest(MgIngestApi *api, MgHttpRequest *req, const char *room, const char *
   json_object_set_new(j, "state", json_string("stopped"));
   mg_admin_record(api->admin, req, who, "ingest_stop", room, e->id, "ok", NULL);
   g_info("ingest %s into room %s stopped by %s", e->id, room, who);
+  forget(api, e->id);
   g_hash_table_remove(api->ingests, id);
   mg_http_request_respond_json(req, 200, j);
 }
@@ -279,6 +366,7 @@ mg_ingest_api_new(MgHttpServer *server, MgAdmin *admin, MgMediaEngine *engine, M
   mg_admin_add_room_action(admin, "ingest", on_room_ingest, api);
   mg_admin_add_room_detail(admin, "ingests", room_ingests, api);
   mg_http_server_add_routes(server, routes, G_N_ELEMENTS(routes), api);
+  restore(api);
   return api;
 }
 

@@ -21,11 +21,13 @@ MgIngestApi *mg_ingest_api_new(MgHttpServer *server, MgAdmin *admin, MgMediaEngi
 /* Stops every ingest. */
 void mg_ingest_api_free(MgIngestApi *api);
 
-/* Parses a POST body {"url": ..., "name": ...}: FALSE with error (code
- * "bad_request" or "bad_url" in *code) unless url passes mg_ingest_check_url()
- * and name (optional, default "Camera") is 1 to 64 bytes of UTF-8.
+/* Parses a POST body {"url": ..., "name": ..., "transcode": ...}: FALSE with
+ * error (code "bad_request" or "bad_url" in *code) unless url passes
+ * mg_ingest_check_url(), name (optional, default "Camera") is 1 to 64 bytes
+ * of UTF-8 and transcode (optional, default true) is a boolean.
  * (transfer full: url, name) */
-gboolean mg_ingest_api_parse(const char *body, gsize len, char **url, char **name, const char **code, GError **error);
+gboolean mg_ingest_api_parse(const char *body, gsize len, char **url, char **name, gboolean *transcode,
+                             const char **code, GError **error);
 /* The url as shown in answers and logs: its password hidden. (transfer full) */
 char *mg_ingest_api_display_url(const char *url);
 

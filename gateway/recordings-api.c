@@ -20,6 +20,7 @@ typedef struct {
   char *state; /* when not recording: from the recorder's end or the manifest */
   char *error;
   MgRecorder *rec; /* while it runs (and until freed) */
+  json_t *media;   /* without rec: tracks and speakers read from the manifest, or NULL */
 } MgRecording;
 
 struct MgRecordingsApi {
@@ -31,15 +32,30 @@ struct MgRecordingsApi {
   char *composite;        /* format, or NULL */
   GHashTable *recordings; /* id -> MgRecording* */
   GHashTable *active;     /* room id -> MgRecording* being recorded */
+  GHashTable *speakers;   /* room id -> MgSpeaker*: the latest active speaker, for a recording that starts later */
   MgRecordingsNotify notify;
   gpointer notify_data;
 };
+
+typedef struct {
+  char *track, *party;
+} MgSpeaker;
+
+static void
+speaker_free(gpointer p)
+{
+  MgSpeaker *s = p;
+  g_free(s->track);
+  g_free(s->party);
+  g_free(s);
+}
 
 static void
 recording_free(gpointer p)
 {
   MgRecording *r = p;
   mg_recorder_free(r->rec);
+  json_decref(r->media);
   g_free(r->id);
   g_free(r->room);
   g_free(r->dir);
@@ -98,6 +114,10 @@ recording_json(MgRecording *r, gboolean with_files)
     json_object_set_new(j, "error", json_null());
   if (r->rec)
     json_object_set_new(j, "dropped_packets", json_integer((json_int_t)mg_recorder_get_dropped(r->rec)));
+  json_t *media = r->rec ? mg_recorder_get_manifest(r->rec) : json_incref(r->media);
+  if (media)
+    json_object_update(j, media);
+  json_decref(media);
   if (with_files)
     json_object_set_new(j, "files", list_files(r));
   return j;
@@ -116,6 +136,21 @@ write_manifest(MgRecording *r)
 }
 
 /* ---- recordings found on disk ---- */
+
+/* The tracks and speakers of a manifest, kept as they are (arrays only). */
+static json_t *
+media_of(const char *text, gsize len)
+{
+  json_t *j = json_loadb(text, len, 0, NULL), *media = json_object();
+  static const char *const keys[] = { "tracks", "speakers" };
+  for (gsize i = 0; i < G_N_ELEMENTS(keys); i++) {
+    json_t *v = json_object_get(j, keys[i]);
+    if (json_is_array(v))
+      json_object_set(media, keys[i], v);
+  }
+  json_decref(j);
+  return media;
+}
 
 static void
 load_manifest(MgRecordingsApi *api, const char *dir, gint64 now_s)
@@ -144,6 +179,7 @@ load_manifest(MgRecordingsApi *api, const char *dir, gint64 now_s)
   r->started_s = m.started_s;
   r->stopped_s = m.stopped_s;
   r->error = g_steal_pointer(&m.error);
+  r->media = media_of(text, len);
   if (!strcmp(m.state, "stopped") || !strcmp(m.state, "failed")) {
     r->state = g_steal_pointer(&m.state);
   } else { /* meetgate ended without finishing it */
@@ -220,6 +256,20 @@ new_dir(MgRecordingsApi *api, const char *room, gint64 now_s)
   return dir;
 }
 
+static char *
+participant_name(const char *party, gpointer data)
+{
+  MgRecording *r = data;
+  return r->api->conference ? mg_conference_participant_name(r->api->conference, r->room, party) : NULL;
+}
+
+/* A track or a speaker change: the manifest says it while recording. */
+static void
+on_changed(MgRecorder *rec, gpointer data)
+{
+  write_manifest(data);
+}
+
 /* Starts recording room; NULL with error (G_IO_ERROR_EXISTS: one runs already) when it cannot. */
 static MgRecording *
 start(MgRecordingsApi *api, const char *room, const char *who, GError **error)
@@ -241,6 +291,10 @@ start(MgRecordingsApi *api, const char *room, const char *who, GError **error)
     recording_free(r);
     return NULL;
   }
+  mg_recorder_set_observer(r->rec, participant_name, on_changed, r);
+  MgSpeaker *speaking = g_hash_table_lookup(api->speakers, room);
+  if (speaking) /* whoever speaks as it starts is the speaker at time 0 */
+    mg_recorder_speaker(r->rec, speaking->track, speaking->party, mg_recorder_get_start(r->rec));
   g_hash_table_insert(api->recordings, r->id, r);
   g_hash_table_insert(api->active, r->room, r);
   write_manifest(r);
@@ -315,6 +369,8 @@ on_host_record(const char *room, gboolean active, const char *who, gpointer data
 void
 mg_recordings_api_on_conference_event(MgRecordingsApi *api, const MgConferenceEvent *ev)
 {
+  if (ev->type == MG_CONFERENCE_ROOM_FINISHED)
+    g_hash_table_remove(api->speakers, ev->room);
   if (ev->type != MG_CONFERENCE_ROOM_STARTED && ev->type != MG_CONFERENCE_ROOM_FINISHED)
     return;
   g_autoptr(MgMeetingsEntry) e = mg_meetings_find_by_room(api->store, ev->room);
@@ -328,6 +384,21 @@ mg_recordings_api_on_conference_event(MgRecordingsApi *api, const MgConferenceEv
   g_autoptr(GError) error = NULL;
   if (!start(api, ev->room, who, &error) && !g_error_matches(error, G_IO_ERROR, G_IO_ERROR_EXISTS))
     g_warning("meeting %s: the automatic recording of room %s did not start: %s", e->id, ev->room, error->message);
+}
+
+void
+mg_recordings_api_on_speaker(MgRecordingsApi *api, const char *room, const char *track, const char *party,
+                             gint64 now_us)
+{
+  if (!room || !track)
+    return;
+  MgSpeaker *s = g_new0(MgSpeaker, 1);
+  s->track = g_strdup(track);
+  s->party = g_strdup(party);
+  g_hash_table_replace(api->speakers, g_strdup(room), s);
+  MgRecording *r = g_hash_table_lookup(api->active, room);
+  if (r && r->rec)
+    mg_recorder_speaker(r->rec, track, party, now_us);
 }
 
 char *
@@ -464,6 +535,7 @@ mg_recordings_api_new(MgHttpServer *server, MgAdmin *admin, MgMediaEngine *engin
   api->composite = g_strcmp0(composite, "none") ? g_strdup(composite) : NULL;
   api->recordings = g_hash_table_new_full(g_str_hash, g_str_equal, NULL, recording_free);
   api->active = g_hash_table_new(g_str_hash, g_str_equal);
+  api->speakers = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, speaker_free);
   load_recordings(api, now_s);
   mg_admin_add_room_action(admin, "recording", on_room_recording, api);
   mg_conference_set_record_func(conference, on_host_record, api);
@@ -497,6 +569,7 @@ mg_recordings_api_free(MgRecordingsApi *api)
   }
   mg_conference_set_record_func(api->conference, NULL, NULL);
   g_hash_table_unref(api->active);
+  g_hash_table_unref(api->speakers);
   g_hash_table_unref(api->recordings);
   g_free(api->dir);
   g_free(api->composite);

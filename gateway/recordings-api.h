@@ -28,6 +28,11 @@ void mg_recordings_api_free(MgRecordingsApi *api);
  * participant joins (room_started) and stops when the room closes
  * (room_finished). Call it from the conference's event function. */
 void mg_recordings_api_on_conference_event(MgRecordingsApi *api, const MgConferenceEvent *ev);
+/* The room's active speaker changed (the engine's active_speaker event):
+ * noted with its time (now_us, monotonic) in the room's running recording,
+ * whose composite then shows that publisher large. */
+void mg_recordings_api_on_speaker(MgRecordingsApi *api, const char *room, const char *track, const char *party,
+                                  gint64 now_us);
 /* The URL (base_url + /api/v1/recordings/<id>) of the room's latest
  * recording, or NULL: for the chat summary's recording_url. (transfer full) */
 char *mg_recordings_latest_for_room(MgRecordingsApi *api, const char *room, const char *base_url);

@@ -11,6 +11,7 @@
 #include "gateway/log.h"
 #include "gateway/recordings-api.h"
 #include "media/streamer.h"
+#include "signaling/pipelines.h"
 #include "signaling/rooms.h"
 #include "signaling/token.h"
 
@@ -29,6 +30,7 @@ struct MgStreamsApi {
   char *rtmp_url; /* or NULL */
   char *secret;
   GHashTable *streams; /* id -> MgStream* */
+  GPtrArray *saved;    /* MgPipelineRow*: streams that ran when meetgate stopped, until their room is live */
 };
 
 static void
@@ -109,6 +111,82 @@ clear_dir(const char *dir)
   }
 }
 
+/* Starts a stream of room (id and started_s given when it comes back after a
+ * restart); NULL with error when its output cannot be made. */
+static MgStream *
+launch(MgStreamsApi *api, const char *room, const char *kind, const char *url, const char *id, gint64 started_s,
+       GError **error)
+{
+  gboolean hls = !strcmp(kind, "hls");
+  if (url)
+    mg_log_add_secret(url);
+  g_autofree char *dir = hls ? g_build_filename(api->live_dir, room, NULL) : NULL;
+  if (dir)
+    clear_dir(dir);
+  MgStreamer *streamer =
+      mg_streamer_start(api->engine, room, hls ? MG_STREAMER_HLS : MG_STREAMER_RTMP, hls ? dir : url, error);
+  if (!streamer)
+    return NULL;
+  MgStream *st = g_new0(MgStream, 1);
+  st->id = id ? g_strdup(id) : g_strdup_printf("%08x%08x", g_random_int(), g_random_int());
+  st->room = g_strdup(room);
+  st->kind = g_strdup(kind);
+  st->shown_url = url ? mg_streams_mask_url(url) : NULL;
+  st->started_s = started_s;
+  st->streamer = streamer;
+  g_hash_table_insert(api->streams, st->id, st);
+  return st;
+}
+
+/* Kept in the store (the URL sealed) until stopped, to come back after a restart. */
+static void
+save(MgStreamsApi *api, MgStream *st, const char *url)
+{
+  g_autoptr(GError) error = NULL;
+  json_t *j = json_pack("{s:s, s:s?}", "kind", st->kind, "url", url);
+  g_autofree char *spec = json_dumps(j, JSON_COMPACT);
+  json_decref(j);
+  if (api->store && !mg_pipelines_put(api->store, st->id, "stream", st->room, spec, st->started_s, &error))
+    g_warning("stream %s of room %s will not come back after a restart: %s", st->id, st->room, error->message);
+}
+
+static void
+forget(MgStreamsApi *api, const char *id)
+{
+  g_autoptr(GError) error = NULL;
+  if (api->store && !mg_pipelines_delete(api->store, id, &error))
+    g_warning("stream %s: cannot remove it from the store: %s", id, error->message);
+}
+
+void
+mg_streams_api_on_room_live(MgStreamsApi *api, const char *room)
+{
+  for (guint i = 0; api->saved && i < api->saved->len;) {
+    MgPipelineRow *row = g_ptr_array_index(api->saved, i);
+    if (strcmp(row->room, room)) {
+      i++;
+      continue;
+    }
+    json_t *spec = json_loads(row->spec, 0, NULL);
+    const char *kind = json_string_value(json_object_get(spec, "kind"));
+    const char *url = json_string_value(json_object_get(spec, "url"));
+    g_autoptr(GError) error = NULL;
+    MgStream *st = NULL;
+    if (kind && (!strcmp(kind, "hls") || (!strcmp(kind, "rtmp") && url)))
+      st = launch(api, room, kind, url, row->id, row->started_s, &error);
+    else
+      g_set_error(&error, G_IO_ERROR, G_IO_ERROR_INVALID_DATA, "its saved settings are not a stream's");
+    if (st)
+      g_info("stream %s of room %s (%s) restarted: the room is live again", st->id, room, kind);
+    else {
+      g_warning("stream %s of room %s cannot restart: %s; forgotten", row->id, room, error->message);
+      forget(api, row->id);
+    }
+    json_decref(spec);
+    g_ptr_array_remove_index(api->saved, i);
+  }
+}
+
 static void
 start_stream(MgStreamsApi *api, MgHttpRequest *req, const char *room, const char *who)
 {
@@ -133,27 +211,14 @@ start_stream(MgStreamsApi *api, MgHttpRequest *req, const char *room, const char
     mg_http_request_respond_error(req, 409, "already_streaming", "room %s has an HLS stream already", room);
     return;
   }
-  if (url)
-    mg_log_add_secret(url);
-  g_autofree char *dir = hls ? g_build_filename(api->live_dir, room, NULL) : NULL;
-  if (dir)
-    clear_dir(dir);
-  MgStreamer *streamer =
-      mg_streamer_start(api->engine, room, hls ? MG_STREAMER_HLS : MG_STREAMER_RTMP, hls ? dir : url, &error);
-  if (!streamer) {
+  MgStream *st = launch(api, room, kind, url, NULL, g_get_real_time() / G_USEC_PER_SEC, &error);
+  if (!st) {
     g_warning("stream of room %s cannot start: %s", room, error->message);
     mg_admin_record(api->admin, req, who, "stream_start", room, kind, "stream_failed", error->message);
     mg_http_request_respond_error(req, 500, "stream_failed", "%s", error->message);
     return;
   }
-  MgStream *st = g_new0(MgStream, 1);
-  st->id = g_strdup_printf("%08x%08x", g_random_int(), g_random_int());
-  st->room = g_strdup(room);
-  st->kind = g_strdup(kind);
-  st->shown_url = url ? mg_streams_mask_url(url) : NULL;
-  st->started_s = g_get_real_time() / G_USEC_PER_SEC;
-  st->streamer = streamer;
-  g_hash_table_insert(api->streams, st->id, st);
+  save(api, st, url);
   g_info("stream %s of room %s (%s) started by %s", st->id, room, kind, who);
   g_autofree char *detail = g_strdup_printf("%s %s", kind, st->id);
   mg_admin_record(api->admin, req, who, "stream_start", room, detail, "ok", NULL);
@@ -173,6 +238,7 @@ stop_stream(MgStreamsApi *api, MgHttpRequest *req, const char *room, const char 
   g_info("stream %s of room %s stopped by %s", st->id, room, who);
   mg_admin_record(api->admin, req, who, "stream_stop", room, st->id, "ok", NULL);
   mg_http_request_respond_json(req, 200, stream_json(st));
+  forget(api, st->id);
   g_hash_table_remove(api->streams, id);
 }
 
@@ -316,6 +382,12 @@ mg_streams_api_new(MgHttpServer *server, MgAdmin *admin, MgMediaEngine *engine, 
   api->streams = g_hash_table_new_full(g_str_hash, g_str_equal, NULL, stream_free);
   if (api->rtmp_url)
     mg_log_add_secret(api->rtmp_url);
+  g_autoptr(GError) error = NULL;
+  api->saved = store ? mg_pipelines_list(store, "stream", &error) : NULL;
+  if (error)
+    g_warning("the streams that ran before cannot be read: %s", error->message);
+  else if (api->saved && api->saved->len)
+    g_info("%u streams will restart when their rooms are live again", api->saved->len);
   mg_admin_add_room_action(admin, "stream", on_room_stream, api);
   mg_http_server_add_routes(server, routes, G_N_ELEMENTS(routes), api);
   return api;
@@ -326,7 +398,16 @@ mg_streams_api_free(MgStreamsApi *api)
 {
   if (!api)
     return;
+  GHashTableIter it;
+  gpointer value;
+  g_hash_table_iter_init(&it, api->streams);
+  while (g_hash_table_iter_next(&it, NULL, &value)) { /* a stream that failed for good does not come back */
+    MgStream *st = value;
+    if (mg_streamer_get_state(st->streamer) == MG_STREAMER_FAILED)
+      forget(api, st->id);
+  }
   g_hash_table_unref(api->streams);
+  g_clear_pointer(&api->saved, g_ptr_array_unref);
   g_free(api->live_dir);
   g_free(api->rtmp_url);
   g_free(api->secret);

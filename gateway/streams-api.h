@@ -20,6 +20,10 @@ MgStreamsApi *mg_streams_api_new(MgHttpServer *server, MgAdmin *admin, MgMediaEn
                                  const char *live_dir, const char *rtmp_url, const char *secret);
 /* Stops every stream. */
 void mg_streams_api_free(MgStreamsApi *api);
+/* Room has media again (a participant joined or a track arrived): the
+ * streams of it that ran when meetgate last stopped start again, with their
+ * ids (they are kept in the store until stopped). */
+void mg_streams_api_on_room_live(MgStreamsApi *api, const char *room);
 
 /* A start request's body (streams-parse.c): {"kind": "rtmp", "url": ...} or
  * {"kind": "hls"}. *url is NULL when the body names none. FALSE with error

@@ -23,6 +23,10 @@ static const char *const video_branch =
     "! video/x-raw,format=I420 ! vp8enc deadline=1 cpu-used=8 end-usage=cbr target-bitrate=1500000 "
     "keyframe-max-dist=90 lag-in-frames=0 error-resilient=default threads=2 "
     "! rtpvp8pay pt=96 mtu=1200 picture-id-mode=15-bit ! appsink name=sink sync=true max-buffers=200 drop=true";
+/* VP8 that passes through (transcode: false): only payloaded again. */
+static const char *const video_passthrough_branch =
+    "queue max-size-buffers=60 leaky=downstream ! rtpvp8pay pt=96 mtu=1200 picture-id-mode=15-bit "
+    "! appsink name=sink sync=true max-buffers=200 drop=true";
 static const char *const audio_branch =
     "queue max-size-buffers=50 leaky=downstream ! audioconvert ! audioresample "
     "! audio/x-raw,rate=48000,channels=2 ! opusenc bitrate=64000 frame-size=20 "
@@ -34,6 +38,7 @@ typedef struct {
   gint refs;
   MgMediaLocal *local;
   gsize packets[2]; /* atomic: video, audio */
+  gint video_path;  /* atomic: 0 none yet, 1 transcoded, 2 passthrough */
 } MgIngestFeed;
 
 struct MgIngest {
@@ -41,6 +46,7 @@ struct MgIngest {
   char *room, *party, *url, *peer;
   gboolean live; /* restarts after an error (RTSP, HTTP) */
   gboolean rtsp; /* and after the end of its stream */
+  gboolean transcode;
   guint silence_s;
   MgIngestFunc changed;
   gpointer user_data;
@@ -158,7 +164,8 @@ on_pad_added(GstElement *src, GstPad *pad, gpointer data)
   MgIngestFeed *f = data;
   g_autoptr(GstCaps) caps = gst_pad_get_current_caps(pad);
   const char *name = caps && gst_caps_get_size(caps) ? gst_structure_get_name(gst_caps_get_structure(caps, 0)) : "";
-  gboolean video = g_str_has_prefix(name, "video/x-raw");
+  gboolean passthrough = !strcmp(name, "video/x-vp8"); /* only offered by uridecodebin with transcode off */
+  gboolean video = passthrough || g_str_has_prefix(name, "video/x-raw");
   if (!video && !g_str_has_prefix(name, "audio/x-raw"))
     return;
   GstElement *pipeline = GST_ELEMENT(gst_element_get_parent(src));
@@ -170,7 +177,8 @@ on_pad_added(GstElement *src, GstPad *pad, gpointer data)
     return;
   }
   g_autoptr(GError) error = NULL;
-  GstElement *branch = gst_parse_bin_from_description(video ? video_branch : audio_branch, TRUE, &error);
+  const char *description = passthrough ? video_passthrough_branch : video ? video_branch : audio_branch;
+  GstElement *branch = gst_parse_bin_from_description(description, TRUE, &error);
   if (!branch) {
     g_warning("ingest: cannot build the %s branch: %s", branch_name, error->message);
     gst_object_unref(pipeline);
@@ -186,6 +194,8 @@ on_pad_added(GstElement *src, GstPad *pad, gpointer data)
   GstPad *sinkpad = gst_element_get_static_pad(branch, "sink");
   if (gst_pad_link(pad, sinkpad) != GST_PAD_LINK_OK)
     g_warning("ingest: cannot link the %s stream", branch_name);
+  else if (video)
+    g_atomic_int_set(&f->video_path, passthrough ? 2 : 1);
   gst_object_unref(sinkpad);
   gst_object_unref(pipeline);
 }
@@ -344,6 +354,10 @@ start_pipeline(MgIngest *in, GError **error)
     return FALSE;
   }
   g_object_set(src, "uri", in->url, NULL);
+  if (!in->transcode) { /* decoding stops at VP8, which then passes through */
+    g_autoptr(GstCaps) caps = gst_caps_from_string("video/x-raw; audio/x-raw; video/x-vp8");
+    g_object_set(src, "caps", caps, NULL);
+  }
   g_signal_connect(src, "source-setup", G_CALLBACK(on_source_setup), in);
   /* The feed outlives the pipeline's own references to it. */
   g_signal_connect_data(src, "pad-added", G_CALLBACK(on_pad_added), feed_ref(in->feed), feed_closure_unref, 0);
@@ -379,7 +393,7 @@ set_state(MgIngest *in, MgIngestState state, const char *error)
 
 MgIngest *
 mg_ingest_start(MgMediaEngine *engine, const char *room, const char *party, const char *url, guint silence_s,
-                MgIngestFunc changed, gpointer user_data, GError **error)
+                gboolean transcode, MgIngestFunc changed, gpointer user_data, GError **error)
 {
   if (!mg_ingest_check_url(url, error))
     return NULL;
@@ -392,6 +406,7 @@ mg_ingest_start(MgMediaEngine *engine, const char *room, const char *party, cons
   in->live = !g_str_has_prefix(url, "file:");
   in->rtsp = g_str_has_prefix(url, "rtsp");
   in->silence_s = silence_s ? silence_s : 5;
+  in->transcode = transcode;
   in->backoff_s = 1;
   in->changed = changed;
   in->user_data = user_data;
@@ -468,4 +483,11 @@ guint64
 mg_ingest_get_packets(MgIngest *in, const char *kind)
 {
   return g_atomic_pointer_get(&in->feed->packets[!g_strcmp0(kind, "audio") ? AUDIO_INDEX : VIDEO_INDEX]);
+}
+
+const char *
+mg_ingest_get_video_path(MgIngest *in)
+{
+  static const char *const names[] = { NULL, "transcoded", "passthrough" };
+  return names[g_atomic_int_get(&in->feed->video_path)];
 }

@@ -30,9 +30,11 @@ gboolean mg_ingest_check_url(const char *url, GError **error);
 
 /* Starts ingesting url into room as the participant party (the tag of its
  * tracks). Backoff: a live source that fails or goes silent for
- * silence_s (0 = 5) is restarted after 1, 2, 4 ... 30 s. (transfer full) */
+ * silence_s (0 = 5) is restarted after 1, 2, 4 ... 30 s. transcode FALSE:
+ * VP8 video passes through as it comes (no decoding, no encoding); other
+ * codecs are transcoded all the same. (transfer full) */
 MgIngest *mg_ingest_start(MgMediaEngine *engine, const char *room, const char *party, const char *url, guint silence_s,
-                          MgIngestFunc changed, gpointer user_data, GError **error);
+                          gboolean transcode, MgIngestFunc changed, gpointer user_data, GError **error);
 /* Stops the pipeline and takes the publisher out of the room. */
 void mg_ingest_free(MgIngest *ingest);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(MgIngest, mg_ingest_free)
@@ -44,6 +46,9 @@ const char *mg_ingest_get_error(MgIngest *ingest);
 /* The publisher's peer id in the room (its track ids start with it). */
 const char *mg_ingest_get_peer(MgIngest *ingest);
 guint mg_ingest_get_restarts(MgIngest *ingest);
+/* How the source's video reaches the room: "passthrough" (as it came),
+ * "transcoded" (decoded and encoded as VP8), or NULL before it has any. */
+const char *mg_ingest_get_video_path(MgIngest *ingest);
 /* RTP packets sent into the room, per kind ("audio", "video"). */
 guint64 mg_ingest_get_packets(MgIngest *ingest, const char *kind);
 

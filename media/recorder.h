@@ -5,6 +5,7 @@
 #pragma once
 
 #include <glib.h>
+#include <jansson.h>
 
 #include "media/engine.h"
 
@@ -19,8 +20,12 @@ typedef enum {
   MG_RECORDER_FAILED,   /* stopped by an error; the files written so far remain */
 } MgRecorderState;
 
-/* On the control loop: the recorder reached STOPPED or FAILED. */
+/* On the control loop: the recorder reached STOPPED or FAILED (or, for the
+ * changed function of mg_recorder_set_observer(), its manifest changed). */
 typedef void (*MgRecorderFunc)(MgRecorder *rec, gpointer user_data);
+/* On the control loop: the display name of participant party, or NULL.
+ * (transfer full) */
+typedef char *(*MgRecorderNameFunc)(const char *party, gpointer user_data);
 
 /* Creates dir (and its parents) and starts recording room's tracks, those
  * with media now and those that come later; now_us (monotonic) is time 0 of
@@ -38,6 +43,22 @@ void mg_recorder_stop(MgRecorder *rec, const char *error, gint64 now_us);
 void mg_recorder_free(MgRecorder *rec);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(MgRecorder, mg_recorder_free)
 
+/* Names for tracks and speakers come from names; changed runs when a track
+ * or a speaker change is added to the manifest. */
+void mg_recorder_set_observer(MgRecorder *rec, MgRecorderNameFunc names, MgRecorderFunc changed, gpointer user_data);
+/* The room's active speaker is now the publisher of audio track track
+ * (participant party, or NULL): the composite's layout follows it from
+ * now_us (monotonic) on. Ignored once the recording stops. */
+void mg_recorder_speaker(MgRecorder *rec, const char *track, const char *party, gint64 now_us);
+/* {"tracks": [{file, kind, track, participant, name, start_ms}],
+ *  "speakers": [{at_ms, track, participant, name}]}: times since the start.
+ * (transfer full) */
+json_t *mg_recorder_get_manifest(MgRecorder *rec);
+/* The publisher a track id belongs to: the id without its "-<mid>". (transfer full) */
+char *mg_recorder_track_source(const char *track);
+
+/* The monotonic time (µs) the recording started at. */
+gint64 mg_recorder_get_start(MgRecorder *rec);
 MgRecorderState mg_recorder_get_state(MgRecorder *rec);
 const char *mg_recorder_state_name(MgRecorderState state);
 const char *mg_recorder_get_room(MgRecorder *rec);

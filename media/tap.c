@@ -176,7 +176,7 @@ stream_start(MgTap *tap, MgTapItem *it)
   s->id = it->stream;
   s->track = g_strdup(it->track);
   g_hash_table_insert(tap->streams, GUINT_TO_POINTER(s->id), s);
-  MgTapTrack info = { it->track, it->party, it->kind, it->encoding, it->clock_rate, it->pt };
+  MgTapTrack info = { it->track, it->party, it->kind, it->encoding, it->clock_rate, it->pt, it->at_us };
   g_autoptr(GError) error = NULL;
   GstElement *p = tap->cfg.pipeline(&info, tap->cfg.user_data, &error);
   if (!p) {

@@ -19,6 +19,7 @@ typedef struct {
   const char *encoding; /* RTP encoding name: "OPUS", "VP8", "VP9", "H264" */
   guint clock_rate;
   guint8 pt;
+  gint64 start_us; /* monotonic: when the track joined the tap */
 } MgTapTrack;
 
 /* On the tap's thread: a pipeline for a new track, with an appsrc named

@@ -174,3 +174,10 @@ mg_conference_take_join_wait(MgConference *conf, const char *party, const char *
   p->join_wait_us = 0;
   return at;
 }
+
+char *
+mg_conference_participant_name(MgConference *conf, const char *room_id, const char *party)
+{
+  MgParticipant *p = party ? find_participant(conf, room_id, party, NULL) : NULL;
+  return p ? g_strdup(p->name) : NULL;
+}

@@ -121,6 +121,8 @@ gboolean mg_conference_admin_mute(MgConference *conf, const char *room_id, const
 gboolean mg_conference_admin_close(MgConference *conf, const char *room_id, const char *message, GError **error);
 gboolean mg_conference_admin_admit(MgConference *conf, const char *room_id, const char *participant, GError **error);
 gboolean mg_conference_admin_lock(MgConference *conf, const char *room_id, gboolean locked, GError **error);
+/* The display name of participant party in room_id, or NULL. (transfer full) */
+char *mg_conference_participant_name(MgConference *conf, const char *room_id, const char *party);
 /* When participant party's join arrived (wall clock µs), once: the first time
  * its publish connection peer connects; 0 otherwise. For the join latency metric. */
 gint64 mg_conference_take_join_wait(MgConference *conf, const char *party, const char *peer);

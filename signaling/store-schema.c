@@ -134,5 +134,13 @@ const char *const mg_store_migrations[] = {
   /* 8: the OA source that owns a chat binding (NULL: operators' chats);
    * a source sees and changes only its own, which hear only its meetings. */
   "ALTER TABLE chats ADD COLUMN owner TEXT;",
+  /* 9: running live streams and ingests (signaling/pipelines.c), restarted
+   * after meetgate restarts; spec holds their settings, sealed. */
+  "CREATE TABLE live_pipelines ("
+  "  id TEXT PRIMARY KEY,"
+  "  kind TEXT NOT NULL,"
+  "  room TEXT NOT NULL,"
+  "  spec TEXT NOT NULL,"
+  "  started_at INTEGER NOT NULL);",
   NULL,
 };

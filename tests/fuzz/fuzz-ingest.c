@@ -13,9 +13,10 @@ int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
   g_autofree char *url = NULL, *name = NULL;
+  gboolean transcode = TRUE;
   const char *code = NULL;
   g_autoptr(GError) error = NULL;
-  if (mg_ingest_api_parse((const char *)data, size, &url, &name, &code, &error)) {
+  if (mg_ingest_api_parse((const char *)data, size, &url, &name, &transcode, &code, &error)) {
     g_assert(url && name && !error);
     g_assert(mg_ingest_check_url(url, NULL));
     g_autofree char *shown = mg_ingest_api_display_url(url);

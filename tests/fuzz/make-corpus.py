@@ -208,6 +208,8 @@ CORPUS["ingest"] = {
     'long-name': b'{"url": "rtsp://h/", "name": "' + b'n' * 80 + b'"}',
     'ipv6': b'{"url": "rtsp://[::1]:8554/cam"}',
     'garbage': b'\x00{"url":',
+    'no-transcode': b'{"url": "rtsp://127.0.0.1:8554/cam", "transcode": false}',
+    'bad-transcode': b'{"url": "rtsp://127.0.0.1:8554/cam", "transcode": "no"}',
 }
 
 def ics(*events, head="", method=None):

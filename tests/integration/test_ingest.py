@@ -94,7 +94,8 @@ class Ingest(unittest.TestCase):
         self.assertEqual(self.api("POST", path, key=None, body={"url": self.cam.url})[0], 401)
         self.assertEqual(self.api("POST", path, key=VIEW_KEY, body={"url": self.cam.url})[0], 403)
         for body in ({}, {"url": 5}, {"url": "ftp://127.0.0.1/x"}, {"url": "rtsp://"}, {"url": "file://host/x"},
-                     {"url": "rtsp://127.0.0.1/\u0001"}, {"url": self.cam.url, "name": ""}, b"[1]", b"{"):
+                     {"url": "rtsp://127.0.0.1/\u0001"}, {"url": self.cam.url, "name": ""}, b"[1]", b"{",
+                     {"url": self.cam.url, "transcode": "no"}):
             status, r = self.api("POST", path, body=body)
             self.assertEqual(status, 400, (body, r))
         status, r = self.api("POST", "/api/v1/admin/rooms/no-such-room/ingest", body={"url": self.cam.url})
@@ -205,6 +206,70 @@ class Ingest(unittest.TestCase):
         self.assertEqual(sorted(e["result"] for e in audit["entries"] if e["target"] == room and e["detail"] == iid),
                          ["ok", "unknown_ingest"], audit)
 
+    def test_back_after_kill9(self):
+        """A running camera ingest survives kill -9: kept in the store with
+        the camera's password sealed, it starts again with meetgate, under
+        the same id, as the same named participant; once stopped it is
+        forgotten."""
+        data = os.path.join(self.d.tmp, "kill9-data")
+        args = ["-o", "server.secret=" + SECRET, "-o", "media.addresses=127.0.0.1",
+                "-o", "admin.keys=ops:operator:%s,view:viewer:%s" % (OPS_KEY, VIEW_KEY)]
+        d = Daemon(BINARY, args, data_dir=data)
+        self.addCleanup(d.cleanup)
+
+        def api(d, method, path, key=OPS_KEY, body=None):
+            headers = {"Authorization": "Bearer " + key}
+            if body is not None:
+                headers["Content-Type"] = "application/json"
+            status, _, text = http(method, d.url + path, json.dumps(body).encode() if body else None, headers)
+            return status, json.loads(text) if text.startswith(b"{") else text
+
+        def wait_running(d, room, iid, timeout=40):
+            deadline, last = time.time() + timeout, None
+            while time.time() < deadline:
+                _, r = api(d, "GET", "/api/v1/admin/ingests?room=" + room, key=VIEW_KEY)
+                last = [i for i in r["ingests"] if i["id"] == iid]
+                if last and last[0]["state"] == "running" and last[0]["packets"]["video"] > 0:
+                    return last[0]
+                time.sleep(0.25)
+            self.fail("the ingest is not running: %s" % last)
+
+        status, r = api(d, "POST", "/api/v1/rooms", body={"title": "Kill room"})
+        self.assertEqual(status, 201, r)
+        room = r["room"]["id"]
+        status, ing = api(d, "POST", "/api/v1/admin/rooms/%s/ingest" % room,
+                          body={"url": self.cam.url, "name": "Back cam"})
+        self.assertEqual(status, 201, ing)
+        wait_running(d, room, ing["id"])
+        d.proc.kill()
+        d.proc.wait()
+        for name in os.listdir(data):
+            if name.startswith("meetgate.db"):
+                with open(os.path.join(data, name), "rb") as f:
+                    self.assertNotIn(CAM_PASSWORD.encode(), f.read(), name)
+
+        d2 = Daemon(BINARY, args, data_dir=data)
+        self.addCleanup(d2.cleanup)
+        back = wait_running(d2, room, ing["id"])
+        self.assertEqual(back["name"], "Back cam")
+        status, detail = api(d2, "GET", "/api/v1/admin/rooms/" + room, key=VIEW_KEY)
+        self.assertEqual(status, 200, detail)
+        self.assertEqual([p["name"] for p in detail["participants"] if p["role"] == "ingest"], ["Back cam"])
+        status, r = api(d2, "DELETE", "/api/v1/admin/rooms/%s/ingest/%s" % (room, ing["id"]))
+        self.assertEqual(status, 200, r)
+        self.assertEqual(d2.stop(timeout=20), 0)
+        log = d2.log_text()
+        self.assertNotIn(CAM_PASSWORD, log)
+        self.assertNotIn("runtime error:", log)
+
+        # Stopped: not back after the next start.
+        d3 = Daemon(BINARY, args, data_dir=data)
+        self.addCleanup(d3.cleanup)
+        time.sleep(1)
+        _, r = api(d3, "GET", "/api/v1/admin/ingests", key=VIEW_KEY)
+        self.assertEqual(r["ingests"], [])
+        self.assertEqual(d3.stop(timeout=20), 0)
+
     def test_file_plays_then_ends(self):
         """A short media file joins, plays (video packets flow) and ends."""
         path = os.path.join(self.d.tmp, "ingest-clip.webm")
@@ -218,6 +283,17 @@ class Ingest(unittest.TestCase):
         self.assertEqual(ing["name"], "Camera")
         done = self.wait_state(room, ing["id"], lambda i: i["state"] in ("ended", "failed"), timeout=30)
         self.assertEqual(done["state"], "ended", done)
+        self.assertGreater(done["packets"]["video"], 30, done)
+        self.assertGreater(done["packets"]["audio"], 50, done)
+        self.assertEqual((done["transcode"], done["video"]), (True, "transcoded"), done)
+
+        # transcode: false: the file's VP8 passes through, packets flow all the same.
+        status, ing = self.api("POST", "/api/v1/admin/rooms/%s/ingest" % room,
+                               body={"url": "file://" + path, "transcode": False})
+        self.assertEqual(status, 201, ing)
+        self.assertFalse(ing["transcode"], ing)
+        done = self.wait_state(room, ing["id"], lambda i: i["state"] in ("ended", "failed"), timeout=30)
+        self.assertEqual((done["state"], done["video"]), ("ended", "passthrough"), done)
         self.assertGreater(done["packets"]["video"], 30, done)
         self.assertGreater(done["packets"]["audio"], 50, done)
         os.unlink(path)

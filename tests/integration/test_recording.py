@@ -91,6 +91,144 @@ def decode(path):
     return count[0], None
 
 
+def patch_aiortc_voice():
+    """aiortc always sends the audio level's voice flag off, and the SFU only
+    counts voiced packets for the active speaker: a loud frame is voiced.
+    aiortc also offers id 2 for both the audio level and the video's
+    abs-send-time, which meetgate refuses under BUNDLE: give the video's its own id."""
+    import aiortc.codecs
+    import aiortc.rtp
+    if getattr(aiortc.rtp.HeaderExtensionsMap, "mg_voiced", False):
+        return
+    for ext in aiortc.codecs.HEADER_EXTENSIONS["video"]:
+        if ext.uri.endswith("abs-send-time"):
+            ext.id = 3
+    plain = aiortc.rtp.HeaderExtensionsMap.set
+
+    def voiced(self, values):
+        if values.audio_level is not None and values.audio_level[1] < 100:
+            values.audio_level = (True, values.audio_level[1])
+        return plain(self, values)
+    aiortc.rtp.HeaderExtensionsMap.set = voiced
+    aiortc.rtp.HeaderExtensionsMap.mg_voiced = True
+
+
+def colour_share(path, at_s, rgb):
+    """The share (0..1) of the composite's frame at at_s that has colour rgb."""
+    import numpy
+    pipe = Gst.parse_launch("filesrc name=src ! decodebin ! videoconvert ! video/x-raw,format=RGB ! "
+                            "appsink name=out sync=false")
+    pipe.get_by_name("src").set_property("location", path)
+    out = pipe.get_by_name("out")
+    pipe.set_state(Gst.State.PLAYING)
+    share = None
+    try:
+        while share is None:
+            sample = out.emit("pull-sample")
+            if sample is None:
+                break
+            buf = sample.get_buffer()
+            if buf.pts < at_s * Gst.SECOND:
+                continue
+            s = sample.get_caps().get_structure(0)
+            w, h = s.get_value("width"), s.get_value("height")
+            ok, info = buf.map(Gst.MapFlags.READ)
+            stride = len(info.data) // h
+            frame = numpy.frombuffer(info.data, numpy.uint8).reshape(h, stride)[:, :w * 3].reshape(h, w, 3)
+            near = numpy.all(numpy.abs(frame.astype(int) - numpy.array(rgb)) < 60, axis=2)
+            share = float(near.mean())
+            buf.unmap(info)
+    finally:
+        pipe.set_state(Gst.State.NULL)
+    return share
+
+
+class Publisher:
+    """A participant of the meeting page's protocol (/ws) that publishes a
+    plain colour and a tone (aiortc), under a display name."""
+
+    def __init__(self, url, token, name, rgb, amplitude):
+        self.url, self.token, self.name, self.rgb = url, token, name, rgb
+        self.amplitude = amplitude
+        self.inbox, self.next_id, self.pc = [], 0, None
+
+    async def start(self):
+        rtcpeers.patch_aioice_loopback()
+        patch_aiortc_voice()
+        import fractions
+        import av
+        import numpy
+        from aiortc import RTCPeerConnection, RTCSessionDescription
+        from aiortc.mediastreams import AudioStreamTrack, VideoStreamTrack
+        outer = self
+
+        class Colour(VideoStreamTrack):
+            async def recv(self):
+                pts, base = await self.next_timestamp()
+                img = numpy.zeros((180, 320, 3), numpy.uint8)
+                img[:, :] = outer.rgb
+                frame = av.VideoFrame.from_ndarray(img, format="rgb24")
+                frame.pts, frame.time_base = pts, base
+                return frame
+
+        class Tone(AudioStreamTrack):
+            n = 0
+
+            async def recv(self):
+                frame = await super().recv()
+                samples = frame.samples
+                t = (numpy.arange(samples) + self.n) / frame.sample_rate
+                self.n += samples
+                pcm = (numpy.sin(2 * numpy.pi * 440 * t) * outer.amplitude * 32767).astype("<i2")
+                out = av.AudioFrame.from_ndarray(pcm.reshape(1, -1), format="s16", layout="mono")
+                out.sample_rate, out.pts, out.time_base = frame.sample_rate, frame.pts, fractions.Fraction(
+                    1, frame.sample_rate)
+                return out
+
+        self.ws = await websockets.connect(self.url.replace("http", "ws", 1) + "/ws")
+        self.reader = asyncio.ensure_future(self._read())
+        joined = await self.request({"type": "join", "token": self.token, "name": self.name})
+        assert joined["type"] == "joined", joined
+        self.pc = RTCPeerConnection()
+        self.pc.addTrack(Tone())
+        self.pc.addTrack(Colour())
+        await self.pc.setLocalDescription(await self.pc.createOffer())
+        mids = [t.mid for t in self.pc.getTransceivers()]
+        answer = await self.request({"type": "publish", "sdp": self.pc.localDescription.sdp,
+                                     "tracks": [{"mid": mids[0], "source": "microphone"},
+                                                {"mid": mids[1], "source": "camera"}]})
+        assert answer["type"] == "publish_answer", answer
+        if os.environ.get("MG_DEBUG_SDP"):
+            print(self.pc.localDescription.sdp, answer["sdp"], file=sys.stderr)
+        await self.pc.setRemoteDescription(RTCSessionDescription(sdp=answer["sdp"], type="answer"))
+
+    async def _read(self):
+        try:
+            async for text in self.ws:
+                self.inbox.append(json.loads(text))
+        except websockets.ConnectionClosed:
+            pass
+
+    async def request(self, msg, timeout=15):
+        self.next_id += 1
+        i = self.next_id
+        await self.ws.send(json.dumps(dict(msg, id=i)))
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            for m in self.inbox:
+                if m.get("id") == i:
+                    self.inbox.remove(m)
+                    return m
+            await asyncio.sleep(0.02)
+        raise AssertionError("no answer to %s; got %s" % (msg["type"], [m["type"] for m in self.inbox]))
+
+    async def close(self):
+        if self.pc:
+            await self.pc.close()
+        self.reader.cancel()
+        await self.ws.close()
+
+
 class HookReceiver:
     """Event webhooks: checks each signature and keeps the bodies."""
 
@@ -372,6 +510,78 @@ class Recording(unittest.TestCase):
             self.assertIsNone(error, name)
             self.assertGreater(decoded, 0, name)
         self.assertEqual(sorted(late), ["audio", "video"], names)
+
+    def test_composite_names_speaker_late(self):
+        """Three named participants (red joins ~3 s late, green speaks softly
+        from the start, red loudly once it is in): the manifest names each
+        track and notes the speaker changes with their times; the composite
+        plays, lasts as long as the recording, has no red a second before
+        red's start and red two seconds after it (the late tile at its time,
+        not at 0)."""
+        rec_dir = os.path.join(self.tmp, "composite")
+        d = self.start_daemon(rec_dir)
+        room = self.create_room(d)["room"]["id"]
+        colours = {"Gina Green": (0, 255, 0), "Bea Blue": (0, 0, 255), "Rob Red": (255, 0, 0)}
+
+        def publisher(name, amplitude):
+            token = make_token(SECRET, room, role="attendee", sub=name.split()[0].lower(), name=name)
+            return Publisher(d.url, token, name, colours[name], amplitude)
+
+        async def scenario():
+            early = [publisher("Gina Green", 0.05), publisher("Bea Blue", 0.0)]
+            late = publisher("Rob Red", 0.8)
+            try:
+                for p in early:
+                    await p.start()
+                loop = asyncio.get_event_loop()
+                await loop.run_in_executor(None, self.wait_tracks, d, room, 4)
+                status, r = self.api(d, "POST", "/api/v1/admin/rooms/%s/recording" % room)
+                self.assertEqual(status, 201, r)
+                t0 = time.monotonic()
+                await asyncio.sleep(3)
+                await late.start()
+                await asyncio.sleep(RECORD_S - (time.monotonic() - t0))
+                status, _ = self.api(d, "DELETE", "/api/v1/admin/rooms/%s/recording" % room)
+                self.assertEqual(status, 202)
+                return r["id"], time.monotonic() - t0
+            finally:
+                for p in early + [late]:
+                    await p.close()
+
+        rec_id, recorded = run(scenario())
+        r = self.wait_state(d, rec_id, ("stopped", "failed"), timeout=60)
+        self.assertEqual(r["state"], "stopped", r)
+        (stamp,) = os.listdir(os.path.join(rec_dir, room))
+        with open(os.path.join(rec_dir, room, stamp, "recording.json")) as fh:
+            manifest = json.load(fh)
+        tracks = manifest["tracks"]
+        self.assertEqual(sorted((t["name"], t["kind"]) for t in tracks),
+                         sorted((n, k) for n in colours for k in ("audio", "video")), tracks)
+        # Starts count from the recording's start; the early ones join when the
+        # recording attaches (under ASan that took up to 2 s), the late one about 3 s later.
+        starts = {t["name"]: t["start_ms"] / 1000 for t in tracks if t["kind"] == "video"}
+        early, late = starts["Gina Green"], starts["Rob Red"]
+        self.assertGreater(late - early, 2.0, tracks)
+        self.assertLess(late, recorded - 3.0, tracks)
+        speakers = manifest["speakers"]
+        self.assertEqual([s["name"] for s in speakers][-2:], ["Gina Green", "Rob Red"], speakers)
+        self.assertGreater(speakers[-1]["at_ms"] / 1000, late, speakers)
+        self.assertEqual(r["speakers"], speakers)  # the API says the same
+
+        composite = os.path.join(rec_dir, room, stamp, "composite.webm")
+        kinds, duration = discover(composite)
+        self.assertEqual(kinds, {"audio", "video"})
+        self.assertLessEqual(abs(duration - recorded), TOLERANCE_S,
+                             "the composite lasts %.3f s, recorded %.3f s" % (duration, recorded))
+        # A second before red joined: green but no red; two seconds after: red.
+        red_early = colour_share(composite, late - 1.0, colours["Rob Red"])
+        green = colour_share(composite, late - 1.0, colours["Gina Green"])
+        red_late = colour_share(composite, late + 2.0, colours["Rob Red"])
+        self.assertLess(red_early, 0.002, "red shows before it joined (%.1f s)" % late)
+        self.assertGreater(green, 0.02, "green is missing before red joined")
+        self.assertGreater(red_late, 0.02, "red is missing after it joined (%.1f s)" % late)
+        if os.environ.get("MG_KEEP"):
+            subprocess.run(["cp", composite, "/tmp/"])
 
     def track_ids(self, d, room):
         status, r = self.api(d, "GET", "/api/v1/admin/rooms/" + room, key=VIEW_KEY)

@@ -15,6 +15,7 @@ import json
 import os
 import shutil
 import socket
+import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -250,6 +251,79 @@ class Streaming(Base):
         status, r = self.api(d, "GET", "/api/v1/admin/rooms/" + room, key=VIEW_KEY)
         self.assertEqual(status, 200, r)
         self.assertTrue(r.get("peers"), r)
+
+    def playlist_segments(self, d, room, want, timeout=40):
+        """The HLS playlist's segment names once it lists want of them."""
+        deadline = time.time() + timeout
+        segments = []
+        while len(segments) < want and time.time() < deadline:
+            time.sleep(0.5)
+            status, _, body = http("GET", d.url + "/live/%s/playlist.m3u8" % room, None,
+                                   {"Authorization": "Bearer " + VIEW_KEY})
+            if status == 200:
+                segments = [x for x in body.decode().splitlines() if x and not x.startswith("#")]
+        return segments
+
+    def test_restart_after_kill9(self):
+        """A running HLS stream (and an RTMP one, whose URL carries a stream
+        key) survive kill -9: sealed in the store, they start again, with their
+        ids, once the room has media again; the HLS playlist grows again. A
+        stopped stream is forgotten."""
+        data = os.path.join(self.tmp, "restart-data")
+        key = "secretstreamkey0123456789"
+        d = Daemon(BINARY, ["-o", "server.secret=" + SECRET, "-o", "media.addresses=127.0.0.1",
+                            "-o", "admin.keys=ops:operator:%s,view:viewer:%s" % (OPS_KEY, VIEW_KEY),
+                            "-o", "streaming.dir=" + os.path.join(self.tmp, "live-restart")], data_dir=data)
+        self.addCleanup(d.cleanup)
+        room = self.room_with_publisher(d, 60)
+        path = "/api/v1/admin/rooms/%s/stream" % room
+        status, hls = self.api(d, "POST", path, body=b'{"kind":"hls"}')
+        self.assertEqual(status, 201, hls)
+        body = json.dumps({"kind": "rtmp", "url": "rtmp://127.0.0.1:9/live/" + key}).encode()
+        status, rtmp = self.api(d, "POST", path, body=body)
+        self.assertEqual(status, 201, rtmp)
+        self.assertGreaterEqual(len(self.playlist_segments(d, room, 1)), 1)
+        d.proc.kill()
+        d.proc.wait()
+
+        # At rest, the stream key is sealed.
+        for name in os.listdir(data):
+            if name.startswith("meetgate.db"):
+                with open(os.path.join(data, name), "rb") as f:
+                    self.assertNotIn(key.encode(), f.read(), name)
+        db = sqlite3.connect(os.path.join(data, "meetgate.db"))
+        specs = dict(db.execute("SELECT id, spec FROM live_pipelines WHERE kind = 'stream'").fetchall())
+        db.close()
+        self.assertEqual(sorted(specs), sorted([hls["id"], rtmp["id"]]))
+        self.assertTrue(all(v.startswith("sealed:") for v in specs.values()), specs)
+
+        d2 = Daemon(BINARY, ["-o", "server.secret=" + SECRET, "-o", "media.addresses=127.0.0.1",
+                             "-o", "admin.keys=ops:operator:%s,view:viewer:%s" % (OPS_KEY, VIEW_KEY),
+                             "-o", "streaming.dir=" + os.path.join(self.tmp, "live-restart")], data_dir=data)
+        self.addCleanup(self.stop_daemon, d2)
+        status, r = self.api(d2, "GET", "/api/v1/admin/streams", key=VIEW_KEY)
+        self.assertEqual((status, r["streams"]), (200, []), r)  # not before the room is live again
+        token = make_token(SECRET, room, role="attendee", sub="gst2", name="Gst 2")
+        p = rtcpeers.start_webrtcbin_publisher(d2.url + "/whip/" + room, token, 60)
+        self.addCleanup(lambda: (p.kill(), p.communicate()))
+        self.assertIn("published", p.stdout.readline())
+        deadline, got = time.time() + 30, {}
+        while time.time() < deadline and got.get(hls["id"], {}).get("state") != "live":
+            time.sleep(0.2)
+            status, r = self.api(d2, "GET", "/api/v1/admin/streams?room=" + room, key=VIEW_KEY)
+            got = {x["id"]: x for x in r["streams"]}
+        self.assertEqual(sorted(got), sorted([hls["id"], rtmp["id"]]), r)
+        self.assertEqual(got[hls["id"]]["state"], "live", r)
+        self.assertNotIn(key, json.dumps(r))
+        self.assertGreaterEqual(len(self.playlist_segments(d2, room, 2)), 2, "the playlist does not grow again")
+        self.assertNotIn(key, d2.log_text())
+
+        status, _ = self.api(d2, "DELETE", "%s/%s" % (path, rtmp["id"]))
+        self.assertEqual(status, 200)
+        db = sqlite3.connect(os.path.join(data, "meetgate.db"))
+        left = [row[0] for row in db.execute("SELECT id FROM live_pipelines").fetchall()]
+        db.close()
+        self.assertEqual(left, [hls["id"]])
 
     def room_packets(self, d, room):
         status, r = self.api(d, "GET", "/api/v1/admin/rooms/" + room, key=VIEW_KEY)

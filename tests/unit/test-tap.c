@@ -151,8 +151,8 @@ finish_tap(Fixture *f, MgTap *tap)
   g_cond_clear(&f->cond);
 }
 
-static const MgTapTrack video = { "peer-0", NULL, "video", "VP8", 90000, 96 };
-static const MgTapTrack audio = { "peer-1", NULL, "audio", "OPUS", 48000, 111 };
+static const MgTapTrack video = { "peer-0", NULL, "video", "VP8", 90000, 96, 0 };
+static const MgTapTrack audio = { "peer-1", NULL, "audio", "OPUS", 48000, 111, 0 };
 
 static void
 rtp_packet(guint8 *p, guint16 seq, guint32 ts)
