@@ -251,6 +251,7 @@ start_http(MgDaemon *d, GError **error)
                           d->http,  &d->session_stats, mg_config_get_string(cfg, "metrics", "token") };
   d->metrics = mg_metrics_new(d->http, &ms);
   mg_conference_set_event_func(d->conference, on_conference_event, d);
+  mg_whip_set_conference(d->whip, d->conference);
   d->rooms_api =
       mg_rooms_api_new(d->http, d->admin, d->store, d->public_url, mg_config_get_string(cfg, "server", "secret"));
   d->meetings_api = mg_meetings_api_new(d->http, d->store, d->rooms_api, d->public_url,
@@ -689,6 +690,8 @@ mg_daemon_free(MgDaemon *d)
   g_clear_pointer(&d->streams_api, mg_streams_api_free);
   g_clear_pointer(&d->recordings_api, mg_recordings_api_free);
   g_clear_pointer(&d->ingest_api, mg_ingest_api_free);
+  if (d->whip)
+    mg_whip_set_conference(d->whip, NULL);
   /* Rooms closing now still queue their events (sent at the next start). */
   g_clear_pointer(&d->conference, mg_conference_free);
   if (d->chat_kick)

@@ -137,6 +137,9 @@ bind_free_downs(MgRoom *room, gint64 now_us)
         continue;
       for (guint j = 0; !down->source && j < room->tracks->len; j++) {
         MgTrack *t = g_ptr_array_index(room->tracks, j);
+        /* Bridges do not echo: no bridge's track goes back out over a bridge. */
+        if (mg_media_party_is_bridge(rp->party) && mg_media_party_is_bridge(t->owner->party))
+          continue;
         if (t->owner->peer != rp->peer && t->announced && codec_compatible(down, t))
           mg_room_bind(room, down, t, now_us);
       }

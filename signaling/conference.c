@@ -597,6 +597,11 @@ mg_conference_on_media_event(MgConference *conf, const MgMediaEvent *ev)
   case MG_MEDIA_EVENT_CLOSED:
   case MG_MEDIA_EVENT_FAILED:
     g_hash_table_remove(conf->peers, ev->peer);
+    if (p->whip && !g_strcmp0(p->pub_peer, ev->peer)) {
+      g_clear_pointer(&p->pub_peer, g_free);
+      mg_conf_leave(conf, p, ev->type == MG_MEDIA_EVENT_FAILED ? "connection lost" : "left", TRUE);
+      break;
+    }
     if (!g_strcmp0(p->pub_peer, ev->peer))
       g_clear_pointer(&p->pub_peer, g_free);
     if (!g_strcmp0(p->sub_peer, ev->peer)) {
