@@ -675,6 +675,27 @@ post_peer_call(MgMediaEngine *engine, const char *peer, const char *arg, MgWorke
   return TRUE;
 }
 
+static gpointer
+keyframe_job(MgWorker *w, gpointer data)
+{
+  MgPeerCall *c = data;
+  mg_room_request_keyframe(c->room, c->arg, g_get_monotonic_time());
+  peer_call_free(c);
+  return NULL;
+}
+
+void
+mg_media_engine_request_keyframe(MgMediaEngine *engine, const char *room, const char *track)
+{
+  MgEngineRoom *er = g_hash_table_lookup(engine->rooms, room);
+  if (!er || !er->room)
+    return;
+  MgPeerCall *c = g_new0(MgPeerCall, 1);
+  c->room = er->room;
+  c->arg = g_strdup(track);
+  mg_worker_post(er->worker, keyframe_job, c, NULL, NULL);
+}
+
 gboolean
 mg_media_engine_add_candidate(MgMediaEngine *engine, const char *peer, const char *candidate)
 {

@@ -126,6 +126,9 @@ json_t *mg_media_engine_get_stats(MgMediaEngine *engine);
 /* Attaches a tap (media/tap.h) to room, creating the room when it has no
  * media yet; the room stays while a tap is attached. */
 void mg_media_engine_add_tap(MgMediaEngine *engine, const char *room, MgTap *tap);
+/* Asks the publisher of a room's video track (a tap's MgTapTrack.track) for
+ * a keyframe, e.g. for a bridge's far side that lost one; rate limited. */
+void mg_media_engine_request_keyframe(MgMediaEngine *engine, const char *room, const char *track);
 /* Detaches the tap, which then finishes (its done callback follows). */
 void mg_media_engine_remove_tap(MgMediaEngine *engine, const char *room, MgTap *tap);
 /* ---- local publishers (media/local.c) ---- */

@@ -478,6 +478,14 @@ find_track(MgRoom *room, const char *id)
   return NULL;
 }
 
+void
+mg_room_request_keyframe(MgRoom *room, const char *track_id, gint64 now_us)
+{
+  MgTrack *t = find_track(room, track_id);
+  if (t && t->kind == MG_SDP_KIND_VIDEO)
+    mg_router_request_keyframe(t, now_us, FALSE);
+}
+
 char *
 mg_room_subscribe_offer(MgRoom *room, const char *peer_id, const char *party, json_t **tracks, GError **error)
 {

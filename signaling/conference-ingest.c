@@ -46,6 +46,13 @@ mg_conference_add_ingest(MgConference *conf, const char *room_id, const char *pa
 }
 
 gboolean
+mg_conference_add_bridge(MgConference *conf, const char *room_id, const char *party, const char *name,
+                         const char *peer)
+{
+  return add_media_participant(conf, room_id, party, name, "bridge", NULL, peer) != NULL;
+}
+
+gboolean
 mg_conference_add_whip(MgConference *conf, const char *room_id, const char *party, const char *name, const char *role,
                        const char *user, const char *peer)
 {
@@ -60,7 +67,7 @@ mg_conference_remove_ingest(MgConference *conf, const char *room_id, const char 
 {
   MgLiveRoom *room = g_hash_table_lookup(conf->rooms, room_id);
   MgParticipant *p = room ? mg_conf_find(room, party) : NULL;
-  if (!p || g_strcmp0(p->role, "ingest"))
+  if (!p || p->whip || (g_strcmp0(p->role, "ingest") && g_strcmp0(p->role, "bridge")))
     return;
   /* The ingest takes its publisher out of the media room itself. */
   if (p->pub_peer)
