@@ -270,6 +270,7 @@ on_rtc_state(MgBridgeRtc *rtc, gboolean connected, const char *reason, gpointer 
     return;
   }
   leg->up = TRUE;
+  g_debug("bridge %s of room %s: %s is up", b->id, b->room, leg_name(leg));
   for (guint i = 0; i < 2; i++)
     if (leg_url(&b->legs[i]) && !b->legs[i].up)
       return;

@@ -13,7 +13,6 @@
 #include <gst/gst.h>
 #include <gst/sdp/sdp.h>
 #include <gst/webrtc/webrtc.h>
-#include <nice/agent.h>
 #include <nice/interfaces.h>
 #include <string.h>
 
@@ -24,7 +23,7 @@
 #define AUDIO_PT 111
 #define MAX_SLOTS 16
 #define VIDEO_CAPS "application/x-rtp,media=video,encoding-name=VP8,clock-rate=90000,payload=96"
-#define AUDIO_CAPS "application/x-rtp,media=audio,encoding-name=OPUS,clock-rate=48000,payload=111"
+#define AUDIO_CAPS "application/x-rtp,media=audio,encoding-name=OPUS,clock-rate=48000,payload=111,encoding-params=(string)2"
 
 typedef struct {
   MgBridgeRtc *rtc;
@@ -56,7 +55,7 @@ struct MgBridgeRtc {
   guint64 rtcp;              /* atomic: RTCP reports from the far side */
   /* control loop */
   guint watch, bus_watch;
-  gboolean connected, failed, had_media;
+  gboolean connected, failed, had_media, rtcp_hooked;
   guint64 seen_packets, seen_rtcp;
   guint silent_s;
 };
@@ -192,11 +191,14 @@ on_offer_created(GstPromise *promise, gpointer data)
   if (reply)
     gst_structure_get(reply, "offer", GST_TYPE_WEBRTC_SESSION_DESCRIPTION, &offer, NULL);
   if (!offer) {
+    /* 1.22 answers an offer asked for before every pad is linked with none;
+     * the next negotiation-needed brings a real one (or the attempt times out). */
     GError *err = NULL;
     if (reply)
       gst_structure_get(reply, "error", G_TYPE_ERROR, &err, NULL);
-    report_failure(rtc, "webrtcbin cannot make an offer: %s", err ? err->message : "no reason given");
+    g_debug("bridge of %s: no offer yet: %s", rtc->room, err ? err->message : "no reason given");
     g_clear_error(&err);
+    g_atomic_int_set(&rtc->negotiating, 0);
     gst_promise_unref(promise);
     return;
   }
@@ -253,10 +255,53 @@ on_connection_state(GstElement *webrtc, GParamSpec *pspec, gpointer data)
 
 /* The far side sent RTCP (a receiver report: it is alive and receiving). */
 static void
-on_ssrc_active(GstElement *rtpbin, guint session, guint ssrc, gpointer data)
+on_rtcp(GObject *session, GstBuffer *buf, gpointer data)
 {
   MgBridgeRtc *rtc = data;
   g_atomic_pointer_add(&rtc->rtcp, 1);
+}
+
+/* rtpbin's session exists once the answer is applied: count its RTCP. */
+static void
+hook_rtcp(MgBridgeRtc *rtc)
+{
+  GstElement *rtpbin = gst_bin_get_by_name(GST_BIN(rtc->webrtc), "rtpbin");
+  GObject *session = NULL;
+  if (rtpbin)
+    g_signal_emit_by_name(rtpbin, "get-internal-session", 0, &session);
+  if (session) {
+    g_signal_connect_data(session, "on-receiving-rtcp", G_CALLBACK(on_rtcp), rtc_ref(rtc), rtc_closure_unref, 0);
+    rtc->rtcp_hooked = TRUE;
+    g_object_unref(session);
+  }
+  g_clear_object(&rtpbin);
+}
+
+/* DTLS is up (so ICE is): webrtcbin 1.22 leaves its own states at "new". */
+static gboolean
+dtls_connected(MgBridgeRtc *rtc)
+{
+  GArray *all = NULL;
+  gboolean up = FALSE;
+  g_signal_emit_by_name(rtc->webrtc, "get-transceivers", &all);
+  for (guint i = 0; all && i < all->len && !up; i++) {
+    GstWebRTCRTPTransceiver *t = g_array_index(all, GstWebRTCRTPTransceiver *, i);
+    GObject *side = NULL;
+    GstWebRTCDTLSTransport *transport = NULL;
+    g_object_get(t, rtc->dir == MG_BRIDGE_RTC_PUSH ? "sender" : "receiver", &side, NULL);
+    if (side)
+      g_object_get(side, "transport", &transport, NULL);
+    if (transport) {
+      GstWebRTCDTLSTransportState state;
+      g_object_get(transport, "state", &state, NULL);
+      up = state == GST_WEBRTC_DTLS_TRANSPORT_STATE_CONNECTED;
+      gst_object_unref(transport);
+    }
+    g_clear_object(&side);
+  }
+  if (all)
+    g_array_unref(all);
+  return up;
 }
 
 /* ---- pull: the far side's media into the room ---- */
@@ -452,26 +497,21 @@ push_description(guint n_video, guint n_audio)
 }
 
 /* On a host with no address but loopback (a test's network namespace),
- * libnice gathers nothing: give it 127.0.0.1. No TCP candidates. */
+ * libnice gathers nothing: give it 127.0.0.1. No TCP candidates (meetgate
+ * serves UDP). */
 static void
 setup_ice(MgBridgeRtc *rtc)
 {
   g_object_get(rtc->webrtc, "ice-agent", &rtc->ice, NULL);
-  NiceAgent *agent = NULL;
-  if (rtc->ice && g_object_class_find_property(G_OBJECT_GET_CLASS(rtc->ice), "agent"))
-    g_object_get(rtc->ice, "agent", &agent, NULL);
-  if (!agent)
+  if (!rtc->ice)
     return;
-  g_object_set(agent, "ice-tcp", FALSE, NULL);
+  g_object_set(rtc->ice, "ice-tcp", FALSE, NULL);
   GList *ips = nice_interfaces_get_local_ips(FALSE);
   if (!ips) {
-    NiceAddress addr;
-    nice_address_init(&addr);
-    if (nice_address_set_from_string(&addr, "127.0.0.1"))
-      nice_agent_add_local_address(agent, &addr);
+    gboolean added = FALSE;
+    g_signal_emit_by_name(rtc->ice, "add-local-ip-address", "127.0.0.1", &added);
   }
   g_list_free_full(ips, g_free);
-  g_object_unref(agent);
 }
 
 static gboolean
@@ -508,8 +548,28 @@ on_watch(gpointer data)
   gboolean flowing = n != rtc->seen_packets, answered = rtcp != rtc->seen_rtcp;
   rtc->seen_packets = n;
   rtc->seen_rtcp = rtcp;
-  if (!rtc->connected || rtc->failed)
+  if (rtc->failed)
     return G_SOURCE_CONTINUE;
+  if (!rtc->rtcp_hooked)
+    hook_rtcp(rtc);
+  /* No offer yet (1.22 may never signal negotiation-needed for pads linked
+   * before it started, or answered the first try with none): ask again. */
+  if (!g_atomic_int_get(&rtc->offered) && !g_atomic_int_get(&rtc->negotiating))
+    on_negotiation_needed(rtc->webrtc, rtc);
+  if (!rtc->connected) {
+    /* webrtcbin 1.22 leaves its connection states at "new": look at ICE,
+     * DTLS, and count media from the far side (pull) or its RTCP (push). */
+    GstWebRTCICEConnectionState ice;
+    g_object_get(rtc->webrtc, "ice-connection-state", &ice, NULL);
+    if (ice == GST_WEBRTC_ICE_CONNECTION_STATE_FAILED) {
+      set_failed(rtc, "ICE failed");
+    } else if (ice == GST_WEBRTC_ICE_CONNECTION_STATE_CONNECTED || ice == GST_WEBRTC_ICE_CONNECTION_STATE_COMPLETED ||
+               (rtc->dir == MG_BRIDGE_RTC_PULL ? n : rtcp) > 0 || dtls_connected(rtc)) {
+      rtc->connected = TRUE;
+      rtc->cb.state(rtc, TRUE, NULL, rtc->user_data);
+    }
+    return G_SOURCE_CONTINUE;
+  }
   gboolean silent;
   if (rtc->dir == MG_BRIDGE_RTC_PULL) {
     rtc->had_media = rtc->had_media || flowing;
@@ -589,11 +649,6 @@ build_pipeline(MgBridgeRtc *rtc, guint n_video, guint n_audio, GError **error)
   g_signal_connect_data(rtc->webrtc, "notify::connection-state", G_CALLBACK(on_connection_state), rtc_ref(rtc),
                         rtc_closure_unref, 0);
   g_signal_connect_data(rtc->webrtc, "pad-added", G_CALLBACK(on_pad_added), rtc_ref(rtc), rtc_closure_unref, 0);
-  GstElement *rtpbin = gst_bin_get_by_name(GST_BIN(rtc->webrtc), "rtpbin");
-  if (rtpbin) {
-    g_signal_connect_data(rtpbin, "on-ssrc-active", G_CALLBACK(on_ssrc_active), rtc_ref(rtc), rtc_closure_unref, 0);
-    gst_object_unref(rtpbin);
-  }
   GstBus *bus = gst_element_get_bus(rtc->pipeline);
   rtc->bus_watch = gst_bus_add_watch(bus, on_bus, rtc);
   gst_object_unref(bus);
