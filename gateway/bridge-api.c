@@ -380,12 +380,12 @@ bridge_json(MgBridge *b)
     packets[i] = b->packets[i] + (rtc ? mg_bridge_rtc_get_packets(rtc) : 0);
     tracks[i] = rtc ? mg_bridge_rtc_get_tracks(rtc) : 0;
   }
-  json_t *j = json_pack("{s:s, s:s, s:s, s:s?, s:s?, s:s, s:s, s:i, s:s?, s:{s:I, s:I}, s:{s:I, s:I}}", "id", b->id,
-                        "room", b->room, "name", b->spec.name, "whip", whip, "whep", whep, "state",
-                        mg_bridge_state_name(b->fsm.state), "started", started, "restarts", (int)b->fsm.restarts,
-                        "participant", b->spec.whep ? b->party : NULL, "packets", "sent", (json_int_t)packets[0],
-                        "received", (json_int_t)packets[1], "tracks", "sent", (json_int_t)tracks[0], "received",
-                        (json_int_t)tracks[1]);
+  json_t *j =
+      json_pack("{s:s, s:s, s:s, s:s?, s:s?, s:s, s:s, s:i, s:s?, s:{s:I, s:I}, s:{s:I, s:I}}", "id", b->id, "room",
+                b->room, "name", b->spec.name, "whip", whip, "whep", whep, "state", mg_bridge_state_name(b->fsm.state),
+                "started", started, "restarts", (int)b->fsm.restarts, "participant", b->spec.whep ? b->party : NULL,
+                "packets", "sent", (json_int_t)packets[0], "received", (json_int_t)packets[1], "tracks", "sent",
+                (json_int_t)tracks[0], "received", (json_int_t)tracks[1]);
   json_object_set_new(j, "error", b->fsm.error ? json_string(b->fsm.error) : json_null());
   return j;
 }
@@ -525,8 +525,8 @@ on_bridge_token(MgHttpRequest *req, gpointer data)
     return;
   }
   g_autoptr(GBytes) raw = mg_http_request_get_body(req);
-  json_t *body = g_bytes_get_size(raw) ? json_loadb(g_bytes_get_data(raw, NULL), g_bytes_get_size(raw), 0, NULL)
-                                       : json_object();
+  json_t *body =
+      g_bytes_get_size(raw) ? json_loadb(g_bytes_get_data(raw, NULL), g_bytes_get_size(raw), 0, NULL) : json_object();
   json_t *name = json_object_get(body, "name");
   if (!json_is_object(body) || (name && !is_text(name, MAX_NAME))) {
     json_decref(body);
@@ -604,8 +604,8 @@ static const MgHttpRoute routes[] = {
 };
 
 MgBridgeApi *
-mg_bridge_api_new(MgHttpServer *server, MgAdmin *admin, MgMediaEngine *engine, MgConference *conference,
-                  MgStore *store, const char *secret, const char *public_url)
+mg_bridge_api_new(MgHttpServer *server, MgAdmin *admin, MgMediaEngine *engine, MgConference *conference, MgStore *store,
+                  const char *secret, const char *public_url)
 {
   MgBridgeApi *api = g_new0(MgBridgeApi, 1);
   api->admin = admin;

@@ -27,8 +27,8 @@ void mg_bridge_api_free(MgBridgeApi *api);
 typedef struct {
   char *whip, *whep; /* at least one; http:// or https:// */
   char *token;
-  char *name;            /* default "Bridge" */
-  guint video, audio;    /* m-lines per kind, 1 to 4 each (default 4 and 4) */
+  char *name;         /* default "Bridge" */
+  guint video, audio; /* m-lines per kind, 1 to 4 each (default 4 and 4) */
 } MgBridgeSpec;
 
 void mg_bridge_spec_clear(MgBridgeSpec *spec);

@@ -164,15 +164,15 @@ on_post(MgHttpRequest *req, gpointer data)
   }
   /* Publishers and bridges carry a party: publishers become participants,
    * and a bridge's WHEP gets no bridge's tracks (no echo, docs/bridge.md). */
-  g_autofree char *party = g_strdup_printf("%s%08x%08x", bridge ? MG_MEDIA_BRIDGE_PARTY_PREFIX : "whip-",
-                                           g_random_int(), g_random_int());
+  g_autofree char *party =
+      g_strdup_printf("%s%08x%08x", bridge ? MG_MEDIA_BRIDGE_PARTY_PREFIX : "whip-", g_random_int(), g_random_int());
   if (!whep) {
     p->room = g_strdup(room);
     p->party = g_strdup(party);
     p->name = g_strndup(token->name && *token->name ? token->name
                         : token->sub && *token->sub ? token->sub
-                        : bridge                     ? "Bridge"
-                                                     : "WHIP",
+                        : bridge                    ? "Bridge"
+                                                    : "WHIP",
                         64);
     p->role = g_strdup(token->role);
     p->user = g_strdup(token->sub);
@@ -258,7 +258,6 @@ on_patch(MgHttpRequest *req, gpointer data)
   mg_whip_sdpfrag_clear(&frag);
   mg_http_request_respond(req, 204, "text/plain", NULL);
 }
-
 
 static void
 on_delete(MgHttpRequest *req, gpointer data)

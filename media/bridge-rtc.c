@@ -23,7 +23,8 @@
 #define AUDIO_PT 111
 #define MAX_SLOTS 16
 #define VIDEO_CAPS "application/x-rtp,media=video,encoding-name=VP8,clock-rate=90000,payload=96"
-#define AUDIO_CAPS "application/x-rtp,media=audio,encoding-name=OPUS,clock-rate=48000,payload=111,encoding-params=(string)2"
+#define AUDIO_CAPS                                                                                                     \
+  "application/x-rtp,media=audio,encoding-name=OPUS,clock-rate=48000,payload=111,encoding-params=(string)2"
 
 typedef struct {
   MgBridgeRtc *rtc;
@@ -112,9 +113,9 @@ mg_bridge_rtc_local_tracks(guint n_video, guint n_audio)
 
 typedef struct {
   MgBridgeRtc *rtc;
-  char *sdp;     /* an offer, or NULL */
-  char *reason;  /* a failure, or NULL */
-  char *track;   /* a keyframe request for this room track, or NULL */
+  char *sdp;    /* an offer, or NULL */
+  char *reason; /* a failure, or NULL */
+  char *track;  /* a keyframe request for this room track, or NULL */
   gboolean connected;
 } MgBridgeReport;
 
@@ -167,8 +168,7 @@ report(MgBridgeRtc *rtc, MgBridgeReport *r)
   g_main_context_invoke_full(rtc->control, G_PRIORITY_DEFAULT, deliver, r, report_free);
 }
 
-static void
-report_failure(MgBridgeRtc *rtc, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
+static void report_failure(MgBridgeRtc *rtc, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
 static void
 report_failure(MgBridgeRtc *rtc, const char *fmt, ...)
 {
@@ -336,7 +336,8 @@ on_pulled(GstAppSink *appsink, gpointer data)
   }
   gst_sample_unref(sample);
   /* The room wants a keyframe (a new subscriber, a PLI): rtpbin asks the far side (PLI). */
-  if (s->index < MAX_SLOTS && rtc->slots[s->index].video && mg_media_local_take_keyframe_request(rtc->local, s->index)) {
+  if (s->index < MAX_SLOTS && rtc->slots[s->index].video &&
+      mg_media_local_take_keyframe_request(rtc->local, s->index)) {
     GstStructure *st = gst_structure_new("GstForceKeyUnit", "all-headers", G_TYPE_BOOLEAN, TRUE, NULL);
     GstPad *pad = gst_element_get_static_pad(GST_ELEMENT(appsink), "sink");
     gst_pad_push_event(pad, gst_event_new_custom(GST_EVENT_CUSTOM_UPSTREAM, st));
@@ -417,8 +418,7 @@ tap_pipeline(const MgTapTrack *track, gpointer data, GError **error)
     return NULL; /* what we pull from the far side does not go back */
   gboolean video = !strcmp(track->kind, "video");
   if (strcmp(track->encoding, video ? "VP8" : "OPUS")) {
-    g_info("bridge push of %s: track %s is %s, not sent (VP8 and Opus only)", rtc->room, track->track,
-           track->encoding);
+    g_info("bridge push of %s: track %s is %s, not sent (VP8 and Opus only)", rtc->room, track->track, track->encoding);
     return NULL;
   }
   MgBridgeSlot *slot = NULL;

@@ -46,8 +46,7 @@ mg_conference_add_ingest(MgConference *conf, const char *room_id, const char *pa
 }
 
 gboolean
-mg_conference_add_bridge(MgConference *conf, const char *room_id, const char *party, const char *name,
-                         const char *peer)
+mg_conference_add_bridge(MgConference *conf, const char *room_id, const char *party, const char *name, const char *peer)
 {
   return add_media_participant(conf, room_id, party, name, "bridge", NULL, peer) != NULL;
 }

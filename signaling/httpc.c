@@ -310,8 +310,7 @@ mg_httpc_free(MgHttpc *c)
 }
 
 static void
-set_options(Request *r, const char *method, const char *url, GPtrArray *headers, const char *body,
-            guint timeout_ms)
+set_options(Request *r, const char *method, const char *url, GPtrArray *headers, const char *body, guint timeout_ms)
 {
   CURL *e = r->easy;
   curl_easy_setopt(e, CURLOPT_URL, url);
