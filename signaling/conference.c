@@ -427,6 +427,11 @@ on_join(MgConference *conf, MgSession *s, json_t *msg, gint64 now_s)
       return;
     }
   }
+  if (!g_strcmp0(t->role, "bridge")) { /* another node's cascade: WHIP/WHEP only (docs/bridge.md) */
+    mg_session_error(s, msg, "not_allowed", "a bridge token is for WHIP and WHEP, not the meeting page");
+    mg_room_def_free(def);
+    return;
+  }
   if (def->opens_at && now_s < def->opens_at) {
     g_autofree char *when = iso_time(def->opens_at);
     mg_session_reply(s, msg,

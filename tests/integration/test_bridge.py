@@ -117,6 +117,16 @@ class Bridge(unittest.TestCase):
         self.assertEqual(api(self.a, "POST", path, key=VIEW_KEY, body=good)[0], 403)
         self.assertEqual(api(self.b, "POST", "/api/v1/admin/rooms/%s/bridge-token" % room_b, key=VIEW_KEY)[0], 403)
         self.assertEqual(api(self.b, "POST", "/api/v1/admin/rooms/no-such-room/bridge-token")[0], 404)
+
+        # A bridge token does not open the meeting page (WHIP/WHEP only).
+        async def ws_join():
+            c = Client(self.b.url)
+            await c.connect()
+            answer = await c.join(tok["token"], "Sneaky")
+            await c.close()
+            return answer
+        answer = run(ws_join(), timeout=20)
+        self.assertEqual((answer["type"], answer.get("code")), ("error", "not_allowed"), answer)
         # Bodies.
         for body in ({}, {"token": "x"}, {"whip": "ftp://h/x", "token": "x"}, {"whep": "http://", "token": "x"},
                      {"whip": tok["whip"]}, {"whip": tok["whip"], "token": ""},
