@@ -337,8 +337,8 @@ on_tick(gpointer data)
   while (g_hash_table_iter_next(&it, NULL, &value)) {
     MgBridge *b = value;
     if (b->local && mg_media_local_is_gone(b->local)) {
-      g_info("bridge %s: room %s closed", b->id, b->room);
-      bridge_stop(b, "the room closed");
+      g_info("bridge %s: its participant left room %s", b->id, b->room);
+      bridge_stop(b, "removed from the room");
       continue;
     }
     switch (mg_bridge_fsm_tick(&b->fsm, now_ms)) {

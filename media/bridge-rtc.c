@@ -748,7 +748,8 @@ mg_bridge_rtc_get_tracks(MgBridgeRtc *rtc)
   guint n = 0;
   g_mutex_lock(&rtc->lock);
   for (guint i = 0; i < rtc->n_slots; i++)
-    n += rtc->dir == MG_BRIDGE_RTC_PUSH ? rtc->slots[i].track != NULL : rtc->slots[i].packets != 0;
+    n += rtc->dir == MG_BRIDGE_RTC_PUSH ? rtc->slots[i].track != NULL
+                                        : g_atomic_pointer_get(&rtc->slots[i].packets) != 0;
   g_mutex_unlock(&rtc->lock);
   return n;
 }

@@ -173,6 +173,17 @@ class Bridge(unittest.TestCase):
         self.assertGreaterEqual(len([e for e in audit["entries"] if e["result"] == "ok"]), 2, audit)
         api(self.a, "DELETE", "%s/%s" % (path, br2["id"]))
 
+        # A pull-only bridge is a participant of A's room: an admin closing the room ends it.
+        status, br3 = api(self.a, "POST", path, body={"whep": tok["whep"], "token": tok["token"], "name": "Pull"})
+        self.assertEqual(status, 201, br3)
+        self.assertEqual(br3["whip"] if "whip" in br3 else None, None, br3)
+        self.wait_bridge(room_a, br3["id"], lambda x: x["state"] == "connected")
+        status, r = api(self.a, "POST", "/api/v1/admin/rooms/%s/close" % room_a, body={"message": "bye"})
+        self.assertEqual(status, 200, r)
+        ended = self.wait_bridge(room_a, br3["id"], lambda x: x["state"] == "stopped", timeout=10)
+        self.assertEqual(ended["error"], "removed from the room")
+        api(self.a, "DELETE", "%s/%s" % (path, br3["id"]))
+
     def test_2_two_nodes_see_each_other_and_survive_a_restart(self):
         ra, rb = create_room(self.a, "Cascade A"), create_room(self.b, "Cascade B")
         room_a, room_b = ra["room"]["id"], rb["room"]["id"]
