@@ -68,6 +68,7 @@ class Bridge(unittest.TestCase):
         cls.a = Daemon(BINARY, node_args(SECRET_A))
         cls.b = Daemon(BINARY, node_args(SECRET_B))
         cls.logs = []
+        cls.tokens = []  # bridge tokens A was given: never in A's log
 
     @classmethod
     def tearDownClass(cls):
@@ -84,6 +85,8 @@ class Bridge(unittest.TestCase):
             cls.logs.append(log)
         for log in cls.logs:
             assert "runtime error:" not in log and "ERROR: AddressSanitizer" not in log, log[-4000:]
+        for token in cls.tokens:
+            assert token not in cls.logs[0], "a bridge token reached node A's log"
         assert not failures, failures
 
     def bridge(self, room, bid):
@@ -112,6 +115,7 @@ class Bridge(unittest.TestCase):
         status, tok = api(self.b, "POST", "/api/v1/admin/rooms/%s/bridge-token" % room_b)
         self.assertEqual(status, 201, tok)
         good = {"whip": tok["whip"], "whep": tok["whep"], "token": tok["token"], "name": "B"}
+        self.tokens.append(tok["token"])
         # Keys: none, viewer.
         self.assertEqual(api(self.a, "POST", path, key=None, body=good)[0], 401)
         self.assertEqual(api(self.a, "POST", path, key=VIEW_KEY, body=good)[0], 403)
@@ -138,6 +142,7 @@ class Bridge(unittest.TestCase):
         self.assertEqual((status, r["error"]["code"]), (404, "unknown_room"), r)
         # A bad token: the far side answers 401, the bridge fails with the reason and is not retried.
         bad_token = "not-a-token-0123456789abcdef"
+        self.tokens.append(bad_token)
         status, br = api(self.a, "POST", path, body=dict(good, token=bad_token))
         self.assertEqual(status, 201, br)
         self.assertNotIn(bad_token, json.dumps(br))
@@ -148,6 +153,7 @@ class Bridge(unittest.TestCase):
         other = create_room(self.b, "Other B")["room"]["id"]
         status, tok2 = api(self.b, "POST", "/api/v1/admin/rooms/%s/bridge-token" % other)
         self.assertEqual(status, 201, tok2)
+        self.tokens.append(tok2["token"])
         status, br2 = api(self.a, "POST", path, body=dict(good, token=tok2["token"]))
         self.assertEqual(status, 201, br2)
         failed = self.wait_bridge(room_a, br2["id"], lambda x: x["state"] == "failed")
@@ -191,6 +197,7 @@ class Bridge(unittest.TestCase):
                           body={"name": "Beijing office"})
         self.assertEqual(status, 201, tok)
         self.assertEqual(tok["role"], "bridge")
+        self.tokens.append(tok["token"])
 
         async def scenario():
             pa = Client(self.a.url)
