@@ -33,6 +33,7 @@ typedef struct {
   GstElement *src; /* push: the slot's appsrc in the main pipeline */
   char *track;     /* push: the room track it carries, NULL when free (under rtc->lock) */
   guint64 packets; /* atomic */
+  gint fresh;      /* pull, atomic: a new stream on this m-line has not asked for a keyframe yet */
 } MgBridgeSlot;
 
 struct MgBridgeRtc {
@@ -335,9 +336,13 @@ on_pulled(GstAppSink *appsink, gpointer data)
     gst_buffer_unmap(buf, &map);
   }
   gst_sample_unref(sample);
-  /* The room wants a keyframe (a new subscriber, a PLI): rtpbin asks the far side (PLI). */
-  if (s->index < MAX_SLOTS && rtc->slots[s->index].video &&
-      mg_media_local_take_keyframe_request(rtc->local, s->index)) {
+  /* The room wants a keyframe (a new subscriber, a PLI), or a new stream
+   * starts (its first keyframe may have come before the m-line was linked, and
+   * the publisher behind the far side may not send another for long): rtpbin
+   * asks the far side (PLI). */
+  MgBridgeSlot *slot = &rtc->slots[s->index];
+  gboolean fresh = g_atomic_int_compare_and_exchange(&slot->fresh, 1, 0);
+  if (slot->video && (mg_media_local_take_keyframe_request(rtc->local, s->index) || fresh)) {
     GstStructure *st = gst_structure_new("GstForceKeyUnit", "all-headers", G_TYPE_BOOLEAN, TRUE, NULL);
     GstPad *pad = gst_element_get_static_pad(GST_ELEMENT(appsink), "sink");
     gst_pad_push_event(pad, gst_event_new_custom(GST_EVENT_CUSTOM_UPSTREAM, st));
@@ -368,6 +373,7 @@ on_pad_added(GstElement *webrtc, GstPad *pad, gpointer data)
   MgBridgeSink *s = g_new0(MgBridgeSink, 1);
   s->rtc = rtc_ref(rtc);
   s->index = mline;
+  g_atomic_int_set(&rtc->slots[mline].fresh, 1);
   GstAppSinkCallbacks cbs = { .new_sample = on_pulled };
   gst_app_sink_set_callbacks(GST_APP_SINK(sink), &cbs, s, sink_free);
   gst_bin_add(GST_BIN(rtc->pipeline), sink);

@@ -75,7 +75,10 @@ class Bridge(unittest.TestCase):
         failures = []
         for d in (cls.a, cls.b):
             crashed = d.proc.poll() is not None
-            rc = None if crashed else d.stop(timeout=20)
+            try:
+                rc = None if crashed else d.stop(timeout=20)
+            except Exception as e:  # did not exit: a hang at shutdown is a failure too
+                rc = repr(e)
             log = d.log_text()
             if crashed or rc != 0 or os.environ.get("MG_SHOW_LOG"):
                 print(log if os.environ.get("MG_SHOW_LOG") == "all" else log[-12000:])
@@ -199,13 +202,30 @@ class Bridge(unittest.TestCase):
         self.assertEqual(tok["role"], "bridge")
         self.tokens.append(tok["token"])
 
+        clients = []
+
+        async def close_all():
+            for c in clients:  # also after a failure, so that nothing keeps the test process alive
+                try:
+                    await asyncio.wait_for(c.close(), 5)
+                except Exception:
+                    pass
+
         async def scenario():
+            try:
+                await steps()
+            finally:
+                await close_all()
+
+        async def steps():
             pa = Client(self.a.url)
+            clients.append(pa)
             await pa.connect()
             ja = await pa.join(token_of(ra["links"]["host"]), "Ada", room=ra["room"]["code"])
             self.assertEqual(ja["type"], "joined", ja)
             await pa.publish()
             pb = Client(self.b.url)
+            clients.append(pb)
             await pb.connect()
             jb = await pb.join(token_of(rb["links"]["host"]), "Bo", room=rb["room"]["code"])
             self.assertEqual(jb["type"], "joined", jb)
@@ -248,6 +268,7 @@ class Bridge(unittest.TestCase):
             type(self).b = Daemon(BINARY, node_args(SECRET_B, port), data_dir=data_dir)
             old_b.cleanup()
             pb2 = Client(self.b.url)
+            clients.append(pb2)
             await pb2.connect()
             jb2 = await pb2.join(token_of(rb["links"]["host"]), "Bo", room=rb["room"]["code"])
             self.assertEqual(jb2["type"], "joined", jb2)
@@ -271,8 +292,6 @@ class Bridge(unittest.TestCase):
             await pa.wait(lambda m: m["type"] == "participant_left", what="the bridge leaving A's room")
             # B's side: the WHIP session was deleted, its participant leaves B's room.
             await pb2.wait(lambda m: m["type"] == "participant_left", what="the bridge leaving B's room")
-            await pa.close()
-            await pb2.close()
         run(scenario(), timeout=85)
 
 
