@@ -36,7 +36,9 @@ def run(coro, timeout=80):
 
 
 def node_args(secret, port=0):
-    return ["-o", "server.secret=" + secret, "-o", "media.addresses=127.0.0.1",
+    # aiortc's DTLS handshake can take over 10 s on a loaded machine (ASan, parallel tests):
+    # these tests are about bridges, so give it time.
+    return ["-o", "server.secret=" + secret, "-o", "media.addresses=127.0.0.1", "-o", "media.dtls_timeout=30",
             "-o", "server.listen=127.0.0.1:%d" % port,
             "-o", "admin.keys=ops:operator:%s,view:viewer:%s" % (OPS_KEY, VIEW_KEY)]
 
