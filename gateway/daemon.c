@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "gateway/admin.h"
+#include "gateway/bridge-api.h"
 #include "gateway/ingest-api.h"
 #include "gateway/recordings-api.h"
 #include "gateway/streams-api.h"
@@ -56,6 +57,7 @@ struct MgDaemon {
   MgRecordingsApi *recordings_api;
   MgStreamsApi *streams_api;
   MgIngestApi *ingest_api;
+  MgBridgeApi *bridge_api;
   MgMeetingsApi *meetings_api;
   MgCalendarsApi *calendars_api;
   MgChatsApi *chats_api;
@@ -257,6 +259,7 @@ start_http(MgDaemon *d, GError **error)
                           d->http,  &d->session_stats, mg_config_get_string(cfg, "metrics", "token") };
   d->metrics = mg_metrics_new(d->http, &ms);
   mg_conference_set_event_func(d->conference, on_conference_event, d);
+  mg_whip_set_conference(d->whip, d->conference);
   d->rooms_api =
       mg_rooms_api_new(d->http, d->admin, d->store, d->public_url, mg_config_get_string(cfg, "server", "secret"));
   d->meetings_api = mg_meetings_api_new(d->http, d->store, d->rooms_api, d->public_url,
@@ -274,6 +277,8 @@ start_http(MgDaemon *d, GError **error)
                                             mg_config_get_string(cfg, "recording", "composite"),
                                             g_get_real_time() / G_USEC_PER_SEC);
   d->ingest_api = mg_ingest_api_new(d->http, d->admin, d->media, d->conference, d->store);
+  d->bridge_api = mg_bridge_api_new(d->http, d->admin, d->media, d->conference, d->store,
+                                    mg_config_get_string(cfg, "server", "secret"), d->public_url);
   mg_recordings_api_set_notify(d->recordings_api, on_recording, d);
   const char *live_dir = mg_config_get_string(cfg, "streaming", "dir");
   g_autofree char *default_live_dir = g_build_filename(data_dir, "live", NULL);
@@ -695,6 +700,9 @@ mg_daemon_free(MgDaemon *d)
   g_clear_pointer(&d->streams_api, mg_streams_api_free);
   g_clear_pointer(&d->recordings_api, mg_recordings_api_free);
   g_clear_pointer(&d->ingest_api, mg_ingest_api_free);
+  g_clear_pointer(&d->bridge_api, mg_bridge_api_free);
+  if (d->whip)
+    mg_whip_set_conference(d->whip, NULL);
   /* Rooms closing now still queue their events (sent at the next start). */
   g_clear_pointer(&d->conference, mg_conference_free);
   if (d->chat_kick)

@@ -10,6 +10,7 @@
 
 struct MgWhip {
   MgMediaEngine *engine;
+  MgConference *conference;
   const char *secret;
 };
 
@@ -17,10 +18,25 @@ typedef struct {
   MgHttpRequest *req;
   MgWhip *whip;
   char *base; /* "/whip/<room>" */
+  /* a WHIP publisher: who it is, to list it as a participant */
+  char *room, *party, *name, *role, *user;
 } MgWhipPending;
 
 /* Roles that may send media into a room. */
-static const char *const publish_roles[] = { "host", "attendee", "guest", "ingest", NULL };
+static const char *const publish_roles[] = { "host", "attendee", "guest", "ingest", "bridge", NULL };
+
+static void
+pending_free(MgWhipPending *p)
+{
+  mg_http_request_unref(p->req);
+  g_free(p->base);
+  g_free(p->room);
+  g_free(p->party);
+  g_free(p->name);
+  g_free(p->role);
+  g_free(p->user);
+  g_free(p);
+}
 
 static void
 add_cors(MgHttpRequest *req)
@@ -105,10 +121,11 @@ on_answer(const char *peer, const char *answer, const GError *error, gpointer da
     mg_http_request_add_header(p->req, "location", location);
     mg_http_request_add_header(p->req, "etag", etag);
     mg_http_request_respond(p->req, 201, "application/sdp", body);
+    /* In a room of the store, a publisher is a participant the meeting page shows. */
+    if (p->party && p->whip->conference)
+      mg_conference_add_whip(p->whip->conference, p->room, p->party, p->name, p->role, p->user, peer);
   }
-  mg_http_request_unref(p->req);
-  g_free(p->base);
-  g_free(p);
+  pending_free(p);
 }
 
 static void
@@ -140,7 +157,28 @@ on_post(MgHttpRequest *req, gpointer data)
   p->whip = whip;
   p->base = g_strdup_printf("/%s/%s", whep ? "whep" : "whip", room);
   g_info("%s %s as %s (%s)", whep ? "WHEP play" : "WHIP publish", room, token->sub ? token->sub : "", token->role);
-  mg_media_engine_connect(whip->engine, room, whep ? MG_MEDIA_SUBSCRIBE : MG_MEDIA_PUBLISH, offer, on_answer, p);
+  gboolean bridge = !strcmp(token->role, "bridge");
+  if (whep && !bridge) {
+    mg_media_engine_connect(whip->engine, room, MG_MEDIA_SUBSCRIBE, offer, on_answer, p);
+    return;
+  }
+  /* Publishers and bridges carry a party: publishers become participants,
+   * and a bridge's WHEP gets no bridge's tracks (no echo, docs/bridge.md). */
+  g_autofree char *party =
+      g_strdup_printf("%s%08x%08x", bridge ? MG_MEDIA_BRIDGE_PARTY_PREFIX : "whip-", g_random_int(), g_random_int());
+  if (!whep) {
+    p->room = g_strdup(room);
+    p->party = g_strdup(party);
+    p->name = g_strndup(token->name && *token->name ? token->name
+                        : token->sub && *token->sub ? token->sub
+                        : bridge                    ? "Bridge"
+                                                    : "WHIP",
+                        64);
+    p->role = g_strdup(token->role);
+    p->user = g_strdup(token->sub);
+  }
+  mg_media_engine_connect_party(whip->engine, room, whep ? MG_MEDIA_SUBSCRIBE : MG_MEDIA_PUBLISH, party, offer,
+                                on_answer, p);
 }
 
 /* The peer named by /whip/<room>/<peer>, or NULL after answering 404. The
@@ -170,8 +208,7 @@ on_restarted(const char *peer, const char *frag, const GError *error, gpointer d
     mg_http_request_add_header(p->req, "etag", etag);
     mg_http_request_respond(p->req, 200, "application/trickle-ice-sdpfrag", body);
   }
-  mg_http_request_unref(p->req);
-  g_free(p);
+  pending_free(p);
 }
 
 static void
@@ -222,7 +259,6 @@ on_patch(MgHttpRequest *req, gpointer data)
   mg_http_request_respond(req, 204, "text/plain", NULL);
 }
 
-
 static void
 on_delete(MgHttpRequest *req, gpointer data)
 {
@@ -261,6 +297,12 @@ mg_whip_new(MgHttpServer *server, MgMediaEngine *engine, const char *secret)
   whip->secret = secret;
   mg_http_server_add_routes(server, routes, G_N_ELEMENTS(routes), whip);
   return whip;
+}
+
+void
+mg_whip_set_conference(MgWhip *whip, MgConference *conference)
+{
+  whip->conference = conference;
 }
 
 void

@@ -5,6 +5,7 @@
 
 #include "gateway/http.h"
 #include "media/engine.h"
+#include "signaling/conference.h"
 
 G_BEGIN_DECLS
 
@@ -12,6 +13,9 @@ typedef struct MgWhip MgWhip;
 
 /* secret is borrowed and must outlive the endpoints. (transfer full) */
 MgWhip *mg_whip_new(MgHttpServer *server, MgMediaEngine *engine, const char *secret);
+/* WHIP publishers in rooms of the store join conference as participants
+ * (role and name from their token); NULL (the default) lists none. */
+void mg_whip_set_conference(MgWhip *whip, MgConference *conference);
 void mg_whip_free(MgWhip *whip);
 
 /* A PATCH body (application/trickle-ice-sdpfrag, RFC 8840): candidates,

@@ -6,6 +6,7 @@
 
 #include "media/dtls.h"
 #include "media/local-private.h"
+#include "media/peer.h"
 #include "media/room.h"
 #include "media/srtp.h"
 #include "media/tap.h"
@@ -322,6 +323,7 @@ typedef struct {
   char *peer;
   char *party;
   MgMediaDirection dir;
+  gboolean silence_check; /* keep it on although party is set */
   char *offer;
   char *answer;
   GError *error;
@@ -334,6 +336,8 @@ connect_job(MgWorker *w, gpointer data)
 {
   MgConnectJob *job = data;
   job->answer = mg_room_connect(job->room, job->peer, job->party, job->dir, job->offer, &job->error);
+  if (job->answer && job->silence_check && mg_room_get_peer(job->room, job->peer))
+    mg_peer_set_silence_check(mg_room_get_peer(job->room, job->peer), TRUE);
   return job;
 }
 
@@ -364,10 +368,11 @@ new_peer_id(void)
 
 static void
 connect_peer(MgMediaEngine *engine, const char *room, const char *party, MgMediaDirection dir, const char *offer,
-             MgMediaAnswerFunc done, gpointer user_data)
+             MgMediaAnswerFunc done, gpointer user_data, gboolean silence_check)
 {
   MgConnectJob *job = g_new0(MgConnectJob, 1);
   job->party = g_strdup(party);
+  job->silence_check = silence_check;
   job->er = room_get(engine, room);
   job->room = job->er ? job->er->room : NULL;
   job->peer = new_peer_id();
@@ -385,14 +390,21 @@ void
 mg_media_engine_connect(MgMediaEngine *engine, const char *room, MgMediaDirection dir, const char *offer,
                         MgMediaAnswerFunc done, gpointer user_data)
 {
-  connect_peer(engine, room, NULL, dir, offer, done, user_data);
+  connect_peer(engine, room, NULL, dir, offer, done, user_data, FALSE);
+}
+
+void
+mg_media_engine_connect_party(MgMediaEngine *engine, const char *room, MgMediaDirection dir, const char *party,
+                              const char *offer, MgMediaAnswerFunc done, gpointer user_data)
+{
+  connect_peer(engine, room, party, dir, offer, done, user_data, TRUE);
 }
 
 void
 mg_media_engine_publish(MgMediaEngine *engine, const char *room, const char *party, const char *offer,
                         MgMediaAnswerFunc done, gpointer user_data)
 {
-  connect_peer(engine, room, party, MG_MEDIA_PUBLISH, offer, done, user_data);
+  connect_peer(engine, room, party, MG_MEDIA_PUBLISH, offer, done, user_data, FALSE);
 }
 
 static gpointer
@@ -661,6 +673,27 @@ post_peer_call(MgMediaEngine *engine, const char *peer, const char *arg, MgWorke
   c->arg = g_strdup(arg);
   mg_worker_post(er->worker, func, c, NULL, NULL);
   return TRUE;
+}
+
+static gpointer
+keyframe_job(MgWorker *w, gpointer data)
+{
+  MgPeerCall *c = data;
+  mg_room_request_keyframe(c->room, c->arg, g_get_monotonic_time());
+  peer_call_free(c);
+  return NULL;
+}
+
+void
+mg_media_engine_request_keyframe(MgMediaEngine *engine, const char *room, const char *track)
+{
+  MgEngineRoom *er = g_hash_table_lookup(engine->rooms, room);
+  if (!er || !er->room)
+    return;
+  MgPeerCall *c = g_new0(MgPeerCall, 1);
+  c->room = er->room;
+  c->arg = g_strdup(track);
+  mg_worker_post(er->worker, keyframe_job, c, NULL, NULL);
 }
 
 gboolean

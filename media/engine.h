@@ -75,6 +75,23 @@ void mg_media_engine_connect(MgMediaEngine *engine, const char *room, MgMediaDir
 void mg_media_engine_publish(MgMediaEngine *engine, const char *room, const char *party, const char *offer,
                              MgMediaAnswerFunc done, gpointer user_data);
 
+/* Parties whose name starts with this are bridges (WHIP/WHEP cascades
+ * between nodes, docs/bridge.md): a subscriber of a bridge party receives no
+ * track published by a bridge party, so a cascade never echoes. */
+#define MG_MEDIA_BRIDGE_PARTY_PREFIX "bridge-"
+static inline gboolean
+mg_media_party_is_bridge(const char *party)
+{
+  return party && g_str_has_prefix(party, MG_MEDIA_BRIDGE_PARTY_PREFIX);
+}
+
+/* Like mg_media_engine_connect() for a WHIP/WHEP client tagged with party
+ * (its own tracks are not sent back to it; the bridge rule above applies).
+ * Unlike a signaling participant's connection, the peer is closed when it
+ * goes silent. */
+void mg_media_engine_connect_party(MgMediaEngine *engine, const char *room, MgMediaDirection dir, const char *party,
+                                   const char *offer, MgMediaAnswerFunc done, gpointer user_data);
+
 /* A new offer on an existing publish connection (renegotiation). */
 void mg_media_engine_republish(MgMediaEngine *engine, const char *peer, const char *offer, MgMediaAnswerFunc done,
                                gpointer user_data);
@@ -109,6 +126,9 @@ json_t *mg_media_engine_get_stats(MgMediaEngine *engine);
 /* Attaches a tap (media/tap.h) to room, creating the room when it has no
  * media yet; the room stays while a tap is attached. */
 void mg_media_engine_add_tap(MgMediaEngine *engine, const char *room, MgTap *tap);
+/* Asks the publisher of a room's video track (a tap's MgTapTrack.track) for
+ * a keyframe, e.g. for a bridge's far side that lost one; rate limited. */
+void mg_media_engine_request_keyframe(MgMediaEngine *engine, const char *room, const char *track);
 /* Detaches the tap, which then finishes (its done callback follows). */
 void mg_media_engine_remove_tap(MgMediaEngine *engine, const char *room, MgTap *tap);
 /* ---- local publishers (media/local.c) ---- */

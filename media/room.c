@@ -122,7 +122,19 @@ mg_room_bind(MgRoom *room, MgDownTrack *down, MgTrack *source, gint64 now_us)
   g_debug("room %s: %s m-line %u follows %s", room->id, mg_peer_get_id(down->sub->peer), down->mline, source->id);
 }
 
-/* Gives every subscriber m-line without a source one of this kind. */
+/* TRUE when another m-line of rp follows t already. */
+static gboolean
+followed_by(const MgRoomPeer *rp, const MgTrack *t)
+{
+  for (guint i = 0; i < t->downs->len; i++)
+    if (((MgDownTrack *)g_ptr_array_index(t->downs, i))->sub == rp)
+      return TRUE;
+  return FALSE;
+}
+
+/* Gives every subscriber m-line without a source one of this kind that no
+ * other m-line of the same subscriber follows (a WHEP client with several
+ * m-lines of a kind, such as a bridge, gets distinct tracks). */
 static void
 bind_free_downs(MgRoom *room, gint64 now_us)
 {
@@ -137,7 +149,10 @@ bind_free_downs(MgRoom *room, gint64 now_us)
         continue;
       for (guint j = 0; !down->source && j < room->tracks->len; j++) {
         MgTrack *t = g_ptr_array_index(room->tracks, j);
-        if (t->owner->peer != rp->peer && t->announced && codec_compatible(down, t))
+        /* Bridges do not echo: no bridge's track goes back out over a bridge. */
+        if (mg_media_party_is_bridge(rp->party) && mg_media_party_is_bridge(t->owner->party))
+          continue;
+        if (t->owner->peer != rp->peer && t->announced && codec_compatible(down, t) && !followed_by(rp, t))
           mg_room_bind(room, down, t, now_us);
       }
     }
@@ -473,6 +488,14 @@ find_track(MgRoom *room, const char *id)
       return t;
   }
   return NULL;
+}
+
+void
+mg_room_request_keyframe(MgRoom *room, const char *track_id, gint64 now_us)
+{
+  MgTrack *t = find_track(room, track_id);
+  if (t && t->kind == MG_SDP_KIND_VIDEO)
+    mg_router_request_keyframe(t, now_us, FALSE);
 }
 
 char *

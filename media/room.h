@@ -55,6 +55,8 @@ gboolean mg_room_add_candidate(MgRoom *room, const char *peer_id, const char *ca
 void mg_room_remove_peer(MgRoom *room, const char *peer_id, const char *reason);
 /* The peer's connection, or NULL (tests and benchmarks). */
 MgPeer *mg_room_get_peer(MgRoom *room, const char *peer_id);
+/* Asks the publisher of video track track_id for a keyframe (rate limited). */
+void mg_room_request_keyframe(MgRoom *room, const char *track_id, gint64 now_us);
 gboolean mg_room_set_layer(MgRoom *room, const char *peer_id, guint mline, gint layer);
 /* The room's state as JSON: peers, tracks, streams and their counters. (transfer full) */
 json_t *mg_room_get_stats(MgRoom *room, gint64 now_us);

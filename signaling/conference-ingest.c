@@ -1,26 +1,28 @@
 /* SPDX-License-Identifier: MIT
- * Ingests as participants: a camera or media file that an operator brings
- * into a room is listed like a person (role "ingest", no session), and its
- * tracks reach everyone through the usual subscribe offers. */
+ * Ingests and WHIP publishers as participants: a camera or media file that
+ * an operator brings into a room, or an encoder or bridge publishing over
+ * WHIP, is listed like a person (no session), and its tracks reach everyone
+ * through the usual subscribe offers. */
 #define G_LOG_DOMAIN "conference"
 #include "signaling/conference-private.h"
 
 #include <string.h>
 
-gboolean
-mg_conference_add_ingest(MgConference *conf, const char *room_id, const char *party, const char *name, const char *peer)
+static MgParticipant *
+add_media_participant(MgConference *conf, const char *room_id, const char *party, const char *name, const char *role,
+                      const char *user, const char *peer)
 {
   MgRoomDef *def = mg_rooms_find(conf->cfg.store, room_id);
   if (!def || strcmp(def->id, room_id)) {
     mg_room_def_free(def);
-    return FALSE;
+    return NULL;
   }
   MgLiveRoom *room = mg_conf_live_room(conf, def);
   MgParticipant *p = g_new0(MgParticipant, 1);
   p->id = g_strdup(party);
   p->name = g_strndup(name, 64);
-  p->role = g_strdup("ingest");
-  p->user = g_strdup("");
+  p->role = g_strdup(role);
+  p->user = g_strdup(user ? user : "");
   p->room = room;
   p->tracks = g_ptr_array_new();
   p->pending_sources = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
@@ -33,8 +35,30 @@ mg_conference_add_ingest(MgConference *conf, const char *room_id, const char *pa
   mg_conf_record_joined(conf, p);
   mg_conf_broadcast(
       room, json_pack("{s:s, s:o}", "type", "participant_joined", "participant", mg_conf_participant_json(p)), p);
-  g_info("room %s: ingest %s (%s) joined", room_id, party, p->name);
-  return TRUE;
+  g_info("room %s: %s %s (%s) joined", room_id, role, party, p->name);
+  return p;
+}
+
+gboolean
+mg_conference_add_ingest(MgConference *conf, const char *room_id, const char *party, const char *name, const char *peer)
+{
+  return add_media_participant(conf, room_id, party, name, "ingest", NULL, peer) != NULL;
+}
+
+gboolean
+mg_conference_add_bridge(MgConference *conf, const char *room_id, const char *party, const char *name, const char *peer)
+{
+  return add_media_participant(conf, room_id, party, name, "bridge", NULL, peer) != NULL;
+}
+
+gboolean
+mg_conference_add_whip(MgConference *conf, const char *room_id, const char *party, const char *name, const char *role,
+                       const char *user, const char *peer)
+{
+  MgParticipant *p = add_media_participant(conf, room_id, party, name, role, user, peer);
+  if (p)
+    p->whip = TRUE;
+  return p != NULL;
 }
 
 void
@@ -42,7 +66,7 @@ mg_conference_remove_ingest(MgConference *conf, const char *room_id, const char 
 {
   MgLiveRoom *room = g_hash_table_lookup(conf->rooms, room_id);
   MgParticipant *p = room ? mg_conf_find(room, party) : NULL;
-  if (!p || g_strcmp0(p->role, "ingest"))
+  if (!p || p->whip || (g_strcmp0(p->role, "ingest") && g_strcmp0(p->role, "bridge")))
     return;
   /* The ingest takes its publisher out of the media room itself. */
   if (p->pub_peer)

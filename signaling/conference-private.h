@@ -39,6 +39,7 @@ struct MgParticipant {
   gint64 joined_us;            /* when the join arrived (wall clock) */
   gint64 join_wait_us;         /* same, until the publish connection first connects (join latency) */
   char *ip, *agent;            /* the client as its latest session saw it */
+  gboolean whip;               /* a WHIP publisher: leaves when its connection ends */
 };
 
 struct MgLiveRoom {

@@ -427,6 +427,11 @@ on_join(MgConference *conf, MgSession *s, json_t *msg, gint64 now_s)
       return;
     }
   }
+  if (!g_strcmp0(t->role, "bridge")) { /* another node's cascade: WHIP/WHEP only (docs/bridge.md) */
+    mg_session_error(s, msg, "not_allowed", "a bridge token is for WHIP and WHEP, not the meeting page");
+    mg_room_def_free(def);
+    return;
+  }
   if (def->opens_at && now_s < def->opens_at) {
     g_autofree char *when = iso_time(def->opens_at);
     mg_session_reply(s, msg,
@@ -597,6 +602,11 @@ mg_conference_on_media_event(MgConference *conf, const MgMediaEvent *ev)
   case MG_MEDIA_EVENT_CLOSED:
   case MG_MEDIA_EVENT_FAILED:
     g_hash_table_remove(conf->peers, ev->peer);
+    if (p->whip && !g_strcmp0(p->pub_peer, ev->peer)) {
+      g_clear_pointer(&p->pub_peer, g_free);
+      mg_conf_leave(conf, p, ev->type == MG_MEDIA_EVENT_FAILED ? "connection lost" : "left", TRUE);
+      break;
+    }
     if (!g_strcmp0(p->pub_peer, ev->peer))
       g_clear_pointer(&p->pub_peer, g_free);
     if (!g_strcmp0(p->sub_peer, ev->peer)) {

@@ -71,7 +71,17 @@ json_t *mg_conference_describe(MgConference *conf, const char *room_id);
  * reaches WHEP players, but no participant is listed). (conference-ingest.c) */
 gboolean mg_conference_add_ingest(MgConference *conf, const char *room_id, const char *party, const char *name,
                                   const char *peer);
-/* The ingest's participant leaves (its tracks end for everyone); no-op when gone. */
+/* A WHIP publisher (an encoder, or a bridge from another node) joins room_id
+ * as a participant with role, id party, name and user (the token's), whose
+ * media is the engine's publish peer; it leaves when that peer closes or
+ * fails. FALSE when room_id is not a room of the store. */
+gboolean mg_conference_add_whip(MgConference *conf, const char *room_id, const char *party, const char *name,
+                                const char *role, const char *user, const char *peer);
+/* A bridge's pull (gateway/bridge-api.c) joins room_id like an ingest, with
+ * role "bridge": the far side's media, as one participant named name. */
+gboolean mg_conference_add_bridge(MgConference *conf, const char *room_id, const char *party, const char *name,
+                                  const char *peer);
+/* The ingest's (or bridge's) participant leaves (its tracks end for everyone); no-op when gone. */
 void mg_conference_remove_ingest(MgConference *conf, const char *room_id, const char *party);
 
 /* ---- events for webhooks and metrics ---- */

@@ -28,6 +28,7 @@ typedef struct {
   gboolean truncated;
   char *retry_after; /* the header's value */
   char *date;        /* the answer's Date header, the base of an HTTP-date Retry-After */
+  char *location;    /* the answer's Location header */
   char errbuf[CURL_ERROR_SIZE];
   GSource *refused; /* reports a request curl would not take */
   MgHttpcCallback callback;
@@ -58,6 +59,7 @@ request_free(Request *r)
   g_string_free(r->body, TRUE);
   g_free(r->retry_after);
   g_free(r->date);
+  g_free(r->location);
   g_free(r);
 }
 
@@ -196,6 +198,10 @@ on_header(char *data, size_t size, size_t n, void *userp)
   if (len >= 5 && !strncmp(data, "HTTP/", 5)) {
     g_clear_pointer(&r->retry_after, g_free);
     g_clear_pointer(&r->date, g_free);
+    g_clear_pointer(&r->location, g_free);
+  } else if ((v = header_value(data, len, "Location"))) {
+    g_free(r->location);
+    r->location = v;
   } else if ((v = header_value(data, len, "Retry-After"))) {
     g_free(r->retry_after);
     r->retry_after = v;
@@ -241,6 +247,7 @@ finish(MgHttpc *c, Request *r, CURLcode result)
     .body_len = r->body->len,
     .truncated = r->truncated,
     .retry_after_s = mg_httpc_parse_retry_after(r->retry_after, now_s),
+    .location = r->location,
   };
   if (result != CURLE_OK)
     resp.error = r->errbuf[0] ? r->errbuf : curl_easy_strerror(result);
@@ -303,7 +310,7 @@ mg_httpc_free(MgHttpc *c)
 }
 
 static void
-set_options(Request *r, const char *url, GPtrArray *headers, const char *body, guint timeout_ms)
+set_options(Request *r, const char *method, const char *url, GPtrArray *headers, const char *body, guint timeout_ms)
 {
   CURL *e = r->easy;
   curl_easy_setopt(e, CURLOPT_URL, url);
@@ -312,7 +319,10 @@ set_options(Request *r, const char *url, GPtrArray *headers, const char *body, g
   curl_easy_setopt(e, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
   curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L);
   curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, (long)timeout_ms);
-  curl_easy_setopt(e, CURLOPT_COPYPOSTFIELDS, body ? body : "");
+  if (!strcmp(method, "POST") || body)
+    curl_easy_setopt(e, CURLOPT_COPYPOSTFIELDS, body ? body : "");
+  if (strcmp(method, "POST"))
+    curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, method);
   curl_easy_setopt(e, CURLOPT_ERRORBUFFER, r->errbuf);
   curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_body);
   curl_easy_setopt(e, CURLOPT_WRITEDATA, r);
@@ -345,6 +355,13 @@ guint64
 mg_httpc_post(MgHttpc *c, const char *url, GPtrArray *headers, const char *body, guint timeout_ms,
               MgHttpcCallback callback, gpointer user_data)
 {
+  return mg_httpc_request(c, "POST", url, headers, body, timeout_ms, callback, user_data);
+}
+
+guint64
+mg_httpc_request(MgHttpc *c, const char *method, const char *url, GPtrArray *headers, const char *body,
+                 guint timeout_ms, MgHttpcCallback callback, gpointer user_data)
+{
   Request *r = g_new0(Request, 1);
   r->c = c;
   r->id = ++c->next_id;
@@ -352,7 +369,7 @@ mg_httpc_post(MgHttpc *c, const char *url, GPtrArray *headers, const char *body,
   r->callback = callback;
   r->user_data = user_data;
   r->easy = curl_easy_init();
-  set_options(r, url, headers, body, timeout_ms);
+  set_options(r, method, url, headers, body, timeout_ms);
   g_hash_table_insert(c->requests, &r->id, r);
   CURLMcode rc = curl_multi_add_handle(c->multi, r->easy);
   if (rc != CURLM_OK) {

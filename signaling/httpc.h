@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT
  * An asynchronous HTTP client on a GMainContext (libcurl multi driven by
  * GLib fd watches and one timer): no thread, no blocking call on the loop.
- * For webhooks: POST only, http/https only, redirects not followed. */
+ * For webhooks (POST) and bridges (WHIP/WHEP: POST, DELETE): http/https
+ * only, redirects not followed. */
 #pragma once
 
 #include <glib.h>
@@ -20,6 +21,7 @@ typedef struct {
   gsize body_len;
   gboolean truncated;   /* the body was longer than MG_HTTPC_BODY_MAX */
   gint64 retry_after_s; /* Retry-After as seconds from the answer, -1 when absent or unreadable */
+  const char *location; /* the Location header, or NULL */
 } MgHttpcResponse;
 
 /* Called once per request on the client's context, unless it was cancelled.
@@ -38,6 +40,10 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(MgHttpc, mg_httpc_free)
  * an URL curl refuses is reported through the callback like any failure. */
 guint64 mg_httpc_post(MgHttpc *c, const char *url, GPtrArray *headers, const char *body, guint timeout_ms,
                       MgHttpcCallback callback, gpointer user_data);
+/* The same with another method ("DELETE", "PATCH", ...); body may be NULL
+ * (none is sent then, unless method is POST). */
+guint64 mg_httpc_request(MgHttpc *c, const char *method, const char *url, GPtrArray *headers, const char *body,
+                         guint timeout_ms, MgHttpcCallback callback, gpointer user_data);
 /* Cancels request id: its callback is not called. FALSE when it is not running. */
 gboolean mg_httpc_cancel(MgHttpc *c, guint64 id);
 /* How many requests are running. */

@@ -25,7 +25,7 @@ typedef struct {
   char *sub;  /* user id; empty for a group (room) token */
   char *name; /* display name, may be NULL */
   char *room;
-  char *role; /* host | attendee | guest | recorder | ingest */
+  char *role; /* host | attendee | guest | recorder | ingest | bridge */
   gint64 nbf; /* seconds since the epoch */
   gint64 exp;
 } MgToken;

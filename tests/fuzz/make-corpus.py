@@ -212,6 +212,22 @@ CORPUS["ingest"] = {
     'bad-transcode': b'{"url": "rtsp://127.0.0.1:8554/cam", "transcode": "no"}',
 }
 
+# Bridge API bodies (POST /api/v1/admin/rooms/<id>/bridges).
+CORPUS["bridge"] = {
+    'both': b'{"whip": "https://b.example.com/whip/r1", "whep": "https://b.example.com/whep/r1", '
+            b'"token": "eyJhbGciOiJIUzI1NiJ9.e30.x", "name": "Beijing office"}',
+    'whep-only': b'{"whep": "http://10.0.0.7:8080/whep/r1", "token": "t", "video": 1, "audio": 2}',
+    'bad-scheme': b'{"whip": "ftp://b/whip/r1", "token": "t"}',
+    'no-host': b'{"whip": "http:///whip/r1", "token": "t"}',
+    'space-in-url': b'{"whip": "http://b/wh ip", "token": "t"}',
+    'no-token': b'{"whip": "http://b/whip/r1"}',
+    'counts': b'{"whip": "http://b/whip/r1", "token": "t", "video": 0, "audio": 9}',
+    'duplicate': b'{"whip": "http://b/x", "token": "t", "token": "u"}',
+    'nul-in-token': b'{"whip": "http://b/x", "token": "a\\u0000b"}',
+    'bad-types': b'{"whip": 5, "whep": ["x"], "token": {}}',
+    'garbage': b'\x00{"whip":',
+}
+
 def ics(*events, head="", method=None):
     lines = ["BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//meetgate//seed//EN"]
     if method:

@@ -515,7 +515,12 @@ class RecordControls(Base):
         p = rtcpeers.start_webrtcbin_publisher(d.url + "/whip/" + room, token, 60)
         self.addCleanup(lambda: (p.kill(), p.communicate()))
         self.assertIn("published", p.stdout.readline())
-        self.assertEqual(self.recordings(d, room), [])  # media alone is not a participant joining
+        # A WHIP publisher in a meeting's room is a participant (docs/media.md): the room starts
+        # with it, and so does the meeting's recording.
+        deadline = time.time() + 15
+        while time.time() < deadline and not self.recordings(d, room):
+            time.sleep(0.2)
+        self.assertEqual(len(self.recordings(d, room)), 1)
 
         async def scenario():
             ws, joined = await ws_join(d, make_token(SECRET, room, role="attendee", sub="u1", name="Ada"), "Ada")
@@ -526,6 +531,9 @@ class RecordControls(Base):
             return got
 
         self.assertIs(run(scenario()), True)
+        # The WHIP publisher is still in the room: closing it ends the room and the recording.
+        status, r = self.api(d, "POST", "/api/v1/admin/rooms/%s/close" % room, body=b"{}")
+        self.assertEqual(status, 200, r)
         rec = self.wait_recording(d, room, ("stopped", "failed"))
         self.assertEqual((rec["state"], rec["error"]), ("stopped", None), rec)
         self.check_files(rec)

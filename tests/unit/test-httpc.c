@@ -14,6 +14,7 @@ typedef struct {
   gsize body_len;
   gboolean truncated;
   gint64 retry_after;
+  char *location;
 } Result;
 
 static void
@@ -29,6 +30,7 @@ on_done(guint64 id, const MgHttpcResponse *r, gpointer data)
   res->body_len = r->body_len;
   res->truncated = r->truncated;
   res->retry_after = r->retry_after_s;
+  res->location = g_strdup(r->location);
 }
 
 static void
@@ -36,6 +38,7 @@ result_clear(Result *r)
 {
   g_free(r->error);
   g_free(r->body);
+  g_free(r->location);
   *r = (Result){ 0 };
 }
 
@@ -197,6 +200,33 @@ test_cancel(void)
   loopback_free(lb);
 }
 
+/* WHIP's exchange: POST answered 201 with a Location, then DELETE of it with no body. */
+static void
+test_location_and_delete(void)
+{
+  Loopback *lb = loopback_new(200, "fallback");
+  g_autoptr(MgHttpc) c = mg_httpc_new(NULL);
+  g_autofree char *url = loopback_url(lb, "/whip/room");
+  Result res = { 0 };
+  loopback_push(lb, 201, "Location: /whip/room/abc\r\n", "v=0\r\n", 0);
+  post(c, url, NULL, "offer", 5000, &res);
+  g_assert_cmpint(res.status, ==, 201);
+  g_assert_cmpstr(res.location, ==, "/whip/room/abc");
+  g_assert_cmpstr(res.body, ==, "v=0\r\n");
+
+  result_clear(&res);
+  g_autofree char *resource = loopback_url(lb, "/whip/room/abc");
+  mg_httpc_request(c, "DELETE", resource, NULL, NULL, 5000, on_done, &res);
+  wait_for(&res.done);
+  g_assert_cmpint(res.status, ==, 200);
+  g_assert_null(res.location);
+  LoopArrival *a = loopback_arrival(lb, 1);
+  g_assert_true(g_str_has_prefix(a->headers, "DELETE /whip/room/abc "));
+  g_assert_cmpstr(a->body, ==, "");
+  result_clear(&res);
+  loopback_free(lb);
+}
+
 static void
 test_retry_after(void)
 {
@@ -222,5 +252,6 @@ main(int argc, char **argv)
   g_test_add_func("/httpc/refused", test_refused);
   g_test_add_func("/httpc/cancel", test_cancel);
   g_test_add_func("/httpc/retry-after", test_retry_after);
+  g_test_add_func("/httpc/location-and-delete", test_location_and_delete);
   return g_test_run();
 }
