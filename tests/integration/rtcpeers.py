@@ -69,6 +69,7 @@ class AiortcClient:
         self.pc = RTCPeerConnection()
         self.frames = {"audio": 0, "video": 0}
         self.first_frame_at = {}
+        self.video_times = []  # monotonic time of each decoded video frame
         self.location = None
         self.tasks = []
 
@@ -98,6 +99,8 @@ class AiortcClient:
             except Exception:
                 return
             self.frames[track.kind] += 1
+            if track.kind == "video":
+                self.video_times.append(time.monotonic())
             self.first_frame_at.setdefault(track.kind, time.time())
 
     async def _negotiate(self, kind):
