@@ -171,8 +171,7 @@ mg_http_request_respond_json(MgHttpRequest *req, guint status, json_t *json)
   json_decref(json);
   if (!text) { /* a value jansson refused (e.g. not UTF-8): never a crash, never garbage */
     g_warning("%s %s: the answer could not be written as JSON", req->method, req->path);
-    static const char fallback[] =
-        "{\"error\":{\"code\":\"internal\",\"message\":\"the answer could not be encoded\"}}";
+    static const char fallback[] = "{\"error\":{\"code\":\"internal\",\"message\":\"the answer could not be encoded\"}}";
     g_autoptr(GBytes) body = g_bytes_new_static(fallback, sizeof fallback - 1);
     mg_http_request_respond(req, 500, "application/json", body);
     return;
