@@ -1,34 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-#include <glib/gstdio.h>
-
 #include "signaling/replay.h"
-
-typedef struct {
-  char *dir;
-  char *path;
-} Fixture;
-
-static void
-setup(Fixture *f, gconstpointer data)
-{
-  (void)data;
-  f->dir = g_dir_make_tmp("mg-replay-XXXXXX", NULL);
-  f->path = g_build_filename(f->dir, "test.db", NULL);
-}
-
-static void
-teardown(Fixture *f, gconstpointer data)
-{
-  (void)data;
-  const char *suffixes[] = { "", "-wal", "-shm" };
-  for (guint i = 0; i < G_N_ELEMENTS(suffixes); i++) {
-    g_autofree char *p = g_strconcat(f->path, suffixes[i], NULL);
-    g_remove(p);
-  }
-  g_rmdir(f->dir);
-  g_free(f->path);
-  g_free(f->dir);
-}
+#include "tests/unit/tmp-store.h"
 
 static MgReplayResult
 remember(MgStore *store, const char *scope, const char *sig, gint64 expires, gint64 now, guint max)
@@ -41,12 +13,10 @@ remember(MgStore *store, const char *scope, const char *sig, gint64 expires, gin
 
 /* Once, not twice; per scope; forgotten at expiry, not before. */
 static void
-test_once(Fixture *f, gconstpointer data)
+test_once(void)
 {
-  (void)data;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(MgStore) store = mg_store_open(f->path, &error);
-  g_assert_no_error(error);
+  char *dir, *path;
+  MgStore *store = tmp_store_open("mg-replay-XXXXXX", &dir, &path);
   g_assert_cmpint(remember(store, "crm", "sha256=aa", 1600, 1000, 10), ==, MG_REPLAY_NEW);
   g_assert_cmpint(remember(store, "crm", "sha256=aa", 1600, 1001, 10), ==, MG_REPLAY_SEEN);
   g_assert_cmpint(remember(store, "hr", "sha256=aa", 1600, 1001, 10), ==, MG_REPLAY_NEW);
@@ -56,16 +26,15 @@ test_once(Fixture *f, gconstpointer data)
   /* At 1600 the first two expire and are pruned: aa is new again. */
   g_assert_cmpint(remember(store, "crm", "sha256=aa", 2200, 1600, 10), ==, MG_REPLAY_NEW);
   g_assert_cmpint(mg_replay_count(store), ==, 2);
+  tmp_store_remove(store, dir, path);
 }
 
 /* At most max_kept; room again once some expire. */
 static void
-test_bounded(Fixture *f, gconstpointer data)
+test_bounded(void)
 {
-  (void)data;
-  g_autoptr(GError) error = NULL;
-  g_autoptr(MgStore) store = mg_store_open(f->path, &error);
-  g_assert_no_error(error);
+  char *dir, *path;
+  MgStore *store = tmp_store_open("mg-replay-XXXXXX", &dir, &path);
   for (guint i = 0; i < 3; i++) {
     g_autofree char *sig = g_strdup_printf("sig-%u", i);
     g_assert_cmpint(remember(store, "crm", sig, 100 + i, 10, 3), ==, MG_REPLAY_NEW);
@@ -74,30 +43,30 @@ test_bounded(Fixture *f, gconstpointer data)
   g_assert_cmpint(remember(store, "crm", "sig-0", 200, 10, 3), ==, MG_REPLAY_SEEN);
   g_assert_cmpint(remember(store, "crm", "sig-3", 200, 100, 3), ==, MG_REPLAY_NEW);
   g_assert_cmpint(mg_replay_count(store), ==, 3);
+  tmp_store_remove(store, dir, path);
 }
 
 /* What was remembered survives closing and opening the store again. */
 static void
-test_reopen(Fixture *f, gconstpointer data)
+test_reopen(void)
 {
-  (void)data;
+  char *dir, *path;
   g_autoptr(GError) error = NULL;
-  MgStore *store = mg_store_open(f->path, &error);
-  g_assert_no_error(error);
+  MgStore *store = tmp_store_open("mg-replay-XXXXXX", &dir, &path);
   g_assert_cmpint(remember(store, "crm", "sha256=cafe", 1600, 1000, 10), ==, MG_REPLAY_NEW);
   mg_store_close(store);
-  store = mg_store_open(f->path, &error);
+  store = mg_store_open(path, &error);
   g_assert_no_error(error);
   g_assert_cmpint(remember(store, "crm", "sha256=cafe", 1600, 1200, 10), ==, MG_REPLAY_SEEN);
-  mg_store_close(store);
+  tmp_store_remove(store, dir, path);
 }
 
 int
 main(int argc, char **argv)
 {
   g_test_init(&argc, &argv, NULL);
-  g_test_add("/replay/once", Fixture, NULL, setup, test_once, teardown);
-  g_test_add("/replay/bounded", Fixture, NULL, setup, test_bounded, teardown);
-  g_test_add("/replay/reopen", Fixture, NULL, setup, test_reopen, teardown);
+  g_test_add_func("/replay/once", test_once);
+  g_test_add_func("/replay/bounded", test_bounded);
+  g_test_add_func("/replay/reopen", test_reopen);
   return g_test_run();
 }
