@@ -22,6 +22,7 @@
 #include "gateway/chat-xmpp.h"
 #include "gateway/chats-api.h"
 #include "gateway/meetings-api.h"
+#include "gateway/memtrim.h"
 #include "gateway/metrics.h"
 #include "gateway/sample-meetings.h"
 #include "gateway/rooms-api.h"
@@ -42,6 +43,8 @@
 #define SHUTDOWN_WS_GRACE_US (1 * G_USEC_PER_SEC)
 /* The scheduler sleeps at most this long, so a wall-clock jump is noticed. */
 #define SCHEDULER_MAX_SLEEP_S 300
+/* Free heap back to the kernel (gateway/memtrim.h). */
+#define MEMTRIM_INTERVAL_S 30
 
 struct MgDaemon {
   MgConfig *cfg;
@@ -64,6 +67,7 @@ struct MgDaemon {
   MgChatevents *chatevents;
   guint chat_kick;
   guint calendars_timer;
+  guint memtrim_timer;
   MgScheduler *scheduler;
   guint scheduler_timer;
   MgChatsend *chatsend;
@@ -513,6 +517,7 @@ start_scheduler(MgDaemon *d, GError **error)
   mg_meetings_api_set_changed(d->meetings_api, on_meetings_changed, d);
   arm_scheduler(d, TRUE);
   d->calendars_timer = g_timeout_add_seconds(CALENDARS_TICK_S, on_calendars_timer, d);
+  d->memtrim_timer = mg_memtrim_start(MEMTRIM_INTERVAL_S);
   return TRUE;
 }
 
@@ -696,6 +701,8 @@ mg_daemon_free(MgDaemon *d)
     g_source_remove(d->scheduler_timer);
   if (d->calendars_timer)
     g_source_remove(d->calendars_timer);
+  if (d->memtrim_timer)
+    g_source_remove(d->memtrim_timer);
   g_clear_pointer(&d->http, mg_http_server_free);
   g_clear_pointer(&d->streams_api, mg_streams_api_free);
   g_clear_pointer(&d->recordings_api, mg_recordings_api_free);

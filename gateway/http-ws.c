@@ -138,11 +138,21 @@ on_receive(MgWsConn *conn, const char *in, size_t len)
   return 0;
 }
 
+/* Messages written per writable callback at most, so that one busy
+ * connection does not hold the loop. */
+#define WRITES_PER_CALLBACK 16
+
 static int
 on_writable(MgWsConn *conn)
 {
-  GBytes *msg = g_queue_pop_head(&conn->out);
-  if (msg) {
+  /* Several queued messages in one go while the socket takes them: one per
+   * callback costs a whole loop iteration (a poll over every connection)
+   * per message, and a join answer queued behind a burst of room events
+   * waited for all of them (docs/hardening.md, signaling load). */
+  guint written = 0;
+  GBytes *msg;
+  while (written < WRITES_PER_CALLBACK && (written == 0 || !lws_send_pipe_choked(conn->wsi)) &&
+         (msg = g_queue_pop_head(&conn->out))) {
     gsize len;
     const char *data = g_bytes_get_data(msg, &len);
     g_autofree unsigned char *buf = g_malloc(LWS_PRE + len);
@@ -151,6 +161,9 @@ on_writable(MgWsConn *conn)
     g_bytes_unref(msg);
     if (n < (int)len)
       return -1;
+    written++;
+  }
+  if (written) {
     if (!g_queue_is_empty(&conn->out) || conn->close_code)
       lws_callback_on_writable(conn->wsi);
     return 0;

@@ -457,12 +457,29 @@ request_gone(MgHttpSession *pss)
   g_clear_pointer(&pss->req, mg_http_request_unref);
 }
 
+/* libwebsockets' GLib plugin gives each connection a GSource of its own.
+ * Around the dispatch of a source that may not recurse, GLib takes its fds out
+ * of the context's poll list and puts them back, and each is a walk along
+ * that list, which holds every connection: with 1,000 WebSocket clients that
+ * was a fifth of the control loop's CPU (docs/hardening.md, signaling load).
+ * Nothing called from these callbacks iterates the loop, so the source of the
+ * one dispatching now (our caller) may be marked as recursive, which skips it. */
+static void
+skip_source_blocking(void)
+{
+  GSource *src = g_main_current_source();
+  if (src && !g_source_get_can_recurse(src))
+    g_source_set_can_recurse(src, TRUE);
+}
+
 static int
 callback(struct lws *wsi, enum lws_callback_reasons reason, void *user, void *in, size_t len)
 {
   MgHttpSession *pss = user;
   struct lws_context *ctx = lws_get_context(wsi);
   MgHttpServer *server = ctx ? lws_context_user(ctx) : NULL;
+
+  skip_source_blocking();
 
   switch (reason) {
   case LWS_CALLBACK_HTTP:

@@ -11,6 +11,7 @@
 #include "signaling/attendance.h"
 #include "signaling/ical.h"
 #include "signaling/invite.h"
+#include "signaling/replay.h"
 
 #define MIN_KEY_LEN 16
 #define SIGNATURE_WINDOW_S 300
@@ -33,17 +34,7 @@ struct MgMeetingsApi {
   MgHttpHandler chats_handler; /* GET /api/v1/meetings/<id>/chats */
   gpointer chats_data;
   guint64 refused;
-  /* Signed requests seen within the signature window: a replay is refused.
-   * Keys "source\nsignature"; the queue holds them in arrival order with
-   * the time each may be forgotten. */
-  GHashTable *seen;
-  GQueue seen_order;
 };
-
-typedef struct {
-  gint64 forget_at;
-  char *key; /* owned by seen */
-} SeenSignature;
 
 /* At most this many signed requests remembered (10 minutes at 330 per second). */
 #define SEEN_MAX 200000
@@ -94,33 +85,32 @@ authenticate(MgMeetingsApi *api, MgHttpRequest *req)
   return found;
 }
 
+static void respond_stored_error(MgMeetingsApi *api, MgHttpRequest *req, const GError *error, gint64 stored_sequence);
+
 /* A valid signed request is accepted once: the same signature again within
- * the window (when its timestamp is still fresh) is a replay. Answers 409 or
- * 429 itself. */
+ * the window (when its timestamp is still fresh) is a replay. The signatures
+ * are kept in the store (signaling/replay.h), so a restart does not open the
+ * window again. Answers 409, 429 or 507 itself. */
 static gboolean
 remember_signature(MgMeetingsApi *api, MgHttpRequest *req, const MgOaSource *src, const char *sig, gint64 now)
 {
-  SeenSignature *head;
-  while ((head = g_queue_peek_head(&api->seen_order)) && head->forget_at <= now) {
-    g_hash_table_remove(api->seen, head->key);
-    g_free(g_queue_pop_head(&api->seen_order));
-  }
-  g_autofree char *key = g_strconcat(src->name, "\n", sig, NULL);
-  if (g_hash_table_contains(api->seen, key)) {
+  g_autoptr(GError) error = NULL;
+  /* Past any timestamp that could still pass. */
+  switch (mg_replay_remember(api->store, src->name, sig, now + 2 * SIGNATURE_WINDOW_S + 1, now, SEEN_MAX, &error)) {
+  case MG_REPLAY_NEW:
+    return TRUE;
+  case MG_REPLAY_SEEN:
     refuse(api, req, 409, "replayed",
            "this signed request was already received; a retry must be signed again with a fresh timestamp");
     return FALSE;
-  }
-  if (g_hash_table_size(api->seen) >= SEEN_MAX) {
+  case MG_REPLAY_FULL:
     refuse(api, req, 429, "too_many_requests", "too many signed requests in the last %d s", 2 * SIGNATURE_WINDOW_S);
     return FALSE;
+  case MG_REPLAY_ERROR:
+  default:
+    respond_stored_error(api, req, error, 0);
+    return FALSE;
   }
-  SeenSignature *seen = g_new(SeenSignature, 1);
-  seen->forget_at = now + 2 * SIGNATURE_WINDOW_S + 1; /* past any timestamp that could still pass */
-  seen->key = g_steal_pointer(&key);
-  g_hash_table_add(api->seen, seen->key);
-  g_queue_push_tail(&api->seen_order, seen);
-  return TRUE;
 }
 
 /* For a source with a webhook secret: X-Meetgate-Signature is
@@ -634,8 +624,6 @@ mg_meetings_api_new(MgHttpServer *server, MgStore *store, MgRoomsApi *rooms_api,
                     const char *sources, GError **error)
 {
   MgMeetingsApi *api = g_new0(MgMeetingsApi, 1);
-  api->seen = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
-  g_queue_init(&api->seen_order);
   api->store = store;
   api->rooms_api = rooms_api;
   api->public_url = public_url;
@@ -658,8 +646,6 @@ mg_meetings_api_free(MgMeetingsApi *api)
   if (!api)
     return;
   g_array_unref(api->sources);
-  g_queue_clear_full(&api->seen_order, g_free);
-  g_hash_table_unref(api->seen);
   g_free(api);
 }
 

@@ -113,8 +113,16 @@ struct MgNackTracker {
   guint64 highest;
   guint n_missing;
   guint64 given_up;
+  guint64 reordered;
+  /* Adaptive first-NACK delay: the largest reordering lateness seen in the
+   * current and the previous epoch (REORDER_EPOCH_US each). */
+  gint64 delay_us;
+  gint64 epoch_us;
+  gint64 late_cur_us, late_prev_us;
   Loss *slots;
 };
+
+#define REORDER_EPOCH_US (2 * G_USEC_PER_SEC)
 
 MgNackTracker *
 mg_nack_tracker_new(const MgNackTrackerConfig *cfg)
@@ -133,6 +141,7 @@ mg_nack_tracker_new(const MgNackTrackerConfig *cfg)
   t->cfg = *cfg;
   t->mask = cfg->window - 1;
   t->slots = g_new0(Loss, cfg->window);
+  t->delay_us = cfg->delay_us;
   return t;
 }
 
@@ -172,9 +181,26 @@ restart(MgNackTracker *t, guint64 ext)
   t->highest = ext;
 }
 
+/* Rolls the reordering epochs and sets the delay from their peak. */
+static void
+adapt_delay(MgNackTracker *t, gint64 now_us)
+{
+  if (t->cfg.max_delay_us <= t->cfg.delay_us)
+    return;
+  if (now_us - t->epoch_us >= REORDER_EPOCH_US) {
+    /* Two epochs without a sample forget both. */
+    t->late_prev_us = now_us - t->epoch_us >= 2 * REORDER_EPOCH_US ? 0 : t->late_cur_us;
+    t->late_cur_us = 0;
+    t->epoch_us = now_us;
+  }
+  gint64 peak = MAX(t->late_cur_us, t->late_prev_us);
+  t->delay_us = CLAMP(peak + peak / 2, t->cfg.delay_us, t->cfg.max_delay_us);
+}
+
 int
 mg_nack_tracker_on_packet(MgNackTracker *t, guint16 seq, gint64 now_us)
 {
+  adapt_delay(t, now_us);
   if (!t->started) {
     t->started = TRUE;
     restart(t, ((guint64)1 << 32) + seq);
@@ -185,6 +211,11 @@ mg_nack_tracker_on_packet(MgNackTracker *t, guint16 seq, gint64 now_us)
     Loss *l = &t->slots[ext & t->mask];
     if (l->ext_seq != ext || !l->missing)
       return 0;
+    if (l->tries == 0) { /* not NACKed yet: reordered, not lost */
+      t->reordered++;
+      t->late_cur_us = MAX(t->late_cur_us, now_us - l->lost_us);
+      adapt_delay(t, now_us);
+    }
     loss_clear(t, l);
     return 1;
   }
@@ -195,7 +226,7 @@ mg_nack_tracker_on_packet(MgNackTracker *t, guint16 seq, gint64 now_us)
   for (guint64 s = t->highest + 1; s < ext; s++) {
     Loss *l = &t->slots[s & t->mask];
     loss_expire(t, l);
-    *l = (Loss){ .ext_seq = s, .lost_us = now_us, .due_us = now_us + t->cfg.delay_us, .missing = TRUE };
+    *l = (Loss){ .ext_seq = s, .lost_us = now_us, .due_us = now_us + t->delay_us, .missing = TRUE };
     t->n_missing++;
   }
   loss_expire(t, &t->slots[ext & t->mask]);
@@ -238,4 +269,16 @@ guint64
 mg_nack_tracker_get_given_up(MgNackTracker *t)
 {
   return t->given_up;
+}
+
+guint64
+mg_nack_tracker_get_reordered(MgNackTracker *t)
+{
+  return t->reordered;
+}
+
+gint64
+mg_nack_tracker_get_delay(MgNackTracker *t)
+{
+  return t->delay_us;
 }

@@ -34,10 +34,14 @@ typedef struct {
   gint64 delay_us;   /* wait before the first NACK, to absorb reordering */
   gint64 retry_us;   /* between NACKs of the same packet (about one RTT) */
   gint64 max_age_us; /* give up on a packet missing for longer */
+  /* Above 0, the wait before the first NACK adapts to the reordering seen:
+   * 1.5 x the longest a packet arrived after a gap showed it missing (and
+   * before any NACK for it) in the last 2-4 s, between delay_us and this. */
+  gint64 max_delay_us;
 } MgNackTrackerConfig;
 
 /* cfg NULL takes the defaults: window 512, 10 tries, 5 ms delay, 40 ms
- * retry, 1 s max age. (transfer full) */
+ * retry, 1 s max age, no adaptation. (transfer full) */
 MgNackTracker *mg_nack_tracker_new(const MgNackTrackerConfig *cfg);
 void mg_nack_tracker_free(MgNackTracker *t);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(MgNackTracker, mg_nack_tracker_free)
@@ -53,5 +57,10 @@ guint mg_nack_tracker_collect(MgNackTracker *t, gint64 now_us, guint16 *seqs, gu
 guint mg_nack_tracker_get_missing(MgNackTracker *t);
 /* Lost seqs given up on since creation. */
 guint64 mg_nack_tracker_get_given_up(MgNackTracker *t);
+/* Seqs that arrived after a later one, before they were NACKed (reordered,
+ * not lost), since creation. */
+guint64 mg_nack_tracker_get_reordered(MgNackTracker *t);
+/* The wait before a first NACK now (delay_us, or more while adapting). */
+gint64 mg_nack_tracker_get_delay(MgNackTracker *t);
 
 G_END_DECLS

@@ -32,10 +32,12 @@ state_name(MgPeerState s)
 static json_t *
 layer_json(const MgLayer *l)
 {
-  return json_pack("{s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "rid", l->rid, "ssrc", (json_int_t)l->ssrc, "packets",
-                   (json_int_t)l->packets, "bytes", (json_int_t)l->bytes, "bitrate", (json_int_t)l->bitrate, "missing",
-                   (json_int_t)mg_nack_tracker_get_missing(l->loss), "lost",
-                   (json_int_t)mg_nack_tracker_get_given_up(l->loss), "keyframes", (json_int_t)l->keyframes);
+  json_t *o = json_pack("{s:s, s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "rid", l->rid, "ssrc", (json_int_t)l->ssrc,
+                        "packets", (json_int_t)l->packets, "bytes", (json_int_t)l->bytes, "bitrate",
+                        (json_int_t)l->bitrate, "missing", (json_int_t)mg_nack_tracker_get_missing(l->loss), "lost",
+                        (json_int_t)mg_nack_tracker_get_given_up(l->loss), "keyframes", (json_int_t)l->keyframes);
+  json_object_set_new(o, "reordered", json_integer((json_int_t)mg_nack_tracker_get_reordered(l->loss)));
+  return o;
 }
 
 static json_t *

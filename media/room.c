@@ -68,8 +68,10 @@ track_new(MgRoomPeer *rp, const MgSdpMedia *offered, const MgSdpMedia *answered)
     }
   }
   t->n_layers = n;
+  /* The first NACK waits 5 ms, longer while the path reorders (up to 150 ms:
+   * docs/hardening.md, jitter). */
   MgNackTrackerConfig nc = {
-    .window = 512, .max_tries = 5, .delay_us = 5000, .retry_us = 50000, .max_age_us = 1000000
+    .window = 512, .max_tries = 5, .delay_us = 5000, .retry_us = 50000, .max_age_us = 1000000, .max_delay_us = 150000
   };
   for (guint i = 0; i < n; i++) {
     t->layers[i].nack = mg_nack_buffer_new(MG_NACK_BUFFER);

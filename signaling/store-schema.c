@@ -142,5 +142,12 @@ const char *const mg_store_migrations[] = {
   "  room TEXT NOT NULL,"
   "  spec TEXT NOT NULL,"
   "  started_at INTEGER NOT NULL);",
+  /* 10: signed OA requests already accepted (replay protection that holds
+   * across restarts): SHA-256 of the source and the signature, kept until
+   * expires_at (unix seconds), then pruned. */
+  "CREATE TABLE seen_signatures ("
+  "  digest BLOB PRIMARY KEY,"
+  "  expires_at INTEGER NOT NULL) WITHOUT ROWID;"
+  "CREATE INDEX seen_signatures_expiry ON seen_signatures (expires_at);",
   NULL,
 };

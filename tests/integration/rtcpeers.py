@@ -59,16 +59,45 @@ def patch_aioice_loopback():
     aioice.ice.get_host_addresses = lambda use_ipv4, use_ipv6: ["127.0.0.1"] if use_ipv4 else []
 
 
+def patch_aioice_nomination():
+    """aioice 0.7 (aiortc's ICE) has a race, seen in about 0.3% of the churn
+    cycles (docs/hardening.md): meetgate's binding request makes it start a
+    triggered check on the pair it is already checking; when its first check
+    succeeds it sends the nomination (meetgate is ICE-lite, so the client
+    nominates in a second request), and if the triggered check's answer comes
+    back before the nomination's, aioice finds every pair done and none
+    nominated and declares ICE failed, a few ms before the nomination
+    succeeds. aiortc then never starts DTLS. This makes it wait for the
+    nomination in flight instead. Applied once; a client-side fix only."""
+    import aioice.ice
+    conn = aioice.ice.Connection
+    if getattr(conn, "_mg_patched", False):
+        return
+    orig = conn.check_complete
+
+    def check_complete(self, pair):
+        if (pair.state == aioice.ice.CandidatePair.State.SUCCEEDED and not pair.nominated
+                and self.ice_controlling and pair.component in self._nominating
+                and pair.component not in self._nominated):
+            pair.handle = None
+            return  # the nomination request is still out: its answer completes the check
+        return orig(self, pair)
+    conn.check_complete = check_complete
+    conn._mg_patched = True
+
+
 class AiortcClient:
     """An aiortc peer that publishes (WHIP) or plays (WHEP) and counts what it decodes."""
 
     def __init__(self, base, room, token):
         patch_aioice_loopback()
+        patch_aioice_nomination()
         from aiortc import RTCPeerConnection
         self.base, self.room, self.token = base, room, token
         self.pc = RTCPeerConnection()
         self.frames = {"audio": 0, "video": 0}
         self.first_frame_at = {}
+        self.video_times = []  # monotonic time of each decoded video frame
         self.location = None
         self.tasks = []
 
@@ -98,6 +127,8 @@ class AiortcClient:
             except Exception:
                 return
             self.frames[track.kind] += 1
+            if track.kind == "video":
+                self.video_times.append(time.monotonic())
             self.first_frame_at.setdefault(track.kind, time.time())
 
     async def _negotiate(self, kind):

@@ -26,6 +26,8 @@ BINARY = sys.argv.pop(1) if len(sys.argv) > 1 else "build/meetgate"
 SECRET = "faults-test-secret-0123456789abcdef0123456789"
 SEED = int(os.environ.get("MG_FAULTS_SEED") or time.time())
 LOSS = 0.05
+JITTER = 0.050  # each datagram held a random 0-50 ms, like netem `delay 25ms 25ms`
+JITTER_SECONDS = 15
 SANITIZER_MARKS = ("runtime error:", "AddressSanitizer", "LeakSanitizer")
 
 
@@ -48,15 +50,29 @@ def ice_connections(pc):
     return out
 
 
+def rtp_seq(data):
+    """(ssrc, seq) of an SRTP datagram, None for SRTCP (its packet type,
+    200-206, sits where RTP has the marker bit and payload type)."""
+    if not is_srtp(data) or len(data) < 12 or 192 <= data[1] <= 223:
+        return None
+    return struct.unpack("!I", data[8:12])[0], struct.unpack("!H", data[2:4])[0]
+
+
 class Dropper:
-    """Drops a share of the SRTP/SRTCP datagrams (first byte 128-191) that go
-    through it, at a rate the test can change while media flows."""
+    """The impairment shim: drops a share of the SRTP/SRTCP datagrams (first
+    byte 128-191) that go through it, and with jitter set delays every
+    datagram by a random 0..jitter s (like netem `delay J/2 J/2`; packets
+    overtake each other). The test changes both while media flows."""
 
     def __init__(self, seed):
         self.rng = random.Random(seed)
         self.rate = 0.0
+        self.jitter = 0.0
         self.dropped = 0
         self.passed = 0
+        self.delayed = 0
+        self.dropped_seqs = set()   # (ssrc, seq) of the RTP packets dropped
+        self.sent = []              # (ssrc, seq, when it reaches the far side) of RTP sent on
 
     def drop(self, data):
         if not is_srtp(data):
@@ -65,30 +81,77 @@ class Dropper:
             return False
         if self.rng.random() < self.rate:
             self.dropped += 1
+            key = rtp_seq(data)
+            if key:
+                self.dropped_seqs.add(key)
             return True
         self.passed += 1
         return False
 
+    def delay(self):
+        """Seconds to hold the next datagram (0 without jitter)."""
+        if self.jitter == 0:
+            return 0.0
+        self.delayed += 1
+        return self.rng.uniform(0.0, self.jitter)
+
     def on_send(self, pc):
         """Wraps Connection.sendto (Connection.send goes through it)."""
+        loop = asyncio.get_event_loop()
+
+        async def late(orig, data, component):
+            try:
+                await orig(data, component)
+            except ConnectionError:
+                pass  # the connection closed while the datagram was held
         for conn in ice_connections(pc):
             orig = conn.sendto
 
             async def sendto(data, component, orig=orig):
-                if not self.drop(data):
+                if self.drop(data):
+                    return
+                d = self.delay()
+                key = rtp_seq(data)
+                if key and self.jitter:
+                    self.sent.append(key + (loop.time() + d,))
+                if d:
+                    loop.call_later(d, lambda: asyncio.ensure_future(late(orig, data, component)))
+                else:
                     await orig(data, component)
             conn.sendto = sendto
 
     def on_receive(self, pc):
         """Wraps Connection.data_received, where aioice's datagram protocol
         hands every received datagram to the connection's queue."""
+        loop = asyncio.get_event_loop()
         for conn in ice_connections(pc):
             orig = conn.data_received
 
             def data_received(data, component, orig=orig):
-                if not self.drop(data):
+                if self.drop(data):
+                    return
+                d = self.delay()
+                if d:
+                    loop.call_later(d, orig, data, component)
+                else:
                     orig(data, component)
             conn.data_received = data_received
+
+    def overtaken(self, by):
+        """(ssrc, seq) of the RTP packets sent that arrived more than by s after
+        a later packet of their SSRC."""
+        out, newest = set(), {}
+        for ssrc, seq, at in sorted(self.sent, key=lambda p: p[2]):
+            top = newest.get(ssrc)
+            if top is None or (seq - top[0]) % 65536 < 32768:
+                newest[ssrc] = (seq, at)
+            elif at - top[1] > by:
+                out.add((ssrc, seq))
+        return out
+
+    def both_ways(self, pc):
+        self.on_send(pc)
+        self.on_receive(pc)
 
 
 class NackCounter:
@@ -103,6 +166,7 @@ class NackCounter:
         self.player_repaired = 0        # packets that filled a gap the player had NACKed
         self.publisher_nacks = 0        # NACK packets meetgate sent the publisher
         self.publisher_nack_seqs = 0
+        self.publisher_nacked = []      # (media ssrc, seq) of each seq listed in them
         self.publisher_plis = 0
 
     def watch_player(self, pc):
@@ -148,6 +212,7 @@ class NackCounter:
                 if isinstance(packet, RtcpRtpfbPacket) and packet.fmt == RTCP_RTPFB_NACK:
                     self.publisher_nacks += 1
                     self.publisher_nack_seqs += len(packet.lost)
+                    self.publisher_nacked += [(packet.media_ssrc, seq) for seq in packet.lost]
                 elif isinstance(packet, RtcpPsfbPacket) and packet.fmt == RTCP_PSFB_PLI:
                     self.publisher_plis += 1
                 await handle(packet)
@@ -256,6 +321,63 @@ class MediaFaults(unittest.TestCase):
         self.assertGreater(sub_drop.dropped, 0)
         self.assertNotIn(0, clean, "a second without a decoded frame before loss: %s" % clean)
         self.assertNotIn(0, lossy, "a second without a decoded frame under loss: %s" % lossy)
+        self.assert_alive()
+
+    def test_loss_and_jitter(self):
+        """5% loss and 0-50 ms jitter on every datagram both ways between each
+        client and meetgate, as netem would do on lo."""
+        room = "jitter"
+        counts = NackCounter()
+        pub_imp, sub_imp = Dropper(SEED + 2), Dropper(SEED + 3)
+
+        async def go():
+            pub = AiortcClient(self.base, room, self.token(room, "pub"))
+            await pub.publish()
+            pub_imp.both_ways(pub.pc)
+            counts.watch_publisher(pub.pc)
+            await asyncio.sleep(0.5)
+            sub = AiortcClient(self.base, room, self.token(room, "sub"))
+            sub.pc.addTransceiver("audio", direction="recvonly")
+            sub.pc.addTransceiver("video", direction="recvonly")
+            sub_imp.both_ways(sub.pc)
+            counts.watch_player(sub.pc)
+            await sub.play(audio=False, video=False)
+            if not await sub.wait_frames(kinds=("video",), count=1, timeout=15):
+                raise AssertionError("no video frame before the impairment: %s" % sub.frames)
+            clean = await buckets(sub, 2)
+            nacked_before = len(counts.publisher_nacked)
+            for imp in (pub_imp, sub_imp):
+                imp.rate, imp.jitter = LOSS, JITTER
+            start = time.monotonic()
+            impaired = await buckets(sub, JITTER_SECONDS)
+            end = time.monotonic()
+            frames = [t for t in sub.video_times if t >= start]
+            await sub.close()
+            await pub.close()
+            return clean, impaired, nacked_before, [start] + frames + [end]
+
+        clean, impaired, nacked_before, times = run(go(), timeout=90)
+        freeze = max(b - a for a, b in zip(times, times[1:]))
+        nacked = set(counts.publisher_nacked[nacked_before:])
+        spurious = nacked - pub_imp.dropped_seqs
+        overtaken = pub_imp.overtaken(0.005)
+        print("\njitter: no impairment %s frames/s; %d%% loss + 0-%d ms jitter both ways %s frames/s (mean %.1f)"
+              % (clean, LOSS * 100, JITTER * 1000, impaired, sum(impaired) / len(impaired)))
+        print("jitter: longest time without a decoded video frame under impairment: %.0f ms (%d frames in %.1f s)"
+              % (freeze * 1000, len(times) - 2, times[-1] - times[0]))
+        print("jitter: publisher side dropped %d and delayed %d datagrams, player side dropped %d and delayed %d"
+              % (pub_imp.dropped, pub_imp.delayed, sub_imp.dropped, sub_imp.delayed))
+        print("jitter: %d RTP packets from the publisher reached meetgate more than 5 ms after a later one"
+              % len(overtaken))
+        print("jitter: meetgate NACKed %d distinct publisher seqs, %d of them never dropped (only reordered); "
+              "player sent %d NACKs (%d seqs), got %d RTX, %d PLIs"
+              % (len(nacked), len(spurious), counts.player_nacks, counts.player_nack_seqs, counts.player_rtx,
+                 counts.player_plis))
+        self.assertGreater(pub_imp.dropped, 0)
+        self.assertGreater(sub_imp.dropped, 0)
+        self.assertGreater(pub_imp.delayed, 0)
+        self.assertNotIn(0, clean, "a second without a decoded frame before the impairment: %s" % clean)
+        self.assertNotIn(0, impaired, "a second without a decoded frame under loss and jitter: %s" % impaired)
         self.assert_alive()
 
     def test_webrtcbin_publisher(self):

@@ -259,6 +259,45 @@ class MeetingsApi(unittest.TestCase):
         # Unsigned sources stay unsigned: hr never needs the headers.
         self.assertEqual(self.post(self.body("hr-unsigned", self.now + 86400))[0], 201)
 
+    def test_replay_after_kill9_restart(self):
+        """The signatures already accepted are kept in the store: after a
+        kill -9 and a restart on the same data folder, a captured signed
+        request (here an older version of the meeting) is still a replay."""
+        args = ["-o", "server.secret=" + SECRET, "-o", "oa.sources=crm:%s:%s" % (CRM_KEY, CRM_HOOK)]
+        first = Daemon(BINARY, args)
+        second = None
+        try:
+            def post(d, body, ts):
+                raw = json.dumps(body).encode()
+                h = {"Authorization": "Bearer " + CRM_KEY, "Content-Type": "application/json",
+                     "X-Meetgate-Timestamp": str(ts), "X-Meetgate-Signature": sign(CRM_HOOK, ts, raw)}
+                status, _, text = http("POST", d.url + "/api/v1/meetings", raw, h)
+                return status, json.loads(text)
+
+            ts = int(time.time())
+            old = self.body("crm-restart", self.now + 86400)
+            new = dict(old, title="Edited before the restart")
+            status, j = post(first, old, ts)
+            self.assertEqual(status, 201, j)
+            meeting_id = j["meeting"]["id"]
+            self.assertEqual(post(first, new, ts + 1)[0], 200)
+            first.proc.kill()  # SIGKILL: no shutdown, no flush
+            first.proc.wait()
+            second = Daemon(BINARY, args, data_dir=first.data_dir)
+            for body, t in ((old, ts), (new, ts + 1)):
+                status, j = post(second, body, t)
+                self.assertEqual((status, j.get("error", {}).get("code")), (409, "replayed"), j)
+            status, _, text = http("GET", second.url + "/api/v1/meetings/" + meeting_id, None,
+                                   {"Authorization": "Bearer " + CRM_KEY})
+            self.assertEqual((status, json.loads(text)["meeting"]["title"]), (200, "Edited before the restart"))
+            # Signed anew, the same body passes.
+            self.assertEqual(post(second, new, ts + 2)[0], 200)
+            self.assertEqual(second.stop(), 0)
+        finally:
+            if second:
+                second.cleanup()
+            first.cleanup()
+
     def test_window_listing_and_cancel_occurrence(self):
         base = self.now + 10 * 86400
         week = 7 * 86400

@@ -168,6 +168,7 @@ def main():
         import logging
         logging.basicConfig(filename=os.environ["MG_CHURN_PYLOG"], format="%(asctime)s %(name)s %(message)s")
         logging.getLogger("aiortc.rtcdtlstransport").setLevel(logging.DEBUG)
+        logging.getLogger("aioice.ice").setLevel(logging.DEBUG)  # its checks, their answers and failures
     binary = sys.argv[1] if len(sys.argv) > 1 else "build-asan/meetgate"
     cycles = int(sys.argv[2]) if len(sys.argv) > 2 else 1000
     workers = int(sys.argv[3]) if len(sys.argv) > 3 else 4

@@ -171,6 +171,99 @@ test_tracker_defaults(void)
   g_assert_cmpuint(mg_nack_tracker_get_given_up(t), ==, lost - 1);
 }
 
+typedef struct {
+  guint16 seq;
+  gint64 at;
+} Arrival;
+
+static gint
+by_arrival(gconstpointer a, gconstpointer b)
+{
+  const Arrival *x = a, *y = b;
+  return x->at < y->at ? -1 : x->at > y->at;
+}
+
+/* n packets sent every 5 ms (200 per second, a 1-2 Mbit/s video), each held
+ * a random 0..jitter_us (netem-like jitter: they overtake each other); lost
+ * ones (every lose_every-th, 0: none) never arrive. The tracker sees them in
+ * arrival order and collects at each arrival, as the router does. Returns
+ * the seqs NACKed that were not lost, from packet `from` on; *lost_nacked
+ * counts the lost ones NACKed at least once. */
+static guint
+run_jitter(MgNackTracker *t, guint n, gint64 jitter_us, guint lose_every, guint from, guint *lost_nacked)
+{
+  g_autoptr(GRand) rng = g_rand_new_with_seed(20261126);
+  g_autoptr(GArray) arr = g_array_new(FALSE, FALSE, sizeof(Arrival));
+  g_autoptr(GHashTable) nacked = g_hash_table_new(NULL, NULL);
+  for (guint i = 0; i < n; i++) {
+    Arrival a = { (guint16)(1000 + i), 1000000 + (gint64)i * 5000 + g_rand_int_range(rng, 0, (gint32)jitter_us + 1) };
+    if (!lose_every || i % lose_every != lose_every - 1)
+      g_array_append_val(arr, a);
+  }
+  g_array_sort(arr, by_arrival);
+  guint spurious = 0;
+  for (guint i = 0; i < arr->len; i++) {
+    const Arrival *a = &g_array_index(arr, Arrival, i);
+    guint16 out[64];
+    mg_nack_tracker_on_packet(t, a->seq, a->at);
+    guint k = mg_nack_tracker_collect(t, a->at, out, G_N_ELEMENTS(out));
+    for (guint j = 0; j < k; j++) {
+      guint idx = (guint16)(out[j] - 1000);
+      gboolean lost = lose_every && idx % lose_every == lose_every - 1;
+      if (g_hash_table_contains(nacked, GUINT_TO_POINTER(out[j] + 1)))
+        continue;
+      g_hash_table_add(nacked, GUINT_TO_POINTER(out[j] + 1));
+      if (lost)
+        (*lost_nacked)++;
+      else if (idx >= from)
+        spurious++;
+    }
+  }
+  return spurious;
+}
+
+/* Under 0-50 ms jitter a fixed 5 ms wait NACKs many packets that are only
+ * late; the adaptive wait learns the reordering and stops doing so, while
+ * real losses are still all NACKed. Without reordering it stays at 5 ms. */
+static void
+test_tracker_reordering(void)
+{
+  MgNackTrackerConfig c = { .window = 512, .max_tries = 5, .delay_us = 5000, .retry_us = 50000, .max_age_us = 1000000 };
+  guint lost_fixed = 0, lost_adaptive = 0;
+  g_autoptr(MgNackTracker) fixed = mg_nack_tracker_new(&c);
+  guint spurious_fixed = run_jitter(fixed, 4000, 50000, 20, 1000, &lost_fixed);
+  c.max_delay_us = 150000;
+  g_autoptr(MgNackTracker) adaptive = mg_nack_tracker_new(&c);
+  guint spurious_adaptive = run_jitter(adaptive, 4000, 50000, 20, 1000, &lost_adaptive);
+  g_test_message("4000 packets, 5%% lost, 0-50 ms jitter: NACKed %u late (not lost) packets after the first "
+                 "1000 with a fixed 5 ms wait, %u adaptive (wait now %" G_GINT64_FORMAT " us); %u and %u of "
+                 "the 199 lost ones NACKed",
+                 spurious_fixed, spurious_adaptive, mg_nack_tracker_get_delay(adaptive), lost_fixed, lost_adaptive);
+  g_assert_cmpuint(spurious_fixed, >, 100);
+  g_assert_cmpuint(spurious_adaptive, ==, 0);
+  /* Every lost one but the last packet (no later one shows it missing). */
+  g_assert_cmpuint(lost_fixed, ==, 199);
+  g_assert_cmpuint(lost_adaptive, ==, 199);
+  g_assert_cmpuint(mg_nack_tracker_get_reordered(adaptive), >, 0);
+  /* The wait covers the 50 ms of reordering, and not the cap. */
+  g_assert_cmpint(mg_nack_tracker_get_delay(adaptive), >, 50000);
+  g_assert_cmpint(mg_nack_tracker_get_delay(adaptive), <, 150000);
+
+  /* In order again: after two quiet epochs the wait is back to 5 ms. */
+  gint64 now = 1000000 + 4000 * 5000 + 100000;
+  for (guint i = 0; i < 1000; i++)
+    mg_nack_tracker_on_packet(adaptive, (guint16)(5000 + i), now + (gint64)i * 5000);
+  g_assert_cmpint(mg_nack_tracker_get_delay(adaptive), ==, 5000);
+
+  /* No reordering at all: never adapts. */
+  guint lost = 0;
+  g_autoptr(MgNackTracker) calm = mg_nack_tracker_new(&c);
+  g_assert_cmpuint(run_jitter(calm, 2000, 0, 20, 0, &lost), ==, 0);
+  g_assert_cmpuint(lost, ==, 99);
+  g_assert_cmpint(mg_nack_tracker_get_delay(calm), ==, 5000);
+  g_assert_cmpuint(mg_nack_tracker_get_reordered(calm), ==, 0);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -180,5 +273,6 @@ main(int argc, char **argv)
   g_test_add_func("/nack/tracker-basic", test_tracker_basic);
   g_test_add_func("/nack/tracker-age-and-window", test_tracker_age_and_window);
   g_test_add_func("/nack/tracker-defaults", test_tracker_defaults);
+  g_test_add_func("/nack/tracker-reordering", test_tracker_reordering);
   return g_test_run();
 }
