@@ -228,6 +228,16 @@ class ChatsApi(unittest.TestCase):
         status, a = self.call("GET", "/api/v1/meetings/nope/chats")
         self.assertEqual(status, 404)
         # An invite-only meeting that only the rules of hr-main match... and the default when nothing matches.
+        # First the deliverer posts review-1's messages (check_outbox wants them sent): a chat removed
+        # with its message still queued would keep it pending.
+        deadline = time.time() + 20
+        while True:
+            status, a = self.call("GET", "/api/v1/admin/outbox?state=sent&limit=1000")
+            sent = sorted(m["target"] for m in a["messages"] if m["meeting_id"] == mid)
+            if sent == ["ada", "eng-weekly", "hr-main", "hr-team", "rd"] or time.time() > deadline:
+                break
+            time.sleep(0.05)
+        self.assertEqual(sent, ["ada", "eng-weekly", "hr-main", "hr-team", "rd"], a)
         status, a = self.call("DELETE", "/api/v1/chats/hr-main")
         status, a = self.call("DELETE", "/api/v1/chats/hr-team")
         lone = self.push("lone-1", organizer={"id": "nobody", "department": "Sales"}, attendees=[],
