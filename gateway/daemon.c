@@ -330,6 +330,14 @@ wall_s(void)
   return g_get_real_time() / G_USEC_PER_SEC;
 }
 
+/* The recording link of the chat summary and the attendance callback: the room's latest recording. */
+static char *
+chat_recording_link(MgStore *store, const char *room_id, gint64 now_s, gpointer data)
+{
+  MgDaemon *d = data;
+  return d->recordings_api ? mg_recordings_latest_for_room(d->recordings_api, room_id, d->public_url) : NULL;
+}
+
 /* Scheduled events: logged, queued for the chats, and a close's attendance for the OA callback. */
 static void
 on_schedule_event(const MgScheduleEvent *ev, gpointer data)
@@ -350,7 +358,10 @@ on_schedule_event(const MgScheduleEvent *ev, gpointer data)
     g_warning("meeting %s: %s not queued for its chats: %s", ev->entry->id, mg_schedule_kind_name(ev->kind),
               error->message);
   g_clear_error(&error);
-  int queued = d->webhooks ? mg_webhooks_on_schedule(d->webhooks, ev, wall_s(), &error) : 0;
+  g_autofree char *recording = NULL;
+  if (d->webhooks && ev->kind == MG_SCHEDULE_CLOSE)
+    recording = chat_recording_link(d->store, ev->entry->room_id, wall_s(), d);
+  int queued = d->webhooks ? mg_webhooks_on_schedule(d->webhooks, ev, recording, wall_s(), &error) : 0;
   if (queued < 0)
     g_warning("meeting %s: attendance callback not queued: %s", ev->entry->id, error->message);
   else if (queued > 0) {
@@ -463,14 +474,6 @@ on_chat_queued(gpointer data)
   MgDaemon *d = data;
   if (!d->chat_kick)
     d->chat_kick = g_idle_add(on_chat_kick, d);
-}
-
-/* The chat summary's recording link: the room's latest recording. */
-static char *
-chat_recording_link(MgStore *store, const char *room_id, gint64 now_s, gpointer data)
-{
-  MgDaemon *d = data;
-  return d->recordings_api ? mg_recordings_latest_for_room(d->recordings_api, room_id, d->public_url) : NULL;
 }
 
 static void

@@ -376,7 +376,8 @@ mg_webhooks_attendance_body(MgStore *store, const char *meeting_id, const MgMeet
 }
 
 int
-mg_webhooks_on_schedule(MgWebhooks *w, const MgScheduleEvent *ev, gint64 now_s, GError **error)
+mg_webhooks_on_schedule(MgWebhooks *w, const MgScheduleEvent *ev, const char *recording_url, gint64 now_s,
+                        GError **error)
 {
   if (ev->kind != MG_SCHEDULE_CLOSE)
     return 0;
@@ -399,6 +400,7 @@ mg_webhooks_on_schedule(MgWebhooks *w, const MgScheduleEvent *ev, gint64 now_s, 
   g_autofree char *when = time_ms(now_s * 1000);
   json_object_set_new(body, "id", json_string(id));
   json_object_set_new(body, "time", json_string(when));
+  json_object_set_new(body, "recording_url", recording_url ? json_string(recording_url) : json_null());
   g_autofree char *text = dumps(body);
   json_decref(body);
   g_autofree char *key = g_strdup_printf("%s:%s:%" G_GINT64_FORMAT, target, meeting_id, occurrence);

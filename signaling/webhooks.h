@@ -78,7 +78,9 @@ json_t *mg_webhooks_attendance_body(MgStore *store, const char *meeting_id, cons
                                     gint64 end, gint64 from_s, gint64 to_s, gint64 now_s);
 /* A scheduler event: on a close, the occurrence's attendance goes to its
  * source's callback (if one is configured), inside the scheduler's
- * transaction. Returns how many were queued (0 or 1), -1 on error. */
-int mg_webhooks_on_schedule(MgWebhooks *w, const MgScheduleEvent *ev, gint64 now_s, GError **error);
+ * transaction, with recording_url (the room's latest recording, or NULL:
+ * JSON null). Returns how many were queued (0 or 1), -1 on error. */
+int mg_webhooks_on_schedule(MgWebhooks *w, const MgScheduleEvent *ev, const char *recording_url, gint64 now_s,
+                            GError **error);
 
 G_END_DECLS

@@ -212,12 +212,12 @@ test_attendance(Fixture *f, gconstpointer data)
   MgScheduleEvent ev = { .kind = MG_SCHEDULE_CLOSE, .at = end + 900, .entry = &e, .start = start, .end = end };
   /* Only the close sends. */
   ev.kind = MG_SCHEDULE_OPEN;
-  g_assert_cmpint(mg_webhooks_on_schedule(w, &ev, end + 900, &error), ==, 0);
+  g_assert_cmpint(mg_webhooks_on_schedule(w, &ev, NULL, end + 900, &error), ==, 0);
   ev.kind = MG_SCHEDULE_CLOSE;
-  g_assert_cmpint(mg_webhooks_on_schedule(w, &ev, end + 900, &error), ==, 1);
+  g_assert_cmpint(mg_webhooks_on_schedule(w, &ev, "https://meet.example/api/v1/recordings/r1", end + 900, &error), ==, 1);
   g_assert_no_error(error);
   /* A second close of the same occurrence (a restart) queues nothing more. */
-  g_assert_cmpint(mg_webhooks_on_schedule(w, &ev, end + 901, &error), ==, 0);
+  g_assert_cmpint(mg_webhooks_on_schedule(w, &ev, NULL, end + 901, &error), ==, 0);
   g_autoptr(GPtrArray) list = mg_outbox_list(f->store, MG_OUTBOX_PENDING, 10, &error);
   g_assert_cmpuint(list->len, ==, 1);
   MgOutboxMessage *msg = list->pdata[0];
@@ -231,6 +231,7 @@ test_attendance(Fixture *f, gconstpointer data)
   g_assert_cmpstr(json_string_value(json_object_get(o, "source")), ==, "crm");
   g_assert_cmpstr(json_string_value(json_object_get(o, "external_id")), ==, "crm-42");
   g_assert_cmpstr(json_string_value(json_object_get(o, "room_id")), ==, "room-9");
+  g_assert_cmpstr(json_string_value(json_object_get(o, "recording_url")), ==, "https://meet.example/api/v1/recordings/r1");
   g_assert_cmpstr(json_string_value(json_object_get(json_object_get(o, "occurrence"), "start")), ==,
                   "2026-01-01T10:00:00Z");
   g_assert_cmpstr(json_string_value(json_object_get(json_object_get(o, "occurrence"), "end")), ==,
@@ -244,7 +245,7 @@ test_attendance(Fixture *f, gconstpointer data)
 
   /* A source without a callback: nothing. */
   m.source = (char *)"hr";
-  g_assert_cmpint(mg_webhooks_on_schedule(w, &ev, end + 900, &error), ==, 0);
+  g_assert_cmpint(mg_webhooks_on_schedule(w, &ev, NULL, end + 900, &error), ==, 0);
 }
 
 int
