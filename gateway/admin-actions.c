@@ -83,7 +83,7 @@ mg_admin_record(MgAdmin *admin, MgHttpRequest *req, const char *key_name, const 
 {
   g_autoptr(GError) error = NULL;
   MgAuditEntry e = { g_get_real_time() / 1000,     key_name, action, target, detail, result, message,
-                     mg_http_request_get_peer(req) };
+                     req ? mg_http_request_get_peer(req) : NULL };
   if (!admin->store || !mg_audit_record(admin->store, &e, &error))
     g_warning("audit log: %s: %s by %s not recorded: %s", target, action, key_name,
               error ? error->message : "no store");

@@ -45,7 +45,8 @@ typedef json_t *(*MgAdminDetailFunc)(const char *room_id, gpointer data);
 void mg_admin_add_room_detail(MgAdmin *admin, const char *name, MgAdminDetailFunc func, gpointer data);
 
 /* Records an admin action in the audit log (and the log): the key's name,
- * never the key; result "ok" or an error code with its message. */
+ * never the key; result "ok" or an error code with its message. req may be
+ * NULL for an action that came another way (a host's `live` message). */
 void mg_admin_record(MgAdmin *admin, MgHttpRequest *req, const char *key_name, const char *action, const char *target,
                      const char *detail, const char *result, const char *message);
 

@@ -289,6 +289,7 @@ start_http(MgDaemon *d, GError **error)
   d->streams_api = mg_streams_api_new(d->http, d->admin, d->media, d->store, live_dir ? live_dir : default_live_dir,
                                       mg_config_get_string(cfg, "streaming", "rtmp_url"),
                                       mg_config_get_string(cfg, "server", "secret"));
+  mg_streams_api_set_conference(d->streams_api, d->conference, d->public_url);
   mg_http_server_add_websocket(d->http, "/ws", &signaling_ws, d);
   mg_web_add_static(d->http); /* last: it answers every other GET */
   return TRUE;

@@ -29,6 +29,8 @@ struct MgStreamsApi {
   char *live_dir;
   char *rtmp_url; /* or NULL */
   char *secret;
+  MgConference *conference; /* or NULL */
+  char *public_url;
   GHashTable *streams; /* id -> MgStream* */
   GPtrArray *saved;    /* MgPipelineRow*: streams that ran when meetgate stopped, until their room is live */
 };
@@ -97,6 +99,36 @@ find_hls(MgStreamsApi *api, const char *room)
   return NULL;
 }
 
+static MgStream *
+find_kind(MgStreamsApi *api, const char *room, const char *kind)
+{
+  if (!strcmp(kind, "hls"))
+    return find_hls(api, room);
+  GHashTableIter it;
+  gpointer value;
+  g_hash_table_iter_init(&it, api->streams);
+  while (g_hash_table_iter_next(&it, NULL, &value)) {
+    MgStream *st = value;
+    if (!strcmp(st->kind, kind) && !strcmp(st->room, room))
+      return st;
+  }
+  return NULL;
+}
+
+/* The room's streams changed: the people in it learn whether it is live
+ * (HLS first, for its viewer link). */
+static void
+room_changed(MgStreamsApi *api, const char *room)
+{
+  if (!api->conference)
+    return;
+  if (find_hls(api, room)) {
+    g_autofree char *url = g_strdup_printf("%s/live/%s/playlist.m3u8", api->public_url, room);
+    mg_conference_set_live(api->conference, room, TRUE, "hls", url);
+  } else
+    mg_conference_set_live(api->conference, room, find_kind(api, room, "rtmp") != NULL, "rtmp", NULL);
+}
+
 /* Old segments and playlist of an earlier stream of the room. */
 static void
 clear_dir(const char *dir)
@@ -135,6 +167,7 @@ launch(MgStreamsApi *api, const char *room, const char *kind, const char *url, c
   st->started_s = started_s;
   st->streamer = streamer;
   g_hash_table_insert(api->streams, st->id, st);
+  room_changed(api, room);
   return st;
 }
 
@@ -239,7 +272,66 @@ stop_stream(MgStreamsApi *api, MgHttpRequest *req, const char *room, const char 
   mg_admin_record(api->admin, req, who, "stream_stop", room, st->id, "ok", NULL);
   mg_http_request_respond_json(req, 200, stream_json(st));
   forget(api, st->id);
+  g_autofree char *room_id = g_strdup(st->room);
   g_hash_table_remove(api->streams, id);
+  room_changed(api, room_id);
+}
+
+/* A host's `live` message (signaling/conference-host.c): the same start and
+ * stop as the admin API's, audited under "host:<participant id>". */
+static gboolean
+on_host_live(const char *room, gboolean active, const char *kind, const char *who, gpointer data, GError **error)
+{
+  MgStreamsApi *api = data;
+  if (!active) {
+    MgStream *st;
+    if (!find_kind(api, room, kind)) {
+      g_set_error(error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND, "room %s has no %s stream", room, kind);
+      mg_admin_record(api->admin, NULL, who, "stream_stop", room, kind, "not_found", NULL);
+      return FALSE;
+    }
+    while ((st = find_kind(api, room, kind))) {
+      g_autofree char *id = g_strdup(st->id);
+      mg_streamer_stop(st->streamer);
+      g_info("stream %s of room %s stopped by %s", id, room, who);
+      mg_admin_record(api->admin, NULL, who, "stream_stop", room, id, "ok", NULL);
+      forget(api, id);
+      g_hash_table_remove(api->streams, id);
+    }
+    room_changed(api, room);
+    return TRUE;
+  }
+  gboolean hls = !strcmp(kind, "hls");
+  if (!hls && !api->rtmp_url) {
+    g_set_error(error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED,
+                "RTMP is not available: no [streaming] rtmp_url is configured");
+    mg_admin_record(api->admin, NULL, who, "stream_start", room, kind, "live_unavailable", NULL);
+    return FALSE;
+  }
+  if (find_kind(api, room, kind)) { /* already streaming: nothing to do */
+    room_changed(api, room);
+    return TRUE;
+  }
+  MgStream *st = launch(api, room, kind, hls ? NULL : api->rtmp_url, NULL, g_get_real_time() / G_USEC_PER_SEC, error);
+  if (!st) {
+    g_warning("stream of room %s cannot start: %s", room, (*error)->message);
+    mg_admin_record(api->admin, NULL, who, "stream_start", room, kind, "stream_failed", (*error)->message);
+    return FALSE;
+  }
+  save(api, st, hls ? NULL : api->rtmp_url);
+  g_info("stream %s of room %s (%s) started by %s", st->id, room, kind, who);
+  g_autofree char *detail = g_strdup_printf("%s %s", kind, st->id);
+  mg_admin_record(api->admin, NULL, who, "stream_start", room, detail, "ok", NULL);
+  return TRUE;
+}
+
+void
+mg_streams_api_set_conference(MgStreamsApi *api, MgConference *conference, const char *public_url)
+{
+  api->conference = conference;
+  g_free(api->public_url);
+  api->public_url = g_strdup(public_url);
+  mg_conference_set_live_func(conference, on_host_live, api);
 }
 
 /* POST /api/v1/admin/rooms/<id>/stream and DELETE .../stream/<stream id>
@@ -406,10 +498,14 @@ mg_streams_api_free(MgStreamsApi *api)
     if (mg_streamer_get_state(st->streamer) == MG_STREAMER_FAILED)
       forget(api, st->id);
   }
+  if (api->conference)
+    mg_conference_set_live_func(api->conference, NULL, NULL);
+  api->conference = NULL; /* the streams stop with the daemon: no one is told */
   g_hash_table_unref(api->streams);
   g_clear_pointer(&api->saved, g_ptr_array_unref);
   g_free(api->live_dir);
   g_free(api->rtmp_url);
   g_free(api->secret);
+  g_free(api->public_url);
   g_free(api);
 }

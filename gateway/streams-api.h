@@ -24,6 +24,12 @@ void mg_streams_api_free(MgStreamsApi *api);
  * streams of it that ran when meetgate last stopped start again, with their
  * ids (they are kept in the store until stopped). */
 void mg_streams_api_on_room_live(MgStreamsApi *api, const char *room);
+/* The live rooms (borrowed, outlives the API): each room's live state goes
+ * to mg_conference_set_live() as its streams start and stop (HLS with its
+ * playlist's URL under public_url), and hosts start and stop the room's
+ * stream with their `live` message, audited as the admin API's
+ * stream_start / stream_stop under the key name "host:<participant id>". */
+void mg_streams_api_set_conference(MgStreamsApi *api, MgConference *conference, const char *public_url);
 
 /* A start request's body (streams-parse.c): {"kind": "rtmp", "url": ...} or
  * {"kind": "hls"}. *url is NULL when the body names none. FALSE with error

@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: MIT
  * What hosts may do: mute others, remove them, decide on the lobby, lock the
- * room, end the meeting for all, start and stop the recording. */
+ * room, end the meeting for all, start and stop the recording and the live
+ * stream. */
 #define G_LOG_DOMAIN "conference"
 #include "signaling/conference-private.h"
 
+#include <gio/gio.h>
 #include <string.h>
 
 /* The host who sent msg and the participant it names, or FALSE after answering. */
@@ -172,4 +174,80 @@ mg_conf_on_record(MgConference *conf, MgSession *s, json_t *msg, gint64 now_s)
   }
   if (!conf->record(room_id, want, who, conf->record_data, &error))
     mg_session_error(s, msg, "record_failed", "%s", error ? error->message : "the recording did not change");
+}
+
+/* ---- the live stream ---- */
+
+json_t *
+mg_conf_live_json(MgConference *conf, const char *room_id)
+{
+  json_t *state = room_id ? g_hash_table_lookup(conf->live, room_id) : NULL;
+  return state ? json_deep_copy(state) : json_pack("{s:b}", "active", FALSE);
+}
+
+void
+mg_conference_set_live_func(MgConference *conf, MgConferenceLiveFunc func, gpointer user_data)
+{
+  conf->live_func = func;
+  conf->live_data = user_data;
+}
+
+void
+mg_conference_set_live(MgConference *conf, const char *room_id, gboolean active, const char *kind, const char *url)
+{
+  json_t *state = active ? json_pack("{s:b, s:s, s:s?}", "active", TRUE, "kind", kind, "url", url)
+                         : json_pack("{s:b}", "active", FALSE);
+  json_t *old = g_hash_table_lookup(conf->live, room_id);
+  if (old ? json_equal(old, state) : !active) {
+    json_decref(state);
+    return;
+  }
+  MgLiveRoom *room = g_hash_table_lookup(conf->rooms, room_id);
+  if (room) {
+    json_t *msg = json_deep_copy(state);
+    json_object_set_new(msg, "type", json_string("live"));
+    mg_conf_broadcast(room, msg, NULL);
+  }
+  if (active)
+    g_hash_table_replace(conf->live, g_strdup(room_id), state);
+  else {
+    g_hash_table_remove(conf->live, room_id);
+    json_decref(state);
+  }
+}
+
+void
+mg_conf_on_live(MgConference *conf, MgSession *s, json_t *msg, gint64 now_s)
+{
+  MgParticipant *host;
+  if (!host_and_target(s, msg, &host, NULL))
+    return;
+  json_t *active = json_object_get(msg, "active");
+  json_t *kind_j = json_object_get(msg, "kind");
+  const char *kind = kind_j ? json_string_value(kind_j) : "hls";
+  if (!json_is_boolean(active) || !kind || (strcmp(kind, "hls") && strcmp(kind, "rtmp"))) {
+    mg_session_error(s, msg, "bad_request", "live needs a boolean \"active\" and a \"kind\" of \"hls\" or \"rtmp\"");
+    return;
+  }
+  const char *room_id = host->room->def->id;
+  gboolean want = json_is_true(active);
+  json_t *state = g_hash_table_lookup(conf->live, room_id);
+  const char *now_kind = state ? json_string_value(json_object_get(state, "kind")) : NULL;
+  if (want ? !g_strcmp0(now_kind, kind) : !state) { /* already so: the host hears the state again */
+    json_t *again = mg_conf_live_json(conf, room_id);
+    json_object_set_new(again, "type", json_string("live"));
+    mg_conf_send(host, again);
+    return;
+  }
+  if (!conf->live_func) {
+    mg_session_error(s, msg, "live_unavailable", "live streaming is not available");
+    return;
+  }
+  g_autoptr(GError) error = NULL;
+  g_autofree char *who = g_strdup_printf("host:%s", host->id);
+  if (!conf->live_func(room_id, want, kind, who, conf->live_data, &error)) {
+    gboolean unavailable = error && g_error_matches(error, G_IO_ERROR, G_IO_ERROR_NOT_SUPPORTED);
+    mg_session_error(s, msg, unavailable ? "live_unavailable" : "live_failed", "%s",
+                     error ? error->message : "the live stream did not change");
+  }
 }

@@ -63,6 +63,9 @@ struct MgConference {
   gpointer events_data;
   MgConferenceRecordFunc record;
   gpointer record_data;
+  GHashTable *live; /* room id -> json_t* {active, kind, url?} of the rooms streaming live */
+  MgConferenceLiveFunc live_func;
+  gpointer live_data;
 };
 
 /* conference.c */
@@ -101,6 +104,9 @@ void mg_conf_on_deny(MgConference *conf, MgSession *s, json_t *msg, gint64 now_s
 void mg_conf_on_lock(MgConference *conf, MgSession *s, json_t *msg, gint64 now_s);
 void mg_conf_on_end(MgConference *conf, MgSession *s, json_t *msg, gint64 now_s);
 void mg_conf_on_record(MgConference *conf, MgSession *s, json_t *msg, gint64 now_s);
+void mg_conf_on_live(MgConference *conf, MgSession *s, json_t *msg, gint64 now_s);
+/* The room's live state for joined and the live message: {active, kind?, url?}. (transfer full) */
+json_t *mg_conf_live_json(MgConference *conf, const char *room_id);
 void mg_conf_admit(MgConference *conf, MgParticipant *p);
 void mg_conf_close_room(MgConference *conf, MgLiveRoom *room, const char *reason);
 /* The same with a message for the people in the room (may be NULL). */

@@ -32,6 +32,7 @@ static const struct {
   { "lock", mg_conf_on_lock },
   { "end", mg_conf_on_end },
   { "record", mg_conf_on_record },
+  { "live", mg_conf_on_live },
 };
 
 MgConferenceHandler
@@ -244,6 +245,7 @@ send_joined(MgParticipant *p, json_t *msg, gboolean resumed)
   if (room->active_speaker)
     json_object_set_new(joined, "active_speaker", json_string(room->active_speaker));
   json_object_set_new(joined, "recording", json_boolean(g_hash_table_contains(room->conf->recording, room->def->id)));
+  json_object_set_new(joined, "live", mg_conf_live_json(room->conf, room->def->id));
   if (msg && p->session)
     mg_session_reply(p->session, msg, joined);
   else
@@ -630,6 +632,7 @@ mg_conference_new(const MgConferenceConfig *config)
   conf->resumes = g_hash_table_new(g_str_hash, g_str_equal);
   conf->peers = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
   conf->recording = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+  conf->live = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, (GDestroyNotify)json_decref);
   return conf;
 }
 
@@ -660,6 +663,7 @@ mg_conference_free(MgConference *conf)
   g_hash_table_unref(conf->resumes);
   g_hash_table_unref(conf->peers);
   g_hash_table_unref(conf->recording);
+  g_hash_table_unref(conf->live);
   g_free(conf);
 }
 

@@ -50,6 +50,19 @@ gboolean mg_conference_is_recording(MgConference *conf, const char *room_id);
 typedef gboolean (*MgConferenceRecordFunc)(const char *room_id, gboolean active, const char *who, gpointer user_data,
                                            GError **error);
 void mg_conference_set_record_func(MgConference *conf, MgConferenceRecordFunc func, gpointer user_data);
+/* The room's live stream (issue 9) started or stopped: kind "hls" or
+ * "rtmp", url the HLS playlist's public URL (NULL for RTMP). Everyone in the
+ * room is told ({"type":"live"}) when it changed, and those who join later
+ * read it in joined. */
+void mg_conference_set_live(MgConference *conf, const char *room_id, gboolean active, const char *kind,
+                            const char *url);
+/* Starts (active) or stops the room's live stream of kind ("hls" or "rtmp")
+ * for a host's `live` message; who names the host ("host:<participant id>").
+ * FALSE with error when it cannot: G_IO_ERROR_NOT_SUPPORTED when that kind
+ * is not available here. The streamer then calls mg_conference_set_live(). */
+typedef gboolean (*MgConferenceLiveFunc)(const char *room_id, gboolean active, const char *kind, const char *who,
+                                         gpointer user_data, GError **error);
+void mg_conference_set_live_func(MgConference *conf, MgConferenceLiveFunc func, gpointer user_data);
 
 /* The session of a participant is gone (WebSocket closed): the participant
  * may resume within the window, or leaves. */

@@ -79,6 +79,16 @@ export const STRINGS = {
   stopRecording: 'Stop recording',
   recordHint: 'Everyone in the meeting sees when it is being recorded.',
   recordFailed: 'The recording could not be started or stopped.',
+  goLive: 'Go live',
+  stopLive: 'Stop live',
+  liveHint: 'Streams the meeting (HLS); everyone in it sees the LIVE badge.',
+  liveFailed: 'The live stream could not be started or stopped.',
+  liveBadge: 'LIVE',
+  liveLabel: 'This meeting is streamed live',
+  liveLinkHeading: 'Live stream link',
+  liveLinkHint: 'Viewers open it in an HLS player with a viewer key or a join link of this meeting.',
+  copyLink: 'Copy',
+  linkCopied: 'Link copied',
   endForAll: 'End meeting for all',
   confirmEndTitle: 'End the meeting for everyone?',
   confirmEndText: 'Everyone will be disconnected and the meeting will close.',
@@ -154,6 +164,21 @@ export const STRINGS = {
   serverErrorTitle: 'Something went wrong',
   serverErrorText: 'The server could not let you in ({detail}). Try again in a moment.',
   leaveWaiting: 'Leave',
+};
+
+// Chinese for the live stream's texts (issue 9). The page has no language
+// switch yet: STRINGS is English; these are ready for it.
+export const STRINGS_ZH = {
+  goLive: '开始直播',
+  stopLive: '停止直播',
+  liveHint: '以 HLS 直播本次会议；会议中的每个人都会看到“直播”标记。',
+  liveFailed: '无法开始或停止直播。',
+  liveBadge: '直播',
+  liveLabel: '本次会议正在直播',
+  liveLinkHeading: '直播链接',
+  liveLinkHint: '观众需用查看者密钥或本会议的加入链接，在 HLS 播放器中打开。',
+  copyLink: '复制',
+  linkCopied: '链接已复制',
 };
 
 export function fmt(key, vars = {}) {

@@ -286,7 +286,7 @@ export class AudioSink {
 }
 
 // Participant list. people: [{ id, name, role, micMuted, camOff, me }], lobby: [{ id, name }]
-export function renderPeople({ people, lobby, isHost, locked, recording }) {
+export function renderPeople({ people, lobby, isHost, locked, recording, live }) {
   $('panel-title').textContent = fmt('participantsCount', { n: people.length });
   $('people-heading').textContent = fmt('inMeetingHeading', { n: people.length });
   $('people-count').textContent = String(people.length);
@@ -296,6 +296,12 @@ export function renderPeople({ people, lobby, isHost, locked, recording }) {
   $('lock-btn').setAttribute('aria-pressed', String(!!locked));
   $('record-text').textContent = recording ? STRINGS.stopRecording : STRINGS.startRecording;
   $('record-btn').setAttribute('aria-pressed', String(!!recording));
+  const streaming = !!(live && live.active);
+  $('live-text').textContent = streaming ? STRINGS.stopLive : STRINGS.goLive;
+  $('live-btn').setAttribute('aria-pressed', String(streaming));
+  const url = streaming && live.url ? live.url : '';
+  $('live-section').hidden = !url;
+  if ($('live-url').value !== url) $('live-url').value = url;
 
   const lobbyList = $('lobby-list');
   lobbyList.replaceChildren();

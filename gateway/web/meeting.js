@@ -33,6 +33,7 @@ export const S = {
   remote: [],                // from the last subscribe_offer: [{ mid, participant, track, kind, source, media }]
   activeSpeaker: '',
   recording: false,
+  live: { active: false },   // the room's live stream: { active, kind, url } (url for HLS)
   resume: '',
   dropAt: 0,
   attempt: 0,
@@ -460,12 +461,20 @@ function onMessage(msg) {
     case 'recording':
       S.recording = !!msg.active;
       return renderMeeting();
+    case 'live':
+      S.live = liveState(msg);
+      return renderMeeting();
     case 'room_overtime':
       if (S.phase === 'meeting') ui.toast(STRINGS.overtimeToast, 10000);
       return;
     default:
       return; // unknown events are ignored so that a newer server does not break this page
   }
+}
+
+function liveState(m) {
+  if (!m || !m.active) return { active: false };
+  return { active: true, kind: String(m.kind || 'hls'), url: typeof m.url === 'string' ? m.url : '' };
 }
 
 function isHost() {
@@ -497,6 +506,7 @@ function onJoined(msg) {
   S.activeSpeaker = '';
   S.layers = new Map();
   S.recording = !!msg.recording;
+  S.live = liveState(msg.live);
   S.phase = 'meeting';
   ui.banner(null);
   if (wasReconnecting) ui.toast(resumed ? STRINGS.reconnected : STRINGS.rejoinedFresh, 3000);
@@ -514,6 +524,7 @@ function onError(msg) {
   const code = String(msg.code || '');
   if (code === 'not_host') return ui.toast(STRINGS.notHost, 4000);
   if (code === 'record_failed') return ui.toast(STRINGS.recordFailed, 6000);
+  if (code === 'live_failed' || code === 'live_unavailable') return ui.toast(STRINGS.liveFailed, 6000);
   const screen = refusalScreen(code);
   const isJoinAnswer = msg.id != null && msg.id === S.joinId;
   if (S.phase === 'meeting' && !(screen && isJoinAnswer)) {
@@ -793,6 +804,8 @@ export function renderMeeting() {
   $('locked-badge').hidden = !S.room.locked;
   $('recording').hidden = !S.recording;
   $('recording').setAttribute('aria-label', STRINGS.recordingLabel);
+  $('live-badge').hidden = !S.live.active;
+  $('live-badge').setAttribute('aria-label', STRINGS.liveLabel);
 
   ui.setToggle($('ctl-mic'), { on: S.mic.on, available: !!S.mic.track || (S.debug && !S.mic.error), kind: 'mic' });
   ui.setToggle($('ctl-cam'), { on: S.cam.on, available: !S.cam.error, kind: 'cam' });
@@ -800,7 +813,7 @@ export function renderMeeting() {
 
   const people = [{ id: me.id, name: myName, role: me.role, micMuted: !S.mic.on || !S.mic.track, camOff: !S.cam.on || !S.cam.track, me: true }];
   for (const p of S.participants.values()) people.push({ id: p.id, name: p.name, role: p.role, micMuted: isOff(p, 'microphone'), camOff: isOff(p, 'camera') });
-  ui.renderPeople({ people, lobby: [...S.lobby.values()], isHost: isHost(), locked: !!S.room.locked, recording: S.recording });
+  ui.renderPeople({ people, lobby: [...S.lobby.values()], isHost: isHost(), locked: !!S.room.locked, recording: S.recording, live: S.live });
   scheduleLayerHints();
 }
 
@@ -931,6 +944,20 @@ function bindMeeting() {
     if (!S.signal) return;
     S.signal.send({ type: 'record', active: !S.recording });
   });
+  $('live-btn').addEventListener('click', () => {
+    if (!S.signal) return;
+    // Go live starts HLS; Stop live stops whatever kind runs (an operator may have started RTMP).
+    S.signal.send(S.live.active ? { type: 'live', active: false, kind: S.live.kind } : { type: 'live', active: true, kind: 'hls' });
+  });
+  $('live-copy').addEventListener('click', async () => {
+    const input = $('live-url');
+    try {
+      await navigator.clipboard.writeText(input.value);
+      ui.toast(STRINGS.linkCopied, 2000);
+    } catch {
+      input.select(); // no clipboard access (plain http): the user copies the selected text
+    }
+  });
   $('end-btn').addEventListener('click', async () => {
     const ok = await ui.confirmDialog({ title: STRINGS.confirmEndTitle, text: STRINGS.confirmEndText, ok: STRINGS.confirmEndButton });
     if (ok && S.signal) S.signal.send({ type: 'end' });
@@ -1014,6 +1041,8 @@ window.__meetgate = {
       lobby: [...S.lobby.values()].map((p) => ({ id: p.id, name: p.name })),
       remote: S.remote.map((r) => ({ participant: r.participant, kind: r.kind, source: r.source })),
       sharing: !!S.screen.track,
+      recording: S.recording,
+      live: { ...S.live },
       inbound: await inboundSummary(S.sub && S.sub.pc),
       errors: window.__meetgateErrors.slice(),
     };

@@ -70,6 +70,24 @@ class Meeting(PageCase):
         self.assertTrue(any(r["participant"] == sa["me"]["id"] and r["source"] == "screen" for r in sb["remote"]))
         self.shot(bob, "screen-share")
 
+        # Ada (host) goes live from her panel: Bob's page shows the LIVE badge and the HLS viewer link.
+        ada.execute("document.getElementById('ctl-people').click();")
+        time.sleep(0.5)
+        label = ada.execute("const b = document.getElementById('live-btn');"
+                            "return b && b.offsetParent !== null ? b.textContent : null;")
+        self.assertEqual(label, "Go live", "no visible Go live button on the host's page")
+        ada.execute("document.getElementById('live-btn').click();")
+        sb = self.wait(bob, lambda s: s["live"]["active"], 20, "the live stream on Bob's page")
+        self.assertEqual(sb["live"]["kind"], "hls")
+        self.assertTrue(sb["live"]["url"].endswith("/live/%s/playlist.m3u8" % r["room"]["id"]), sb["live"])
+        self.assertTrue(bob.execute("return !document.getElementById('live-badge').hidden;"), "no LIVE badge")
+        self.assertEqual(bob.execute("return document.getElementById('live-url').value;"), sb["live"]["url"])
+        self.shot(bob, "live")
+        self.shot(ada, "live-host-panel")
+        ada.execute("document.getElementById('live-btn').click();")  # now Stop live
+        self.wait(bob, lambda s: not s["live"]["active"], 20, "the live stream stopped on Bob's page")
+        self.assertTrue(bob.execute("return document.getElementById('live-badge').hidden;"), "LIVE badge left")
+
         # Bob leaves: Ada sees him go.
         bob.execute("document.getElementById('ctl-leave').click();")
         self.wait(ada, lambda s: not s["participants"], 20, "Bob gone")

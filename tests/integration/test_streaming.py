@@ -8,7 +8,8 @@ loopback (pulled back with rtmp2src and decoded), which is killed and started
 again mid-stream: the stream comes back. A host starts and stops a recording
 through the signaling WebSocket (the others see the indicator, the files
 appear), and a meeting pushed with record: true is recorded from its first
-join until its room closes."""
+join until its room closes. A host starts and stops the room's HLS live
+stream with the `live` message (everyone sees it, the playlist is served)."""
 import asyncio
 import ctypes
 import json
@@ -537,6 +538,81 @@ class RecordControls(Base):
         rec = self.wait_recording(d, room, ("stopped", "failed"))
         self.assertEqual((rec["state"], rec["error"]), ("stopped", None), rec)
         self.check_files(rec)
+
+
+class LiveControls(Base):
+    def test_host_live(self):
+        d = self.start_daemon()
+        room = self.room_with_publisher(d, 60)
+        host = make_token(SECRET, room, role="host", sub="host1", name="Host")
+        guest = make_token(SECRET, room, role="attendee", sub="guest1", name="Guest")
+        late = make_token(SECRET, room, role="attendee", sub="late1", name="Late")
+        playlist = "/live/%s/playlist.m3u8" % room
+
+        async def scenario():
+            hws, hjoined = await ws_join(d, host, "Host")
+            gws, joined = await ws_join(d, guest, "Guest")
+            out = {"host_id": hjoined["me"]["id"], "joined": joined.get("live")}
+            await gws.send(json.dumps({"type": "live", "id": 7, "active": True}))
+            out["guest_try"] = await next_of(gws, "error")
+            await hws.send(json.dumps({"type": "live", "id": 8, "active": "yes"}))
+            out["bad"] = await next_of(hws, "error")
+            await hws.send(json.dumps({"type": "live", "id": 9, "active": True, "kind": "dash"}))
+            out["bad_kind"] = await next_of(hws, "error")
+            await hws.send(json.dumps({"type": "live", "id": 10, "active": True, "kind": "rtmp"}))
+            out["no_rtmp"] = await next_of(hws, "error")
+            await hws.send(json.dumps({"type": "live", "id": 11, "active": True}))
+            out["on"] = await next_of(gws, "live")
+            out["host_on"] = await next_of(hws, "live")
+            lws, ljoined = await ws_join(d, late, "Late")
+            out["late_joined"] = ljoined.get("live")
+            # The playlist appears and is served to a join token of the room.
+            segments, deadline = [], time.time() + 40
+            while len(segments) < 1 and time.time() < deadline:
+                await asyncio.sleep(0.5)
+                status, _, body = http("GET", d.url + playlist + "?token=" + guest)
+                if status == 200:
+                    segments = [x for x in body.decode().splitlines() if x and not x.startswith("#")]
+            out["segments"] = segments
+            await hws.send(json.dumps({"type": "live", "id": 12, "active": False}))
+            out["off"] = await next_of(gws, "live")
+            out["host_off"] = await next_of(hws, "live")
+            # A stream started by the admin API shows on the page the same way.
+            status, r = self.api(d, "POST", "/api/v1/admin/rooms/%s/stream" % room, body=b'{"kind":"hls"}')
+            out["admin_on"] = (status, await next_of(gws, "live"))
+            status, r2 = self.api(d, "DELETE", "/api/v1/admin/rooms/%s/stream/%s" % (room, r["id"]))
+            out["admin_off"] = (status, await next_of(gws, "live"))
+            for ws in (lws, gws, hws):
+                await ws.close()
+            return out
+
+        out = run(scenario(), timeout=90)
+        self.assertEqual(out["joined"], {"active": False})
+        self.assertEqual(out["guest_try"]["code"], "not_host", out)
+        self.assertEqual(out["bad"]["code"], "bad_request", out)
+        self.assertEqual(out["bad_kind"]["code"], "bad_request", out)
+        self.assertEqual(out["no_rtmp"]["code"], "live_unavailable", out)
+        self.assertIn("rtmp_url", out["no_rtmp"]["message"])
+        on = out["on"]
+        self.assertEqual((on["active"], on["kind"]), (True, "hls"), out)
+        self.assertTrue(on["url"].startswith("http") and on["url"].endswith(playlist), out)
+        self.assertEqual(out["host_on"], on)
+        self.assertEqual(out["late_joined"], {k: v for k, v in on.items() if k != "type"})
+        self.assertGreaterEqual(len(out["segments"]), 1, out)
+        self.assertEqual(out["off"], {"type": "live", "active": False})
+        self.assertEqual(out["host_off"], out["off"])
+        self.assertEqual(out["admin_on"][0], 201, out)
+        self.assertEqual((out["admin_on"][1] or {}).get("url"), on["url"], out)
+        self.assertEqual(out["admin_off"], (200, {"type": "live", "active": False}))
+        # Audited like the admin API's starts and stops, under the host's identity.
+        who = "host:" + out["host_id"]
+        status, audit = self.api(d, "GET", "/api/v1/admin/audit?action=stream_start", key=VIEW_KEY)
+        self.assertEqual(status, 200, audit)
+        starts = sorted((e["key"], e["result"]) for e in audit["entries"])
+        self.assertEqual(starts, sorted([(who, "live_unavailable"), (who, "ok"), ("ops", "ok")]), audit)
+        status, audit = self.api(d, "GET", "/api/v1/admin/audit?action=stream_stop", key=VIEW_KEY)
+        stops = sorted((e["key"], e["result"]) for e in audit["entries"])
+        self.assertEqual(stops, sorted([(who, "ok"), ("ops", "ok")]), audit)
 
 
 if __name__ == "__main__":
