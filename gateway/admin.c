@@ -163,6 +163,34 @@ mg_admin_add_room_action(MgAdmin *admin, const char *name, MgHttpHandler handler
   g_array_append_val(admin->extra, a);
 }
 
+#define FIELD(entry, offset, type) G_STRUCT_MEMBER(type, (gpointer)(entry), (offset))
+
+static gint
+by_start(gconstpointer a, gconstpointer b, gpointer data)
+{
+  const MgAdminListShape *shape = data;
+  gconstpointer x = *(gconstpointer const *)a, y = *(gconstpointer const *)b;
+  gint64 sx = FIELD(x, shape->started_s, gint64), sy = FIELD(y, shape->started_s, gint64);
+  return sx < sy ? -1 : sx > sy ? 1 : strcmp(FIELD(x, shape->id, char *), FIELD(y, shape->id, char *));
+}
+
+json_t *
+mg_admin_list_json(GHashTable *entries, const char *room_id, const MgAdminListShape *shape)
+{
+  g_autoptr(GPtrArray) all = g_ptr_array_new();
+  GHashTableIter it;
+  gpointer value;
+  g_hash_table_iter_init(&it, entries);
+  while (g_hash_table_iter_next(&it, NULL, &value))
+    if (!room_id || !strcmp(FIELD(value, shape->room, char *), room_id))
+      g_ptr_array_add(all, value);
+  g_ptr_array_sort_with_data(all, by_start, (gpointer)shape);
+  json_t *list = json_array();
+  for (guint i = 0; i < all->len; i++)
+    json_array_append_new(list, shape->to_json(g_ptr_array_index(all, i)));
+  return list;
+}
+
 void
 mg_admin_add_room_detail(MgAdmin *admin, const char *name, MgAdminDetailFunc func, gpointer data)
 {

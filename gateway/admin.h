@@ -44,6 +44,18 @@ void mg_admin_add_room_action(MgAdmin *admin, const char *name, MgHttpHandler ha
 typedef json_t *(*MgAdminDetailFunc)(const char *room_id, gpointer data);
 void mg_admin_add_room_detail(MgAdmin *admin, const char *name, MgAdminDetailFunc func, gpointer data);
 
+/* How mg_admin_list_json finds what it needs in an entry of another
+ * module's table (ingests, bridges, streams): the offsets of its id and
+ * room (char *) and its start (gint64 unix seconds), and its JSON. */
+typedef struct {
+  gsize id, room, started_s;
+  json_t *(*to_json)(gpointer entry);
+} MgAdminListShape;
+
+/* The values of entries that are in room_id (NULL: all), oldest first (then
+ * by id), as a JSON array. (transfer full) */
+json_t *mg_admin_list_json(GHashTable *entries, const char *room_id, const MgAdminListShape *shape);
+
 /* Records an admin action in the audit log (and the log): the key's name,
  * never the key; result "ok" or an error code with its message. req may be
  * NULL for an action that came another way (a host's `live` message). */

@@ -557,29 +557,20 @@ on_bridge_token(MgHttpRequest *req, gpointer data)
   mg_http_request_respond_json(req, 201, answer);
 }
 
-static gint
-by_start(gconstpointer a, gconstpointer b)
+static json_t *
+any_bridge_json(gpointer b)
 {
-  const MgBridge *x = *(MgBridge *const *)a, *y = *(MgBridge *const *)b;
-  return x->started_s < y->started_s ? -1 : x->started_s > y->started_s ? 1 : strcmp(x->id, y->id);
+  return bridge_json(b);
 }
+
+static const MgAdminListShape list_shape = { G_STRUCT_OFFSET(MgBridge, id), G_STRUCT_OFFSET(MgBridge, room),
+                                             G_STRUCT_OFFSET(MgBridge, started_s), any_bridge_json };
 
 /* The bridges of room_id (NULL: all), oldest first. (transfer full) */
 static json_t *
 list_json(MgBridgeApi *api, const char *room_id)
 {
-  g_autoptr(GPtrArray) all = g_ptr_array_new();
-  GHashTableIter it;
-  gpointer value;
-  g_hash_table_iter_init(&it, api->bridges);
-  while (g_hash_table_iter_next(&it, NULL, &value))
-    if (!room_id || !strcmp(((MgBridge *)value)->room, room_id))
-      g_ptr_array_add(all, value);
-  g_ptr_array_sort(all, by_start);
-  json_t *list = json_array();
-  for (guint i = 0; i < all->len; i++)
-    json_array_append_new(list, bridge_json(g_ptr_array_index(all, i)));
-  return list;
+  return mg_admin_list_json(api->bridges, room_id, &list_shape);
 }
 
 static json_t *

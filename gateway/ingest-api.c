@@ -307,29 +307,20 @@ on_room_ingest(MgHttpRequest *req, gpointer data)
   start_ingest(api, req, room, who);
 }
 
-static gint
-by_start(gconstpointer a, gconstpointer b)
+static json_t *
+any_entry_json(gpointer e)
 {
-  const MgIngestEntry *x = *(MgIngestEntry *const *)a, *y = *(MgIngestEntry *const *)b;
-  return x->started_s < y->started_s ? -1 : x->started_s > y->started_s ? 1 : strcmp(x->id, y->id);
+  return entry_json(e);
 }
+
+static const MgAdminListShape list_shape = { G_STRUCT_OFFSET(MgIngestEntry, id), G_STRUCT_OFFSET(MgIngestEntry, room),
+                                             G_STRUCT_OFFSET(MgIngestEntry, started_s), any_entry_json };
 
 /* The ingests of room_id (NULL: all), oldest first. (transfer full) */
 static json_t *
 list_json(MgIngestApi *api, const char *room_id)
 {
-  g_autoptr(GPtrArray) all = g_ptr_array_new();
-  GHashTableIter it;
-  gpointer value;
-  g_hash_table_iter_init(&it, api->ingests);
-  while (g_hash_table_iter_next(&it, NULL, &value))
-    if (!room_id || !strcmp(((MgIngestEntry *)value)->room, room_id))
-      g_ptr_array_add(all, value);
-  g_ptr_array_sort(all, by_start);
-  json_t *list = json_array();
-  for (guint i = 0; i < all->len; i++)
-    json_array_append_new(list, entry_json(g_ptr_array_index(all, i)));
-  return list;
+  return mg_admin_list_json(api->ingests, room_id, &list_shape);
 }
 
 /* The room detail's "ingests". */

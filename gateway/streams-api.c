@@ -360,12 +360,14 @@ on_room_stream(MgHttpRequest *req, gpointer data)
     stop_stream(api, req, parts[0], parts[2], who);
 }
 
-static gint
-by_start(gconstpointer a, gconstpointer b)
+static json_t *
+any_stream_json(gpointer st)
 {
-  const MgStream *x = *(MgStream *const *)a, *y = *(MgStream *const *)b;
-  return x->started_s < y->started_s ? -1 : x->started_s > y->started_s ? 1 : strcmp(x->id, y->id);
+  return stream_json(st);
 }
+
+static const MgAdminListShape list_shape = { G_STRUCT_OFFSET(MgStream, id), G_STRUCT_OFFSET(MgStream, room),
+                                             G_STRUCT_OFFSET(MgStream, started_s), any_stream_json };
 
 /* GET /api/v1/admin/streams[?room=<id>] */
 static void
@@ -374,20 +376,7 @@ on_list(MgHttpRequest *req, gpointer data)
   MgStreamsApi *api = data;
   if (!mg_admin_authenticate(api->admin, req, MG_ADMIN_VIEWER, NULL))
     return;
-  const char *room = mg_http_request_get_query(req, "room");
-  g_autoptr(GPtrArray) all = g_ptr_array_new();
-  GHashTableIter it;
-  gpointer value;
-  g_hash_table_iter_init(&it, api->streams);
-  while (g_hash_table_iter_next(&it, NULL, &value))
-    g_ptr_array_add(all, value);
-  g_ptr_array_sort(all, by_start);
-  json_t *list = json_array();
-  for (guint i = 0; i < all->len; i++) {
-    MgStream *st = g_ptr_array_index(all, i);
-    if (!room || !strcmp(room, st->room))
-      json_array_append_new(list, stream_json(st));
-  }
+  json_t *list = mg_admin_list_json(api->streams, mg_http_request_get_query(req, "room"), &list_shape);
   mg_http_request_respond_json(req, 200, json_pack("{s:o}", "streams", list));
 }
 
