@@ -167,7 +167,6 @@ export const STRINGS_EN = {
   serverErrorTitle: 'Something went wrong',
   serverErrorText: 'The server could not let you in ({detail}). Try again in a moment.',
   leaveWaiting: 'Leave',
-  liveEnded: 'The live stream ended.',
   liveStreamFailed: 'The live stream failed: {reason}',
 };
 
@@ -334,7 +333,6 @@ export const STRINGS_ZH = {
   serverErrorTitle: '出了点问题',
   serverErrorText: '服务器无法让你加入（{detail}）。请稍后重试。',
   leaveWaiting: '离开',
-  liveEnded: '直播已结束。',
   liveStreamFailed: '直播失败：{reason}',
 };
 

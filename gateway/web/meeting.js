@@ -463,6 +463,10 @@ function onMessage(msg) {
       return renderMeeting();
     case 'live':
       S.live = liveState(msg);
+      // The stream failed (or its output ended): the badge goes, and the host learns why.
+      if (!msg.active && msg.reason === 'failed' && isHost() && S.phase === 'meeting') {
+        ui.toast(fmt('liveStreamFailed', { reason: String(msg.error || '?') }), 10000);
+      }
       return renderMeeting();
     case 'room_overtime':
       if (S.phase === 'meeting') ui.toast(STRINGS.overtimeToast, 10000);
