@@ -3,11 +3,15 @@
 """The meeting page in Chinese, in headless Chromium: chosen by ?lang=zh in the
 link, or by the browser's language (--lang=zh-CN) when the link has none; ?lang=
 wins over the browser. Every English string has a Chinese entry with the same
-placeholders, and joining works from the Chinese page.
+placeholders, and joining works from the Chinese page. A live stream that fails
+(RTMP to a port where nothing listens) clears the LIVE badge and tells the host
+why, in Chinese.
 
 usage: test_meeting_lang.py <meetgate binary> [<output dir for screenshots>]"""
 import os
+import socket
 import sys
+import time
 import unittest
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -101,6 +105,25 @@ class MeetingLang(PageCase):
         sb = self.wait(bob, lambda s: both(s) and s["inbound"]["audio"]["packetsReceived"] > 10, 40, "Ada's media")
         self.assertEqual({p["name"] for p in sb["participants"]}, {"Ada"})
         self.wait(ada, both, 20, "Bob on Ada's page")
+
+        # A live stream that fails: the badge goes on both pages, and the host is told why, in Chinese.
+        with socket.socket() as sk:
+            sk.bind(("127.0.0.1", 0))
+            dead = sk.getsockname()[1]  # nothing listens here once the socket is closed
+        status, st = self.api("POST", "/api/v1/admin/rooms/%s/stream" % r["room"]["id"],
+                              {"kind": "rtmp", "url": "rtmp://127.0.0.1:%d/live/pagekey0123456" % dead})
+        self.assertEqual(status, 201, st)
+        deadline, toast = time.time() + 30, ""
+        while time.time() < deadline and "直播失败：" not in toast:
+            time.sleep(0.3)
+            toast = ada.execute("return document.getElementById('toasts').textContent;") or ""
+        self.assertIn("直播失败：", toast)
+        self.assertNotIn("pagekey0123456", toast)
+        self.assertFalse(self.snapshot(ada)["live"]["active"])
+        self.assertTrue(ada.execute("return document.getElementById('live-badge').hidden;"))
+        self.wait(bob, lambda s: not s["live"]["active"], 10, "no live on Bob's page")
+        self.assertNotIn("直播失败", bob.execute("return document.getElementById('toasts').textContent;") or "")
+        ada.screenshot(os.path.join(OUT_DIR, "meeting-zh-live-failed.png"))
 
         # ?lang=en wins over a Chinese browser; an unknown lang falls back to the browser.
         cy = self.chromium("cy-zh-browser", ZH_ARGS)
