@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: MIT
  * The streams API: live streams out of rooms (media/streamer.h), started and
  * stopped by operators, listed for viewers; HLS served under /live/<room>/
- * to viewer keys and to join tokens for that room. */
+ * to viewer keys and to join tokens for that room. A stream that fails (or
+ * whose output ends) no longer makes its room live. */
 #define G_LOG_DOMAIN "streams"
 #include "gateway/streams-api.h"
 
@@ -15,11 +16,20 @@
 #include "signaling/rooms.h"
 #include "signaling/token.h"
 
+/* A restarted RTMP output counts for its room again once it has run this
+ * many watch ticks (seconds) without failing: an output that fails right
+ * after each restart does not make the LIVE badge blink. */
+#define SETTLE_TICKS 5
+#define MAX_PUBLIC_ERROR 160
+
 typedef struct {
   char *id, *room, *kind;
   char *shown_url; /* RTMP: without the stream key */
   gint64 started_s;
   MgStreamer *streamer;
+  gboolean up;         /* counts for the room's live state */
+  guint seen_restarts; /* the streamer's restarts at the last watch tick */
+  guint settled;       /* watch ticks live without a failure, while not up */
 } MgStream;
 
 struct MgStreamsApi {
@@ -33,6 +43,7 @@ struct MgStreamsApi {
   char *public_url;
   GHashTable *streams; /* id -> MgStream* */
   GPtrArray *saved;    /* MgPipelineRow*: streams that ran when meetgate stopped, until their room is live */
+  guint watch;         /* the 1 s check of the streams' states */
 };
 
 static void
@@ -115,18 +126,78 @@ find_kind(MgStreamsApi *api, const char *room, const char *kind)
   return NULL;
 }
 
+/* A stream of room and kind that counts for the room's live state, or NULL. */
+static MgStream *
+find_up(MgStreamsApi *api, const char *room, const char *kind)
+{
+  GHashTableIter it;
+  gpointer value;
+  g_hash_table_iter_init(&it, api->streams);
+  while (g_hash_table_iter_next(&it, NULL, &value)) {
+    MgStream *st = value;
+    if (st->up && !strcmp(st->kind, kind) && !strcmp(st->room, room))
+      return st;
+  }
+  return NULL;
+}
+
 /* The room's streams changed: the people in it learn whether it is live
- * (HLS first, for its viewer link). */
+ * (HLS first, for its viewer link). failed: the stream whose failure made
+ * the change, or NULL; its error goes with the change. */
 static void
-room_changed(MgStreamsApi *api, const char *room)
+room_changed_by(MgStreamsApi *api, const char *room, MgStream *failed)
 {
   if (!api->conference)
     return;
-  if (find_hls(api, room)) {
+  if (find_up(api, room, "hls")) {
     g_autofree char *url = g_strdup_printf("%s/live/%s/playlist.m3u8", api->public_url, room);
     mg_conference_set_live(api->conference, room, TRUE, "hls", url);
+  } else if (find_up(api, room, "rtmp"))
+    mg_conference_set_live(api->conference, room, TRUE, "rtmp", NULL);
+  else if (failed) {
+    g_autofree char *error = mg_streams_public_error(mg_streamer_get_error(failed->streamer), MAX_PUBLIC_ERROR);
+    mg_conference_set_live_failed(api->conference, room, *error ? error : "the output stopped");
   } else
-    mg_conference_set_live(api->conference, room, find_kind(api, room, "rtmp") != NULL, "rtmp", NULL);
+    mg_conference_set_live(api->conference, room, FALSE, NULL, NULL);
+}
+
+static void
+room_changed(MgStreamsApi *api, const char *room)
+{
+  room_changed_by(api, room, NULL);
+}
+
+/* Every second: a stream that failed, is retrying or restarted since the
+ * last tick stops counting for its room (the room is told why); one that
+ * has run SETTLE_TICKS ticks since counts again. Restarts and backoff stay
+ * the streamer's (media/streamer.c). */
+static gboolean
+on_watch(gpointer data)
+{
+  MgStreamsApi *api = data;
+  GHashTableIter it;
+  gpointer value;
+  g_hash_table_iter_init(&it, api->streams);
+  while (g_hash_table_iter_next(&it, NULL, &value)) {
+    MgStream *st = value;
+    guint restarts = mg_streamer_get_restarts(st->streamer);
+    gboolean steady = mg_streamer_get_state(st->streamer) == MG_STREAMER_LIVE && restarts == st->seen_restarts;
+    st->seen_restarts = restarts;
+    if (st->up && !steady) {
+      st->up = FALSE;
+      st->settled = 0;
+      g_autofree char *error = mg_streams_public_error(mg_streamer_get_error(st->streamer), MAX_PUBLIC_ERROR);
+      g_warning("stream %s of room %s is %s (%s): it no longer makes the room live", st->id, st->room,
+                mg_streamer_state_name(mg_streamer_get_state(st->streamer)), error);
+      room_changed_by(api, st->room, st);
+    } else if (!st->up && steady && ++st->settled >= SETTLE_TICKS) {
+      st->up = TRUE;
+      g_info("stream %s of room %s is live again after %u restarts", st->id, st->room, restarts);
+      room_changed(api, st->room);
+    } else if (!steady)
+      st->settled = 0;
+  }
+  return G_SOURCE_CONTINUE;
 }
 
 /* Old segments and playlist of an earlier stream of the room. */
@@ -166,6 +237,7 @@ launch(MgStreamsApi *api, const char *room, const char *kind, const char *url, c
   st->shown_url = url ? mg_streams_mask_url(url) : NULL;
   st->started_s = started_s;
   st->streamer = streamer;
+  st->up = TRUE;
   g_hash_table_insert(api->streams, st->id, st);
   room_changed(api, room);
   return st;
@@ -308,7 +380,12 @@ on_host_live(const char *room, gboolean active, const char *kind, const char *wh
     mg_admin_record(api->admin, NULL, who, "stream_start", room, kind, "live_unavailable", NULL);
     return FALSE;
   }
-  if (find_kind(api, room, kind)) { /* already streaming: nothing to do */
+  MgStream *old = find_kind(api, room, kind);
+  if (old && mg_streamer_get_state(old->streamer) == MG_STREAMER_FAILED) { /* failed for good: a fresh one */
+    g_info("stream %s of room %s failed before; %s starts a new one", old->id, room, who);
+    forget(api, old->id);
+    g_hash_table_remove(api->streams, old->id);
+  } else if (old) { /* already streaming (or retrying): nothing to do */
     room_changed(api, room);
     return TRUE;
   }
@@ -470,6 +547,7 @@ mg_streams_api_new(MgHttpServer *server, MgAdmin *admin, MgMediaEngine *engine, 
   else if (api->saved && api->saved->len)
     g_info("%u streams will restart when their rooms are live again", api->saved->len);
   mg_admin_add_room_action(admin, "stream", on_room_stream, api);
+  api->watch = g_timeout_add_seconds(1, on_watch, api);
   mg_http_server_add_routes(server, routes, G_N_ELEMENTS(routes), api);
   return api;
 }
@@ -479,6 +557,8 @@ mg_streams_api_free(MgStreamsApi *api)
 {
   if (!api)
     return;
+  if (api->watch)
+    g_source_remove(api->watch);
   GHashTableIter it;
   gpointer value;
   g_hash_table_iter_init(&it, api->streams);

@@ -41,6 +41,10 @@ gboolean mg_streams_valid_rtmp_url(const char *url);
 /* The URL without its stream key (the last path segment, and any query):
  * safe to show. (transfer full) */
 char *mg_streams_mask_url(const char *url);
+/* A stream's error as the people in its room may see it: every URL in it
+ * masked like mg_streams_mask_url(), valid UTF-8, at most max characters
+ * (0: no limit; the last one an ellipsis when clipped). (transfer full) */
+char *mg_streams_public_error(const char *error, guint max);
 /* A file name under /live/<room>/ that may be served: [A-Za-z0-9_-.], not
  * starting with a dot, ending in .m3u8 or .ts. */
 gboolean mg_streams_valid_file(const char *name);

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT
  * The streams API's input checks: the start request's body, RTMP URLs and
- * the file names served under /live/. */
+ * the file names served under /live/; a stream's error made safe to show. */
 #include <jansson.h>
 #include <string.h>
 
@@ -85,4 +85,34 @@ mg_streams_parse_request(const char *text, gsize len, char **kind, char **url, G
 out:
   json_decref(body);
   return ok;
+}
+
+char *
+mg_streams_public_error(const char *error, guint max)
+{
+  GString *out = g_string_new(NULL);
+  const char *p = error ? error : "";
+  const char *scheme;
+  while ((scheme = strstr(p, "://"))) {
+    const char *start = scheme;
+    while (start > p && g_ascii_isalpha(start[-1]))
+      start--;
+    const char *end = scheme + 3;
+    while (*end && !g_ascii_isspace(*end) && *end != '"' && *end != '\'' && *end != ')' && *end != '>')
+      end++;
+    g_string_append_len(out, p, start - p);
+    g_autofree char *url = g_strndup(start, end - start);
+    g_autofree char *masked = mg_streams_mask_url(url);
+    g_string_append(out, masked);
+    p = end;
+  }
+  g_string_append(out, p);
+  g_autofree char *text = g_string_free(out, FALSE);
+  g_autofree char *valid = g_utf8_make_valid(text, -1);
+  g_strstrip(valid);
+  if (max && g_utf8_strlen(valid, -1) > max) {
+    g_autofree char *head = g_utf8_substring(valid, 0, max - 1);
+    return g_strconcat(head, "…", NULL);
+  }
+  return g_steal_pointer(&valid);
 }

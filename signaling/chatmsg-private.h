@@ -16,6 +16,7 @@ typedef struct {
   GPtrArray *lines;  /* body lines in the flavor (no headline) */
   const char *link;  /* the button's link (join or recording), borrowed; NULL = no button */
   const char *label; /* the button's label */
+  char *join_link;   /* owned: the join URL with lang=zh for a Chinese chat (link points here) */
 } MgChatText;
 
 /* Renders ev; the title, the changes and the attendee list are clipped to

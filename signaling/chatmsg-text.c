@@ -231,7 +231,10 @@ add_link_lines(MgChatText *t, const MgChatEvent *ev, MgChatFlavor flavor, int la
     return;
   }
   if (ev->join_url) {
-    t->link = ev->join_url;
+    /* A Chinese chat's link opens the meeting page in Chinese (docs/meeting-page.md). */
+    if (lang)
+      t->join_link = g_strdup_printf("%s%clang=zh", ev->join_url, strchr(ev->join_url, '?') ? '&' : '?');
+    t->link = t->join_link ? t->join_link : ev->join_url;
     t->label = STR(lang, S_JOIN_LABEL);
     add_link(t->lines, flavor, STR(lang, S_JOIN), t->label, t->link);
   } else {
@@ -271,6 +274,7 @@ mg_chatmsg_text_free(MgChatText *t)
     return;
   g_free(t->headline);
   g_free(t->title);
+  g_free(t->join_link);
   g_ptr_array_unref(t->lines);
   g_free(t);
 }

@@ -192,11 +192,12 @@ mg_conference_set_live_func(MgConference *conf, MgConferenceLiveFunc func, gpoin
   conf->live_data = user_data;
 }
 
-void
-mg_conference_set_live(MgConference *conf, const char *room_id, gboolean active, const char *kind, const char *url)
+/* Sets the room's live state; reason and error (or NULL) go with a change
+ * to everyone in the room. */
+static void
+set_live(MgConference *conf, const char *room_id, json_t *state, const char *reason, const char *error)
 {
-  json_t *state = active ? json_pack("{s:b, s:s, s:s?}", "active", TRUE, "kind", kind, "url", url)
-                         : json_pack("{s:b}", "active", FALSE);
+  gboolean active = json_is_true(json_object_get(state, "active"));
   json_t *old = g_hash_table_lookup(conf->live, room_id);
   if (old ? json_equal(old, state) : !active) {
     json_decref(state);
@@ -206,6 +207,10 @@ mg_conference_set_live(MgConference *conf, const char *room_id, gboolean active,
   if (room) {
     json_t *msg = json_deep_copy(state);
     json_object_set_new(msg, "type", json_string("live"));
+    if (reason)
+      json_object_set_new(msg, "reason", json_string(reason));
+    if (error)
+      json_object_set_new(msg, "error", json_string(error));
     mg_conf_broadcast(room, msg, NULL);
   }
   if (active)
@@ -214,6 +219,20 @@ mg_conference_set_live(MgConference *conf, const char *room_id, gboolean active,
     g_hash_table_remove(conf->live, room_id);
     json_decref(state);
   }
+}
+
+void
+mg_conference_set_live(MgConference *conf, const char *room_id, gboolean active, const char *kind, const char *url)
+{
+  json_t *state = active ? json_pack("{s:b, s:s, s:s?}", "active", TRUE, "kind", kind, "url", url)
+                         : json_pack("{s:b}", "active", FALSE);
+  set_live(conf, room_id, state, NULL, NULL);
+}
+
+void
+mg_conference_set_live_failed(MgConference *conf, const char *room_id, const char *error)
+{
+  set_live(conf, room_id, json_pack("{s:b}", "active", FALSE), "failed", error ? error : "unknown error");
 }
 
 void

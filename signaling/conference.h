@@ -56,6 +56,10 @@ void mg_conference_set_record_func(MgConference *conf, MgConferenceRecordFunc fu
  * read it in joined. */
 void mg_conference_set_live(MgConference *conf, const char *room_id, gboolean active, const char *kind,
                             const char *url);
+/* The room's live stream failed (or its output ended): if the room was live,
+ * everyone in it is told {"type":"live", "active":false, "reason":"failed",
+ * "error":<error>}; error is shown to people, so it must hold no secret. */
+void mg_conference_set_live_failed(MgConference *conf, const char *room_id, const char *error);
 /* Starts (active) or stops the room's live stream of kind ("hls" or "rtmp")
  * for a host's `live` message; who names the host ("host:<participant id>").
  * FALSE with error when it cannot: G_IO_ERROR_NOT_SUPPORTED when that kind

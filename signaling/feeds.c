@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "signaling/caldav.h"
+#include "signaling/feeds-private.h"
 #include "signaling/ical.h"
 #include "signaling/meetings.h"
 
@@ -383,6 +384,8 @@ import_text(Apply *a, const char *text)
     const MgMeeting *m = g_ptr_array_index(res.meetings, i);
     MgMeetingsResult r = { 0 };
     g_autoptr(GError) e = NULL;
+    /* An EXDATE that removes the running occurrence closes its room. */
+    a->counts->cancelled += mg_feeds_cancel_running_exdates(a->store, m, a->now);
     if (mg_meetings_upsert(a->store, m, a->now, &r, &e)) {
       if (r.outcome == MG_MEETINGS_CREATED)
         a->counts->created++;

@@ -109,3 +109,20 @@ export function participantId(p) {
   if (p && typeof p === 'object') return p.id != null ? String(p.id) : '';
   return p != null ? String(p) : '';
 }
+
+// The page's language ('en' or 'zh'): ?lang=zh|en in the URL wins; else the first zh* or en*
+// entry of the browser's languages; else English.
+export function pageLang(search, languages) {
+  const want = new URLSearchParams(search || '').get('lang');
+  if (want) {
+    const l = want.toLowerCase();
+    if (l === 'zh' || l.startsWith('zh-')) return 'zh';
+    if (l === 'en' || l.startsWith('en-')) return 'en';
+  }
+  for (const raw of languages || []) {
+    const l = String(raw || '').toLowerCase();
+    if (l === 'zh' || l.startsWith('zh-')) return 'zh';
+    if (l === 'en' || l.startsWith('en-')) return 'en';
+  }
+  return 'en';
+}

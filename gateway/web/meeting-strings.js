@@ -1,8 +1,11 @@
 // SPDX-License-Identifier: MIT
-// Every user-facing text of the meeting page, in one place so it can be translated later.
-// Placeholders are written {name} and filled by fmt().
+// Every user-facing text of the meeting page: English (STRINGS_EN) and Simplified Chinese
+// (STRINGS_ZH). STRINGS is the table of the page's language (pageLang() in meeting-logic.js),
+// English for any key the chosen table lacks. Placeholders are written {name} and filled by fmt().
 
-export const STRINGS = {
+import { pageLang } from './meeting-logic.js';
+
+export const STRINGS_EN = {
   pageTitle: 'Meeting · meetgate',
   pageTitleWith: '{title} · meetgate',
   brand: 'meetgate',
@@ -164,11 +167,87 @@ export const STRINGS = {
   serverErrorTitle: 'Something went wrong',
   serverErrorText: 'The server could not let you in ({detail}). Try again in a moment.',
   leaveWaiting: 'Leave',
+  liveStreamFailed: 'The live stream failed: {reason}',
 };
 
-// Chinese for the live stream's texts (issue 9). The page has no language
-// switch yet: STRINGS is English; these are ready for it.
+
 export const STRINGS_ZH = {
+  pageTitle: '会议 · meetgate',
+  pageTitleWith: '{title} · meetgate',
+  brand: 'meetgate',
+
+  // Pre-join
+  prejoinHeading: '准备好加入了吗？',
+  prejoinRoom: '会议 {code}',
+  nameLabel: '你的名字',
+  namePlaceholder: '其他人看到的名字',
+  nameRequired: '请输入你的名字，方便其他人知道你是谁。',
+  cameraLabel: '摄像头',
+  microphoneLabel: '麦克风',
+  noDeviceOption: '未找到',
+  defaultDeviceOption: '默认',
+  joinButton: '立即加入',
+  joiningButton: '正在加入…',
+  micOnLabel: '关闭麦克风',
+  micOffLabel: '打开麦克风',
+  camOnLabel: '关闭摄像头',
+  camOffLabel: '打开摄像头',
+  micLevelLabel: '麦克风音量',
+  controlsLabel: '会议控制',
+  participantsPanel: '参会者',
+  cameraOffPreview: '你的摄像头已关闭',
+  cameraStarting: '正在启动摄像头…',
+  joinWithMicOff: '加入时你的麦克风将处于关闭状态。',
+  joinWithCamOff: '加入时你的摄像头将处于关闭状态。',
+  deviceDenied: '浏览器阻止了对{device}的访问。如需使用，请在地址栏（摄像头图标）中允许访问，然后重新加载页面。不使用它也可以加入。',
+  deviceNone: '未找到{device}。不使用它也可以加入。',
+  deviceBusy: '你的{device}正被其他应用占用。请关闭该应用后重试，或不使用它直接加入。',
+  deviceFailed: '无法启动{device}。不使用它也可以加入。',
+  deviceNameCamera: '摄像头',
+  deviceNameMicrophone: '麦克风',
+  insecureContext: '摄像头和麦克风需要安全（https）连接。你仍然可以加入并收听。',
+
+  // Meeting view
+  you: '{name}（你）',
+  screenOf: '{name} 正在共享屏幕',
+  yourScreen: '你正在共享屏幕',
+  micMuted: '麦克风已关闭',
+  speaking: '正在讲话',
+  recording: '录制中',
+  recordingLabel: '本次会议正在录制',
+  lockedBadge: '已锁定',
+  participantsButton: '参会者',
+  participantsCount: '参会者（{n}）',
+  closePanel: '关闭参会者列表',
+  leaveButton: '离开',
+  leaveLabel: '离开会议',
+  shareStart: '共享你的屏幕',
+  shareStop: '停止共享',
+  shareFailed: '屏幕共享未能开始。',
+  shareUnsupported: '此浏览器无法共享屏幕。',
+  micButton: '麦克风',
+  camButton: '摄像头',
+  shareButton: '共享',
+  micUnavailable: '没有可用的麦克风',
+  camUnavailable: '没有可用的摄像头',
+  roleHost: '主持人',
+  waitingHeading: '等待加入（{n}）',
+  inMeetingHeading: '会议中（{n}）',
+  admit: '准入',
+  deny: '拒绝',
+  admitLabel: '允许 {name} 进入',
+  denyLabel: '不允许 {name} 进入',
+  hostMute: '静音',
+  hostMuteLabel: '为所有人将 {name} 静音',
+  remove: '移出',
+  removeLabel: '将 {name} 移出会议',
+  lockRoom: '锁定会议',
+  unlockRoom: '解锁会议',
+  lockHint: '锁定后，任何新成员都无法加入。',
+  startRecording: '开始录制',
+  stopRecording: '停止录制',
+  recordHint: '会议录制时，所有参会者都会看到提示。',
+  recordFailed: '无法开始或停止录制。',
   goLive: '开始直播',
   stopLive: '停止直播',
   liveHint: '以 HLS 直播本次会议；会议中的每个人都会看到“直播”标记。',
@@ -179,7 +258,102 @@ export const STRINGS_ZH = {
   liveLinkHint: '观众需用查看者密钥或本会议的加入链接，在 HLS 播放器中打开。',
   copyLink: '复制',
   linkCopied: '链接已复制',
+  endForAll: '为所有人结束会议',
+  confirmEndTitle: '要为所有人结束会议吗？',
+  confirmEndText: '所有人都将断开连接，会议将关闭。',
+  confirmEndButton: '结束会议',
+  confirmRemoveTitle: '要移出 {name} 吗？',
+  confirmRemoveText: '对方将断开连接，且无法再用同一链接重新加入。',
+  confirmRemoveButton: '移出',
+  cancel: '取消',
+  reconnecting: '连接已断开，正在重新连接…',
+  reconnectingIn: '连接已断开，{s} 秒后重新连接…',
+  reconnected: '你已回到会议中。',
+  rejoinedFresh: '你已重新加入会议。',
+  hostMutedYou: '主持人将你的麦克风静音了。需要发言时可以自行取消静音。',
+  hostMutedYourCamera: '主持人关闭了你的摄像头。',
+  joinedToast: '{name} 已加入',
+  leftToast: '{name} 已离开',
+  lobbyToast: '{name} 正在等待加入',
+  roomLockedToast: '会议已锁定，任何新成员都无法加入。',
+  overtimeToast: '预定时间已到。只要还有人在，会议室就保持开放；但新成员无法加入。',
+  roomUnlockedToast: '会议已解锁。',
+  closingSoon: '本次会议将于 {time} 结束。',
+  notHost: '只有主持人可以执行此操作。',
+  mediaFailed: '无法发送你的音频和视频：{detail}',
+  mediaTimeout: '服务器未及时响应，其他人可能收不到你的音频和视频。',
+  speakerLabel: '{name} 正在讲话',
+  unknownName: '访客',
+
+  // Screens (refusals and states)
+  connectingTitle: '正在加入会议…',
+  connectingText: '正在连接服务器。',
+  notStartedTitle: '本次会议尚未开始',
+  notStartedText: '会议将于 {time} 开放。请保持此页面打开，届时会自动让你进入。',
+  notStartedTextDay: '会议将于 {date} {time} 开放。请保持此页面打开，届时会自动让你进入。',
+  notStartedUnknown: '请保持此页面打开，我们稍后会再次尝试。',
+  retryNow: '立即重试',
+  endedTitle: '本次会议已结束',
+  endedText: '会议已经结束。如果你认为有误，请向组织者索取新的邀请。',
+  wrongRoomTitle: '此链接属于另一场会议',
+  wrongRoomText: '邀请与会议地址不匹配。请完全按照邀请中的链接打开，或请组织者重新发送。',
+  notInvitedTitle: '本次会议仅限受邀人员参加',
+  notInvitedText: '请打开你自己的日历邀请或聊天消息中的个人链接。如果你没有收到，请联系组织者邀请你。',
+  tokenTitle: '此链接无效或已过期',
+  tokenText: '请打开本次会议最新的邀请，或向组织者索取新链接。',
+  roomFullTitle: '本次会议人数已满',
+  roomFullText: '会议已达到人数上限。请几分钟后重试，或联系组织者。',
+  lockedTitle: '本次会议已锁定',
+  lockedText: '主持人已锁定会议，任何新成员都无法加入。请让主持人解锁后再试。',
+  removedTitle: '你已被主持人移出',
+  removedText: '主持人已将你移出本次会议，你无法用同一链接重新加入。如果你认为有误，请联系组织者。',
+  removedAdminTitle: '你已被管理员移出',
+  removedAdminText: '管理员已将你移出本次会议。如果你认为有误，请联系你的 IT 部门。',
+  lobbyTitle: '正在等待主持人让你进入',
+  lobbyText: '主持人已收到你在等候的通知。请保持此页面打开。',
+  admittedTitle: '你已获准进入',
+  admittedText: '正在加入会议…',
+  notAdmittedTitle: '主持人未让你进入',
+  notAdmittedText: '你未获准参加本次会议。如果你认为有误，请联系组织者。',
+  closingEndedByHost: '主持人已为所有人结束会议。',
+  closingSchedule: '会议已到预定的结束时间。',
+  closingAdmin: '管理员关闭了会议。',
+  closingCancelled: '组织者已取消本次会议。',
+  closingTitle: '会议已结束',
+  closingText: '感谢参会。你可以关闭此页面了。',
+  leftTitle: '你已离开会议',
+  leftText: '会议仍在进行时，你可以重新加入。',
+  rejoin: '重新加入',
+  unreachableTitle: '无法连接会议服务器',
+  unreachableText: '请检查你的网络连接。我们会继续尝试，你也可以立即重试。',
+  lostTitle: '你的连接已断开',
+  lostText: '我们未能自动让你回到会议中。请检查你的网络连接后重试。',
+  unsupportedTitle: '此浏览器无法加入会议',
+  unsupportedText: '请在最新版的 Chrome、Edge、Firefox 或 Safari 中打开此链接。',
+  serverErrorTitle: '出了点问题',
+  serverErrorText: '服务器无法让你加入（{detail}）。请稍后重试。',
+  leaveWaiting: '离开',
+  liveStreamFailed: '直播失败：{reason}',
 };
+
+export const LANGS = { en: STRINGS_EN, zh: STRINGS_ZH };
+
+// The page's language: ?lang= in the URL, else the browser's languages, else English.
+export const LANG = typeof location === 'undefined'
+  ? 'en'
+  : pageLang(location.search, typeof navigator === 'undefined' ? [] : navigator.languages || [navigator.language]);
+
+// The table of LANG with English under it for any key it lacks.
+export const STRINGS = { ...STRINGS_EN, ...LANGS[LANG] };
+
+// The BCP 47 tag of LANG, for <html lang>.
+export const LOCALE = LANG === 'zh' ? 'zh-CN' : 'en';
+
+// Locales for dates and times: Chinese, or the browser's own English variant (en-GB writes
+// 24-hour times).
+export const DATE_LOCALES = LANG === 'zh'
+  ? ['zh-CN']
+  : [...(typeof navigator === 'undefined' ? [] : navigator.languages || []).filter((l) => /^en\b/i.test(l)), 'en'];
 
 export function fmt(key, vars = {}) {
   const s = STRINGS[key] ?? key;

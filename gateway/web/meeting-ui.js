@@ -2,7 +2,7 @@
 // DOM side of the meeting page: views, message screens, tiles, participant list, toasts.
 // It knows nothing about the protocol; meeting.js tells it what to show.
 
-import { STRINGS, fmt } from './meeting-strings.js';
+import { STRINGS, LOCALE, fmt } from './meeting-strings.js';
 import { gridShape, initials, avatarHue } from './meeting-logic.js';
 
 export const $ = (id) => document.getElementById(id);
@@ -31,8 +31,10 @@ function setIcon(button, name) {
   if (use) use.setAttribute('href', '#i-' + name);
 }
 
-// Fills data-i18n (text) and data-i18n-label (aria-label and tooltip) from STRINGS.
+// Fills data-i18n (text) and data-i18n-label (aria-label and tooltip) from STRINGS, and
+// sets <html lang> to the page's language.
 export function applyStrings(root = document) {
+  if (root === document) document.documentElement.lang = LOCALE;
   for (const e of root.querySelectorAll('[data-i18n]')) e.textContent = STRINGS[e.dataset.i18n] ?? '';
   for (const e of root.querySelectorAll('[data-i18n-label]')) {
     const s = STRINGS[e.dataset.i18nLabel] ?? '';

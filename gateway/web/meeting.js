@@ -3,7 +3,7 @@
 // every refusal of docs/protocol.md. Debug hooks (no server needed): ?debug=screen:<name>,
 // ?debug=meeting:<n>[:screen][:host][:panel][:lobby] — see meeting-debug.js.
 
-import { STRINGS, fmt } from './meeting-strings.js';
+import { STRINGS, LANG, DATE_LOCALES, fmt } from './meeting-strings.js';
 import {
   parseLocation, refusalScreen, refusalIsRetryable, backoffDelay, retryDelayForOpensAt, sameDay, participantId,
 } from './meeting-logic.js';
@@ -73,7 +73,7 @@ function load(key, fallback = '') {
 // ---------------------------------------------------------------- screens
 
 function timeText(d) {
-  return d.toLocaleTimeString([], { hour: 'numeric', minute: '2-digit' });
+  return d.toLocaleTimeString(DATE_LOCALES, { hour: 'numeric', minute: '2-digit' });
 }
 
 export function showScreen(name, data = {}) {
@@ -104,7 +104,7 @@ export function showScreen(name, data = {}) {
     if (!Number.isNaN(opens.getTime())) {
       text = sameDay(opens, new Date())
         ? fmt('notStartedText', { time: timeText(opens) })
-        : fmt('notStartedTextDay', { time: timeText(opens), date: opens.toLocaleDateString([], { weekday: 'long', day: 'numeric', month: 'long' }) });
+        : fmt('notStartedTextDay', { time: timeText(opens), date: opens.toLocaleDateString(DATE_LOCALES, { weekday: 'long', day: 'numeric', month: 'long' }) });
     }
     ui.showMessage({ icon: 'clock', title: STRINGS.notStartedTitle, text, detail: roomLine(), actions: [retry()] });
     return;
@@ -463,6 +463,10 @@ function onMessage(msg) {
       return renderMeeting();
     case 'live':
       S.live = liveState(msg);
+      // The stream failed (or its output ended): the badge goes, and the host learns why.
+      if (!msg.active && msg.reason === 'failed' && isHost() && S.phase === 'meeting') {
+        ui.toast(fmt('liveStreamFailed', { reason: String(msg.error || '?') }), 10000);
+      }
       return renderMeeting();
     case 'room_overtime':
       if (S.phase === 'meeting') ui.toast(STRINGS.overtimeToast, 10000);
@@ -1035,6 +1039,7 @@ window.__meetgate = {
   async snapshot() {
     return {
       phase: S.phase,
+      lang: LANG,
       screen: S.screenName || null,
       me: S.me,
       participants: [...S.participants.values()].map((p) => ({ id: p.id, name: p.name, role: p.role })),

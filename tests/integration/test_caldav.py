@@ -2,7 +2,10 @@
 # SPDX-License-Identifier: MIT
 """Subscribed calendars against a real Radicale and a local ICS feed: add,
 sync, edit, move, delete; the meetings follow with the same room, nothing is
-doubled (docs/calendars.md, "Subscribed calendars")."""
+doubled (docs/calendars.md, "Subscribed calendars"). A change that removes
+the occurrence running now (an EXDATE, a cancelled RECURRENCE-ID override, the
+event deleted) closes its room with reason "cancelled", as a cancel through
+the meetings API does."""
 import base64
 import http.server as httpserver
 import json
@@ -20,7 +23,7 @@ import urllib.parse
 import urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from mgtest import Daemon  # noqa: E402
+from mgtest import Daemon, WebSocket  # noqa: E402
 
 BINARY = sys.argv.pop(1) if len(sys.argv) > 1 else "build/meetgate"
 SECRET = "caldav-test-secret-0123456789abcdef0123456"
@@ -58,6 +61,19 @@ def vevent(uid, summary, start, minutes=60):
 
 def vcalendar(*events):
     return "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//meetgate test//EN\r\n" + "".join(events) + "END:VCALENDAR\r\n"
+
+
+def series(uid, summary, first, minutes=60, extra=""):
+    """A daily series of 5 from first, with extra properties (EXDATE...)."""
+    return ("BEGIN:VEVENT\r\nUID:%s\r\nDTSTAMP:%s\r\nDTSTART:%s\r\nDTEND:%s\r\nSUMMARY:%s\r\n"
+            "RRULE:FREQ=DAILY;COUNT=5\r\n%sEND:VEVENT\r\n"
+            % (uid, stamp(time.time()), stamp(first), stamp(first + minutes * 60), summary, extra))
+
+
+def cancelled_override(uid, occurrence, minutes=60):
+    return ("BEGIN:VEVENT\r\nUID:%s\r\nDTSTAMP:%s\r\nRECURRENCE-ID:%s\r\nDTSTART:%s\r\nDTEND:%s\r\n"
+            "SUMMARY:Cancelled\r\nSTATUS:CANCELLED\r\nSEQUENCE:1\r\nEND:VEVENT\r\n"
+            % (uid, stamp(time.time()), stamp(occurrence), stamp(occurrence), stamp(occurrence + minutes * 60)))
 
 
 class Radicale:
@@ -255,6 +271,127 @@ class SubscribedCalendars(unittest.TestCase):
         listed = self.listing()
         self.assertIn("feed-a", listed)
         self.assertNotIn("feed-b", listed)
+
+    def join(self, meeting_id, name):
+        """A participant in the meeting's room, joined with the organizer's link."""
+        status, got = self.api("GET", "/api/v1/meetings/" + meeting_id)
+        self.assertEqual(status, 200, got)
+        link = got["meeting"]["links"]["organizer"]
+        token = urllib.parse.parse_qs(urllib.parse.urlparse(link).query)["t"][0]
+        ws = WebSocket(self.d)
+        ws.send_json({"type": "join", "id": 1, "token": token, "name": name})
+        m = ws.recv_json()
+        self.assertEqual(m["type"], "joined", m)
+        self.addCleanup(ws.close)
+        return ws
+
+    def closing(self, ws):
+        """The room_closing message ws gets (None if the socket closes first)."""
+        try:
+            while True:
+                m = ws.recv_json(timeout=10)
+                if m["type"] == "room_closing":
+                    return m
+        except (ConnectionError, OSError):
+            return None
+
+    def still_open(self, ws):
+        """ws is still in its room: a ping is answered and nothing says the room closes."""
+        ws.send_json({"type": "ping", "id": 99})
+        while True:
+            m = ws.recv_json(timeout=10)
+            self.assertNotEqual(m["type"], "room_closing", m)
+            if m["type"] == "pong":
+                return
+
+    def test_removed_running_occurrence_closes_room(self):
+        running = self.now - 600  # today's occurrence began 10 minutes ago
+        first = running - 86400   # the series began yesterday
+        tomorrow = running + 86400
+        url = "http://127.0.0.1:%d/running.ics" % self.feed.server_address[1]
+        Feed.text = vcalendar(series("run-ex", "EXDATE series", first), series("run-ov", "Override series", first),
+                              vevent("run-del", "Deleted meeting", running))
+        cal = self.add(url, "ics")
+        n = self.sync(cal)
+        self.assertEqual(n["created"], 3, n)
+        status, j = self.api("GET", "/api/v1/meetings?" + urllib.parse.urlencode(
+            {"from": rfc3339(running - 60), "to": rfc3339(running + 60)}))
+        self.assertEqual(status, 200, j)
+        ids = {o["external_id"]: o["meeting_id"] for o in j["occurrences"]}
+        self.assertEqual(set(ids), {"run-ex", "run-ov", "run-del"}, j)
+        ex, ov, gone = self.join(ids["run-ex"], "Ex"), self.join(ids["run-ov"], "Ov"), self.join(ids["run-del"], "Del")
+
+        # An EXDATE of tomorrow's occurrence leaves today's room open.
+        Feed.text = vcalendar(series("run-ex", "EXDATE series", first, extra="EXDATE:%s\r\n" % stamp(tomorrow)),
+                              series("run-ov", "Override series", first), vevent("run-del", "Deleted meeting", running))
+        n = self.sync(cal)
+        self.assertEqual((n["updated"], n["cancelled"]), (1, 0), n)
+        self.still_open(ex)
+
+        # An EXDATE of the running occurrence closes its room, and only that room.
+        exdates = "EXDATE:%s\r\nEXDATE:%s\r\n" % (stamp(tomorrow), stamp(running))
+        Feed.text = vcalendar(series("run-ex", "EXDATE series", first, extra=exdates),
+                              series("run-ov", "Override series", first), vevent("run-del", "Deleted meeting", running))
+        n = self.sync(cal)
+        self.assertEqual((n["updated"], n["cancelled"]), (1, 1), n)
+        got = self.closing(ex)
+        self.assertIsNotNone(got, "no room_closing after the EXDATE")
+        self.assertEqual(got["reason"], "cancelled", got)
+        self.still_open(ov)
+        self.still_open(gone)
+        # The series goes on: tomorrow's and today's occurrences are gone, the others stay.
+        status, j = self.api("GET", "/api/v1/meetings?" + urllib.parse.urlencode(
+            {"from": rfc3339(first - 60), "to": rfc3339(first + 6 * 86400)}))
+        starts = sorted(o["start"] for o in j["occurrences"] if o["external_id"] == "run-ex")
+        self.assertEqual(starts, [rfc3339(first + k * 86400) for k in (0, 3, 4)], j)
+
+        # A cancelled override (RECURRENCE-ID, STATUS:CANCELLED) of the running occurrence.
+        Feed.text = vcalendar(series("run-ex", "EXDATE series", first, extra=exdates),
+                              series("run-ov", "Override series", first), cancelled_override("run-ov", running),
+                              vevent("run-del", "Deleted meeting", running))
+        n = self.sync(cal)
+        got = self.closing(ov)
+        self.assertIsNotNone(got, "no room_closing after the cancelled override: %s" % n)
+        self.assertEqual(got["reason"], "cancelled", got)
+        self.still_open(gone)
+
+        # The running meeting deleted from the feed.
+        Feed.text = vcalendar(series("run-ex", "EXDATE series", first, extra=exdates),
+                              series("run-ov", "Override series", first), cancelled_override("run-ov", running))
+        n = self.sync(cal)
+        self.assertEqual(n["cancelled"], 1, n)
+        got = self.closing(gone)
+        self.assertIsNotNone(got, "no room_closing after the event was deleted")
+        self.assertEqual(got["reason"], "cancelled", got)
+        self.assertEqual(self.api("DELETE", "/api/v1/calendars/" + cal["id"])[0], 204)
+
+    def test_caldav_exdate_closes_running_room(self):
+        """The same through CalDAV: the series edited in Radicale with an EXDATE of the running occurrence."""
+        status, _ = self.radicale.request("MKCALENDAR", "/alice/running/")
+        self.assertIn(status, (200, 201), "MKCALENDAR")
+        cal = self.add(self.radicale.url + "/alice/running/", "caldav", username="alice", password=ALICE, source="hr")
+        running = self.now - 300
+        first = running - 2 * 86400
+        put = {"Content-Type": "text/calendar; charset=utf-8"}
+        status, _ = self.radicale.request("PUT", "/alice/running/daily.ics",
+                                          vcalendar(series("cd-daily", "Daily", first)), put)
+        self.assertIn(status, (200, 201))
+        n = self.sync(cal)
+        self.assertEqual(n["created"], 1, n)
+        status, j = self.api("GET", "/api/v1/meetings?" + urllib.parse.urlencode(
+            {"from": rfc3339(running - 60), "to": rfc3339(running + 60)}))
+        ids = [o["meeting_id"] for o in j["occurrences"] if o["external_id"] == "cd-daily"]
+        self.assertEqual(len(ids), 1, j)
+        ws = self.join(ids[0], "Daily")
+        status, _ = self.radicale.request("PUT", "/alice/running/daily.ics", vcalendar(
+            series("cd-daily", "Daily", first, extra="EXDATE:%s\r\n" % stamp(running))), put)
+        self.assertIn(status, (200, 201, 204))
+        n = self.sync(cal)
+        self.assertEqual((n["mode"], n["updated"], n["cancelled"]), ("sync-collection", 1, 1), n)
+        got = self.closing(ws)
+        self.assertIsNotNone(got, "no room_closing after the EXDATE")
+        self.assertEqual(got["reason"], "cancelled", got)
+        self.assertEqual(self.api("DELETE", "/api/v1/calendars/" + cal["id"])[0], 204)
 
     def test_ics_feed_redirect_and_webcal(self):
         start = self.now + 4 * 86400

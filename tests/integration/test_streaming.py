@@ -9,7 +9,10 @@ again mid-stream: the stream comes back. A host starts and stops a recording
 through the signaling WebSocket (the others see the indicator, the files
 appear), and a meeting pushed with record: true is recorded from its first
 join until its room closes. A host starts and stops the room's HLS live
-stream with the `live` message (everyone sees it, the playlist is served)."""
+stream with the `live` message (everyone sees it, the playlist is served). A
+live stream that fails (RTMP to a port where nothing listens) clears the room's
+live state with the reason; once an RTMP server listens there and the restarted
+stream runs, the room is live again."""
 import asyncio
 import ctypes
 import json
@@ -613,6 +616,63 @@ class LiveControls(Base):
         status, audit = self.api(d, "GET", "/api/v1/admin/audit?action=stream_stop", key=VIEW_KEY)
         stops = sorted((e["key"], e["result"]) for e in audit["entries"])
         self.assertEqual(stops, sorted([(who, "ok"), ("ops", "ok")]), audit)
+
+    def test_live_fails_and_comes_back(self):
+        port = free_port()  # nothing listens here until nginx starts below
+        key = "failingstreamkey0123456789"
+        d = self.start_daemon("-o", "streaming.rtmp_url=rtmp://127.0.0.1:%d/live/%s" % (port, key))
+        room = self.room_with_publisher(d, 120)
+        host = make_token(SECRET, room, role="host", sub="host1", name="Host")
+        guest = make_token(SECRET, room, role="attendee", sub="guest1", name="Guest")
+        nginx = Nginx(self.tmp, port)
+        self.addCleanup(nginx.kill)
+
+        async def scenario():
+            hws, _ = await ws_join(d, host, "Host")
+            gws, _ = await ws_join(d, guest, "Guest")
+            out = {}
+            await hws.send(json.dumps({"type": "live", "id": 1, "active": True, "kind": "rtmp"}))
+            out["on"] = await next_of(gws, "live")
+            out["failed"] = await next_of(gws, "live", timeout=30)
+            out["host_on"] = await next_of(hws, "live")
+            out["host_failed"] = await next_of(hws, "live", timeout=30)
+            # Those who join now read a room that is not live.
+            lws, ljoined = await ws_join(d, make_token(SECRET, room, role="attendee", sub="l1", name="L"), "L")
+            out["late_joined"] = ljoined.get("live")
+            status, r = self.api(d, "GET", "/api/v1/admin/streams?room=" + room, key=VIEW_KEY)
+            out["admin_failed"] = (status, r)
+            # An RTMP server appears: the stream's next restart reaches it, and the room is live again.
+            nginx.start()
+            out["again"] = await next_of(gws, "live", timeout=90)
+            out["admin_again"] = self.stream_state(d, room, ("live",), timeout=10)
+            await hws.send(json.dumps({"type": "live", "id": 2, "active": False, "kind": "rtmp"}))
+            out["off"] = await next_of(gws, "live")
+            for ws in (lws, gws, hws):
+                await ws.close()
+            return out
+
+        out = run(scenario(), timeout=180)
+        print("failure as the room saw it: %s" % out["failed"])
+        self.assertEqual((out["on"] or {}).get("active"), True, out)
+        self.assertEqual(out["on"]["kind"], "rtmp", out)
+        failed = out["failed"]
+        self.assertIsNotNone(failed, out)
+        self.assertEqual((failed["active"], failed["reason"]), (False, "failed"), out)
+        self.assertTrue(failed["error"], out)
+        self.assertEqual(out["host_on"], out["on"])
+        self.assertEqual(out["host_failed"], failed)
+        self.assertEqual(out["late_joined"], {"active": False})
+        status, r = out["admin_failed"]
+        self.assertEqual(status, 200, r)
+        self.assertEqual(len(r["streams"]), 1, r)
+        self.assertIn(r["streams"][0]["state"], ("retrying", "live"), r)  # RTMP keeps trying: a restart may be running
+        self.assertTrue(r["streams"][0]["error"], r)
+        self.assertGreaterEqual(r["streams"][0]["restarts"], 1, r)
+        self.assertEqual((out["again"] or {}).get("active"), True, out)
+        self.assertNotIn("reason", out["again"])
+        self.assertEqual(out["off"], {"type": "live", "active": False})
+        self.assertNotIn(key, json.dumps(out))
+        self.assertNotIn(key, d.log_text())
 
 
 if __name__ == "__main__":

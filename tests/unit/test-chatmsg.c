@@ -197,7 +197,8 @@ test_dingtalk(void)
   g_assert_cmpstr(str_at(root, "msgtype"), ==, "actionCard");
   g_assert_cmpstr(str_at(root, "actionCard/title"), ==, "会议已开始：Weekly sync");
   g_assert_cmpstr(str_at(root, "actionCard/singleTitle"), ==, "加入会议");
-  g_assert_cmpstr(str_at(root, "actionCard/singleURL"), ==, LINK);
+  /* A Chinese chat's link opens the meeting page in Chinese. */
+  g_assert_cmpstr(str_at(root, "actionCard/singleURL"), ==, LINK "&lang=zh");
   g_assert_nonnull(strstr(str_at(root, "actionCard/text"), "2026-03-02 (周一) 10:00–11:00"));
   json_decref(root);
 
@@ -237,6 +238,7 @@ test_wecom(void)
   g_assert_nonnull(strstr(content, "**会议已预约：Weekly sync**"));
   g_assert_nonnull(strstr(content, "**发起人:** Ada Lovelace"));
   g_assert_cmpuint(count(content, LINK), ==, 1);
+  g_assert_cmpuint(count(content, LINK "&lang=zh"), ==, 1);
   json_decref(root);
 }
 
@@ -459,6 +461,11 @@ test_all_connectors(void)
     g_assert_nonnull(strstr(r->body, LINK));
     if (k != MG_CHAT_CONNECTOR_GENERIC)
       g_assert_nonnull(strstr(r->body, "会议已预约"));
+    /* The posted link carries lang=zh; the generic JSON's join_url field stays the bare link. */
+    g_assert_nonnull(strstr(r->body, LINK "&lang=zh"));
+    MgChatEvent en = event(MG_CHAT_EVENT_SCHEDULED, "en");
+    g_autoptr(MgChatRequest) e = build(k, NULL, &en);
+    g_assert_null(strstr(e->body, "lang=zh"));
     ev.join_url = NULL;
     g_autoptr(MgChatRequest) i = build(k, NULL, &ev);
     g_assert_null(strstr(i->body, "meet.example.com"));

@@ -41,6 +41,29 @@ test_parse(void)
 }
 
 static void
+check_public(const char *error, guint max, const char *want)
+{
+  g_autofree char *got = mg_streams_public_error(error, max);
+  g_assert_cmpstr(got, ==, want);
+}
+
+static void
+test_public_error(void)
+{
+  check_public("Could not connect to rtmp://127.0.0.1:9/live/secretkey0123 (in rtmp2sink0)", 0,
+               "Could not connect to rtmp://127.0.0.1:9/live/*** (in rtmp2sink0)");
+  check_public("'rtmps://h/app/k1' and rtmp://h2/app/k2?x=1", 0, "'rtmps://h/app/***' and rtmp://h2/app/***");
+  check_public("  the output ended ", 0, "the output ended");
+  check_public(NULL, 0, "");
+  check_public("abcdefghij", 5, "abcd…");
+  check_public("会议会议会议", 3, "会议…");
+  check_public("bad \xff byte", 0, "bad \xef\xbf\xbd byte");
+  /* The key never survives a clip either. */
+  g_autofree char *clipped = mg_streams_public_error("x rtmp://h/app/secretkey0123", 20);
+  g_assert_null(strstr(clipped, "secret"));
+}
+
+static void
 test_urls(void)
 {
   g_assert_true(mg_streams_valid_rtmp_url("rtmp://h/a/k"));
@@ -91,5 +114,6 @@ main(int argc, char **argv)
   g_test_add_func("/streams/parse", test_parse);
   g_test_add_func("/streams/urls", test_urls);
   g_test_add_func("/streams/files", test_files);
+  g_test_add_func("/streams/public-error", test_public_error);
   return g_test_run();
 }
