@@ -29,13 +29,15 @@ typedef struct {
 } MgPeerJob;
 
 static MgPeerJob *
-peer_job_new(MgMediaEngine *engine, const char *peer, const char *party, const char *sdp, gpointer user_data)
+peer_job_new(MgMediaEngine *engine, const char *peer, const char *party, const char *sdp, MgMediaAnswerFunc done,
+             gpointer user_data)
 {
   MgPeerJob *job = g_new0(MgPeerJob, 1);
   job->engine = engine;
   job->peer = g_strdup(peer);
   job->party = g_strdup(party);
   job->sdp = g_strdup(sdp);
+  job->answer_done = done;
   job->user_data = user_data;
   return job;
 }
@@ -101,10 +103,9 @@ static void
 connect_peer(MgMediaEngine *engine, const char *room, const char *party, MgMediaDirection dir, const char *offer,
              MgMediaAnswerFunc done, gpointer user_data, gboolean silence_check)
 {
-  MgPeerJob *job = peer_job_new(engine, NULL, party, offer, user_data);
+  MgPeerJob *job = peer_job_new(engine, NULL, party, offer, done, user_data);
   job->dir = dir;
   job->silence_check = silence_check;
-  job->answer_done = done;
   peer_job_post(job, room, connect_job);
 }
 
@@ -141,9 +142,7 @@ void
 mg_media_engine_republish(MgMediaEngine *engine, const char *peer, const char *offer, MgMediaAnswerFunc done,
                           gpointer user_data)
 {
-  MgPeerJob *job = peer_job_new(engine, peer, NULL, offer, user_data);
-  job->answer_done = done;
-  peer_job_post(job, NULL, republish_job);
+  peer_job_post(peer_job_new(engine, peer, NULL, offer, done, user_data), NULL, republish_job);
 }
 
 /* Server-offered subscribers: the server offers, the client answers. */
@@ -160,7 +159,7 @@ void
 mg_media_engine_subscribe_offer(MgMediaEngine *engine, const char *room, const char *peer, const char *party,
                                 MgMediaOfferFunc done, gpointer user_data)
 {
-  MgPeerJob *job = peer_job_new(engine, peer, party, NULL, user_data);
+  MgPeerJob *job = peer_job_new(engine, peer, party, NULL, NULL, user_data);
   job->offer_done = done;
   peer_job_post(job, peer ? NULL : room, subscribe_offer_job);
 }
@@ -179,9 +178,7 @@ void
 mg_media_engine_subscribe_answer(MgMediaEngine *engine, const char *peer, const char *answer, MgMediaAnswerFunc done,
                                  gpointer user_data)
 {
-  MgPeerJob *job = peer_job_new(engine, peer, NULL, answer, user_data);
-  job->answer_done = done;
-  peer_job_post(job, NULL, subscribe_answer_job);
+  peer_job_post(peer_job_new(engine, peer, NULL, answer, done, user_data), NULL, subscribe_answer_job);
 }
 
 static gpointer
@@ -198,11 +195,10 @@ void
 mg_media_engine_restart_ice(MgMediaEngine *engine, const char *peer, const char *ufrag, const char *pwd,
                             char **candidates, MgMediaAnswerFunc done, gpointer user_data)
 {
-  MgPeerJob *job = peer_job_new(engine, peer, NULL, NULL, user_data);
+  MgPeerJob *job = peer_job_new(engine, peer, NULL, NULL, done, user_data);
   job->ufrag = g_strdup(ufrag);
   job->pwd = g_strdup(pwd);
   job->candidates = g_strdupv(candidates);
-  job->answer_done = done;
   peer_job_post(job, NULL, restart_job);
 }
 
