@@ -221,7 +221,6 @@ by_start(gconstpointer a, gconstpointer b)
   return x->started_s < y->started_s ? -1 : x->started_s > y->started_s ? 1 : strcmp(x->id, y->id);
 }
 
-
 static void
 on_finished(MgRecorder *rec, gpointer data)
 {
@@ -448,26 +447,23 @@ on_room_recording(MgHttpRequest *req, gpointer data)
 
 /* ---- list and download ---- */
 
+static json_t *
+listed_json(gpointer entry)
+{
+  return recording_json(entry, TRUE);
+}
+
+static const MgAdminListShape list_shape = { G_STRUCT_OFFSET(MgRecording, id), G_STRUCT_OFFSET(MgRecording, room),
+                                             G_STRUCT_OFFSET(MgRecording, started_s), listed_json };
+
+/* GET /api/v1/recordings[?room=]: oldest first, with their files. */
 static void
 on_list(MgHttpRequest *req, gpointer data)
 {
   MgRecordingsApi *api = data;
   if (!mg_admin_authenticate(api->admin, req, MG_ADMIN_VIEWER, NULL))
     return;
-  const char *room = mg_http_request_get_query(req, "room");
-  g_autoptr(GPtrArray) all = g_ptr_array_new();
-  GHashTableIter it;
-  gpointer value;
-  g_hash_table_iter_init(&it, api->recordings);
-  while (g_hash_table_iter_next(&it, NULL, &value))
-    g_ptr_array_add(all, value);
-  g_ptr_array_sort(all, by_start);
-  json_t *list = json_array();
-  for (guint i = 0; i < all->len; i++) {
-    MgRecording *r = g_ptr_array_index(all, i);
-    if (!room || !strcmp(room, r->room))
-      json_array_append_new(list, recording_json(r, TRUE));
-  }
+  json_t *list = mg_admin_list_json(api->recordings, mg_http_request_get_query(req, "room"), &list_shape);
   mg_http_request_respond_json(req, 200, json_pack("{s:o}", "recordings", list));
 }
 

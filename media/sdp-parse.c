@@ -16,7 +16,20 @@ typedef struct {
   gboolean media_direction_set;
 } ParseCtx;
 
-typedef gboolean (*AttrHandler)(ParseCtx *ctx, const char *value, GError **error);
+typedef struct AttrSpec AttrSpec;
+typedef gboolean (*AttrHandler)(ParseCtx *ctx, const AttrSpec *spec, const char *value, GError **error);
+
+/* One attribute: its handler, where it may stand, and for the plain ones
+ * (flags, strings) the field it sets in the m-line being parsed and in the
+ * session (-1: none at that level; a session-wide attribute met in an m-line
+ * sets the session's field). */
+struct AttrSpec {
+  const char *key;
+  AttrHandler handler;
+  guint where;
+  gssize media_field, session_field;
+  gint value; /* on_direction's direction */
+};
 
 static gboolean
 malformed(ParseCtx *ctx, const char *key, const char *value, GError **error)
@@ -41,85 +54,33 @@ split_pt(const char *value, guint64 max, guint64 *pt, const char **rest)
   return TRUE;
 }
 
-static void
-set_direction(ParseCtx *ctx, MgSdpDirection d)
+static gboolean
+on_direction(ParseCtx *ctx, const AttrSpec *spec, const char *v, GError **e)
 {
   if (ctx->media) {
-    ctx->media->direction = d;
+    ctx->media->direction = spec->value;
     ctx->media_direction_set = TRUE;
   } else {
-    ctx->session_direction = d;
+    ctx->session_direction = spec->value;
   }
-}
-
-static gboolean
-on_sendrecv(ParseCtx *ctx, const char *v, GError **e)
-{
-  set_direction(ctx, MG_SDP_DIRECTION_SENDRECV);
   return TRUE;
 }
 
-static gboolean
-on_sendonly(ParseCtx *ctx, const char *v, GError **e)
+/* The field a plain attribute sets, or NULL where it sets none. */
+static gpointer
+attr_field(ParseCtx *ctx, const AttrSpec *spec)
 {
-  set_direction(ctx, MG_SDP_DIRECTION_SENDONLY);
-  return TRUE;
+  if (ctx->media && spec->media_field >= 0)
+    return G_STRUCT_MEMBER_P(ctx->media, spec->media_field);
+  return spec->session_field >= 0 ? G_STRUCT_MEMBER_P(ctx->session, spec->session_field) : NULL;
 }
 
 static gboolean
-on_recvonly(ParseCtx *ctx, const char *v, GError **e)
+on_flag(ParseCtx *ctx, const AttrSpec *spec, const char *v, GError **e)
 {
-  set_direction(ctx, MG_SDP_DIRECTION_RECVONLY);
-  return TRUE;
-}
-
-static gboolean
-on_inactive(ParseCtx *ctx, const char *v, GError **e)
-{
-  set_direction(ctx, MG_SDP_DIRECTION_INACTIVE);
-  return TRUE;
-}
-
-static gboolean
-on_rtcp_mux(ParseCtx *ctx, const char *v, GError **e)
-{
-  ctx->media->rtcp_mux = TRUE;
-  return TRUE;
-}
-
-static gboolean
-on_rtcp_rsize(ParseCtx *ctx, const char *v, GError **e)
-{
-  ctx->media->rtcp_rsize = TRUE;
-  return TRUE;
-}
-
-static gboolean
-on_bundle_only(ParseCtx *ctx, const char *v, GError **e)
-{
-  ctx->media->bundle_only = TRUE;
-  return TRUE;
-}
-
-static gboolean
-on_end_of_candidates(ParseCtx *ctx, const char *v, GError **e)
-{
-  if (ctx->media)
-    ctx->media->end_of_candidates = TRUE;
-  return TRUE;
-}
-
-static gboolean
-on_ice_lite(ParseCtx *ctx, const char *v, GError **e)
-{
-  ctx->session->ice_lite = TRUE;
-  return TRUE;
-}
-
-static gboolean
-on_extmap_allow_mixed(ParseCtx *ctx, const char *v, GError **e)
-{
-  ctx->session->extmap_allow_mixed = TRUE;
+  gboolean *flag = attr_field(ctx, spec);
+  if (flag)
+    *flag = TRUE;
   return TRUE;
 }
 
@@ -130,26 +91,18 @@ set_once(char **field, const char *value)
     *field = g_strdup(value);
 }
 
+/* A non-empty string; the first one counts. */
 static gboolean
-on_ice_ufrag(ParseCtx *ctx, const char *v, GError **e)
+on_string(ParseCtx *ctx, const AttrSpec *spec, const char *v, GError **e)
 {
   if (!v || !*v)
-    return malformed(ctx, "ice-ufrag", v, e);
-  set_once(ctx->media ? &ctx->media->ice_ufrag : &ctx->session->ice_ufrag, v);
+    return malformed(ctx, spec->key, v, e);
+  set_once(attr_field(ctx, spec), v);
   return TRUE;
 }
 
 static gboolean
-on_ice_pwd(ParseCtx *ctx, const char *v, GError **e)
-{
-  if (!v || !*v)
-    return malformed(ctx, "ice-pwd", v, e);
-  set_once(ctx->media ? &ctx->media->ice_pwd : &ctx->session->ice_pwd, v);
-  return TRUE;
-}
-
-static gboolean
-on_ice_options(ParseCtx *ctx, const char *v, GError **e)
+on_ice_options(ParseCtx *ctx, const AttrSpec *spec, const char *v, GError **e)
 {
   g_auto(GStrv) opts = g_strsplit(v ? v : "", " ", -1);
   if (g_strv_contains((const char *const *)opts, "trickle"))
@@ -158,13 +111,13 @@ on_ice_options(ParseCtx *ctx, const char *v, GError **e)
 }
 
 static gboolean
-on_fingerprint(ParseCtx *ctx, const char *v, GError **e)
+on_fingerprint(ParseCtx *ctx, const AttrSpec *spec, const char *v, GError **e)
 {
   const char *sp = v ? strchr(v, ' ') : NULL;
   char **hash = ctx->media ? &ctx->media->fingerprint_hash : &ctx->session->fingerprint_hash;
   char **value = ctx->media ? &ctx->media->fingerprint : &ctx->session->fingerprint;
   if (!sp || sp == v || !sp[1])
-    return malformed(ctx, "fingerprint", v, e);
+    return malformed(ctx, spec->key, v, e);
   if (!*hash) {
     *hash = g_ascii_strdown(v, sp - v);
     *value = g_strdup(sp + 1);
@@ -173,11 +126,11 @@ on_fingerprint(ParseCtx *ctx, const char *v, GError **e)
 }
 
 static gboolean
-on_setup(ParseCtx *ctx, const char *v, GError **e)
+on_setup(ParseCtx *ctx, const AttrSpec *spec, const char *v, GError **e)
 {
   gint s = mg_sdp_setup_from_string(v);
   if (s < 0)
-    return malformed(ctx, "setup", v, e);
+    return malformed(ctx, spec->key, v, e);
   if (ctx->media)
     ctx->media->setup = s;
   else
@@ -186,7 +139,7 @@ on_setup(ParseCtx *ctx, const char *v, GError **e)
 }
 
 static gboolean
-on_group(ParseCtx *ctx, const char *v, GError **e)
+on_group(ParseCtx *ctx, const AttrSpec *spec, const char *v, GError **e)
 {
   g_auto(GStrv) tokens = g_strsplit(v ? v : "", " ", -1);
   if (g_strcmp0(tokens[0], "BUNDLE") != 0 || ctx->session->bundle)
@@ -201,34 +154,34 @@ on_group(ParseCtx *ctx, const char *v, GError **e)
 }
 
 static gboolean
-on_mid(ParseCtx *ctx, const char *v, GError **e)
+on_mid(ParseCtx *ctx, const AttrSpec *spec, const char *v, GError **e)
 {
   if (!v || !*v || strchr(v, ' '))
-    return malformed(ctx, "mid", v, e);
+    return malformed(ctx, spec->key, v, e);
   set_once(&ctx->media->mid, v);
   return TRUE;
 }
 
 static gboolean
-on_candidate(ParseCtx *ctx, const char *v, GError **e)
+on_candidate(ParseCtx *ctx, const AttrSpec *spec, const char *v, GError **e)
 {
   if (!v || !*v)
-    return malformed(ctx, "candidate", v, e);
+    return malformed(ctx, spec->key, v, e);
   mg_sdp_session_add_candidate(ctx->session, ctx->media->index, v);
   return TRUE;
 }
 
 static gboolean
-on_rtpmap(ParseCtx *ctx, const char *v, GError **e)
+on_rtpmap(ParseCtx *ctx, const AttrSpec *spec, const char *v, GError **e)
 {
   guint64 pt, rate = 0, channels = 0;
   const char *rest;
   if (!split_pt(v, 127, &pt, &rest))
-    return malformed(ctx, "rtpmap", v, e);
+    return malformed(ctx, spec->key, v, e);
   g_auto(GStrv) enc = g_strsplit(rest, "/", 3);
   if (!enc[0] || !*enc[0] || !mg_sdp_parse_uint(enc[1], G_MAXUINT32, &rate) ||
       (enc[2] && !mg_sdp_parse_uint(enc[2], 255, &channels)))
-    return malformed(ctx, "rtpmap", v, e);
+    return malformed(ctx, spec->key, v, e);
   MgSdpCodec *c = mg_sdp_media_lookup_codec(ctx->media, pt);
   if (c && !c->name) {
     c->name = g_strdup(enc[0]);
@@ -240,7 +193,7 @@ on_rtpmap(ParseCtx *ctx, const char *v, GError **e)
 }
 
 static gboolean
-on_fmtp(ParseCtx *ctx, const char *v, GError **e)
+on_fmtp(ParseCtx *ctx, const AttrSpec *spec, const char *v, GError **e)
 {
   guint64 pt;
   const char *rest;
@@ -267,7 +220,7 @@ feedback_from_string(const char *fb)
 }
 
 static gboolean
-on_rtcp_fb(ParseCtx *ctx, const char *v, GError **e)
+on_rtcp_fb(ParseCtx *ctx, const AttrSpec *spec, const char *v, GError **e)
 {
   guint64 pt;
   const char *rest;
@@ -283,34 +236,34 @@ on_rtcp_fb(ParseCtx *ctx, const char *v, GError **e)
 }
 
 static gboolean
-on_extmap(ParseCtx *ctx, const char *v, GError **e)
+on_extmap(ParseCtx *ctx, const AttrSpec *spec, const char *v, GError **e)
 {
   const char *sp = v ? strchr(v, ' ') : NULL;
   g_autofree char *idtext = sp ? g_strndup(v, strcspn(v, " /")) : NULL;
   guint64 id;
   if (!sp || !mg_sdp_parse_uint(idtext, 255, &id) || id == 0)
-    return malformed(ctx, "extmap", v, e);
+    return malformed(ctx, spec->key, v, e);
   const char *uri = sp + strspn(sp, " ");
   g_autofree char *u = g_strndup(uri, strcspn(uri, " "));
   if (!*u)
-    return malformed(ctx, "extmap", v, e);
+    return malformed(ctx, spec->key, v, e);
   mg_sdp_media_add_extmap(ctx->media, id, u);
   return TRUE;
 }
 
 static gboolean
-on_rid(ParseCtx *ctx, const char *v, GError **e)
+on_rid(ParseCtx *ctx, const AttrSpec *spec, const char *v, GError **e)
 {
   g_auto(GStrv) t = g_strsplit(v ? v : "", " ", 3);
   MgSdpDirection d;
   if (!t[0] || !*t[0] || !t[1])
-    return malformed(ctx, "rid", v, e);
+    return malformed(ctx, spec->key, v, e);
   if (strcmp(t[1], "send") == 0)
     d = MG_SDP_DIRECTION_SENDONLY;
   else if (strcmp(t[1], "recv") == 0)
     d = MG_SDP_DIRECTION_RECVONLY;
   else
-    return malformed(ctx, "rid", v, e);
+    return malformed(ctx, spec->key, v, e);
   mg_sdp_media_add_rid(ctx->media, t[0], d, t[2]);
   return TRUE;
 }
@@ -325,18 +278,18 @@ simulcast_streams(const char *list)
 }
 
 static gboolean
-on_simulcast(ParseCtx *ctx, const char *v, GError **e)
+on_simulcast(ParseCtx *ctx, const AttrSpec *spec, const char *v, GError **e)
 {
   g_auto(GStrv) t = g_strsplit(v ? v : "", " ", -1);
   guint n = g_strv_length(t);
   if (n == 0 || n % 2)
-    return malformed(ctx, "simulcast", v, e);
+    return malformed(ctx, spec->key, v, e);
   for (guint i = 0; i < n; i += 2) {
     char ***field = strcmp(t[i], "send") == 0   ? &ctx->media->simulcast_send
                     : strcmp(t[i], "recv") == 0 ? &ctx->media->simulcast_recv
                                                 : NULL;
     if (!field || !*t[i + 1])
-      return malformed(ctx, "simulcast", v, e);
+      return malformed(ctx, spec->key, v, e);
     g_strfreev(*field);
     *field = simulcast_streams(t[i + 1]);
   }
@@ -344,12 +297,12 @@ on_simulcast(ParseCtx *ctx, const char *v, GError **e)
 }
 
 static gboolean
-on_ssrc(ParseCtx *ctx, const char *v, GError **e)
+on_ssrc(ParseCtx *ctx, const AttrSpec *spec, const char *v, GError **e)
 {
   guint64 ssrc;
   const char *rest;
   if (!split_pt(v, G_MAXUINT32, &ssrc, &rest))
-    return malformed(ctx, "ssrc", v, e);
+    return malformed(ctx, spec->key, v, e);
   if (g_str_has_prefix(rest, "cname:"))
     mg_sdp_media_add_ssrc(ctx->media, ssrc, rest + 6, NULL);
   else if (g_str_has_prefix(rest, "msid:"))
@@ -360,61 +313,54 @@ on_ssrc(ParseCtx *ctx, const char *v, GError **e)
 }
 
 static gboolean
-on_ssrc_group(ParseCtx *ctx, const char *v, GError **e)
+on_ssrc_group(ParseCtx *ctx, const AttrSpec *spec, const char *v, GError **e)
 {
   g_auto(GStrv) t = g_strsplit(v ? v : "", " ", -1);
   guint64 a, b;
   if (g_strcmp0(t[0], "FID") != 0)
     return TRUE;
   if (g_strv_length(t) != 3 || !mg_sdp_parse_uint(t[1], G_MAXUINT32, &a) || !mg_sdp_parse_uint(t[2], G_MAXUINT32, &b))
-    return malformed(ctx, "ssrc-group", v, e);
+    return malformed(ctx, spec->key, v, e);
   mg_sdp_media_add_fid(ctx->media, a, b);
-  return TRUE;
-}
-
-static gboolean
-on_msid(ParseCtx *ctx, const char *v, GError **e)
-{
-  if (!v || !*v)
-    return malformed(ctx, "msid", v, e);
-  set_once(&ctx->media->msid, v);
   return TRUE;
 }
 
 enum { AT_SESSION = 1, AT_MEDIA = 2, AT_BOTH = 3 };
 
-static const struct {
-  const char *key;
-  AttrHandler handler;
-  guint where;
-} attr_handlers[] = {
-  { "sendrecv", on_sendrecv, AT_BOTH },
-  { "sendonly", on_sendonly, AT_BOTH },
-  { "recvonly", on_recvonly, AT_BOTH },
-  { "inactive", on_inactive, AT_BOTH },
-  { "ice-ufrag", on_ice_ufrag, AT_BOTH },
-  { "ice-pwd", on_ice_pwd, AT_BOTH },
-  { "ice-options", on_ice_options, AT_BOTH },
-  { "ice-lite", on_ice_lite, AT_SESSION },
-  { "fingerprint", on_fingerprint, AT_BOTH },
-  { "setup", on_setup, AT_BOTH },
-  { "group", on_group, AT_SESSION },
-  { "extmap-allow-mixed", on_extmap_allow_mixed, AT_BOTH },
-  { "end-of-candidates", on_end_of_candidates, AT_BOTH },
-  { "mid", on_mid, AT_MEDIA },
-  { "rtcp-mux", on_rtcp_mux, AT_MEDIA },
-  { "rtcp-rsize", on_rtcp_rsize, AT_MEDIA },
-  { "bundle-only", on_bundle_only, AT_MEDIA },
-  { "candidate", on_candidate, AT_MEDIA },
-  { "rtpmap", on_rtpmap, AT_MEDIA },
-  { "fmtp", on_fmtp, AT_MEDIA },
-  { "rtcp-fb", on_rtcp_fb, AT_MEDIA },
-  { "extmap", on_extmap, AT_MEDIA },
-  { "rid", on_rid, AT_MEDIA },
-  { "simulcast", on_simulcast, AT_MEDIA },
-  { "ssrc", on_ssrc, AT_MEDIA },
-  { "ssrc-group", on_ssrc_group, AT_MEDIA },
-  { "msid", on_msid, AT_MEDIA },
+/* The fields of a plain attribute, for the table below. */
+#define NO_FIELD -1, -1
+#define MEDIA_FIELD(f) G_STRUCT_OFFSET(MgSdpMedia, f), -1
+#define SESSION_FIELD(f) -1, G_STRUCT_OFFSET(MgSdpSession, f)
+#define BOTH_FIELDS(f) G_STRUCT_OFFSET(MgSdpMedia, f), G_STRUCT_OFFSET(MgSdpSession, f)
+
+static const AttrSpec attr_handlers[] = {
+  { "sendrecv", on_direction, AT_BOTH, NO_FIELD, MG_SDP_DIRECTION_SENDRECV },
+  { "sendonly", on_direction, AT_BOTH, NO_FIELD, MG_SDP_DIRECTION_SENDONLY },
+  { "recvonly", on_direction, AT_BOTH, NO_FIELD, MG_SDP_DIRECTION_RECVONLY },
+  { "inactive", on_direction, AT_BOTH, NO_FIELD, MG_SDP_DIRECTION_INACTIVE },
+  { "ice-ufrag", on_string, AT_BOTH, BOTH_FIELDS(ice_ufrag) },
+  { "ice-pwd", on_string, AT_BOTH, BOTH_FIELDS(ice_pwd) },
+  { "ice-options", on_ice_options, AT_BOTH, NO_FIELD },
+  { "ice-lite", on_flag, AT_SESSION, SESSION_FIELD(ice_lite) },
+  { "fingerprint", on_fingerprint, AT_BOTH, NO_FIELD },
+  { "setup", on_setup, AT_BOTH, NO_FIELD },
+  { "group", on_group, AT_SESSION, NO_FIELD },
+  { "extmap-allow-mixed", on_flag, AT_BOTH, SESSION_FIELD(extmap_allow_mixed) },
+  { "end-of-candidates", on_flag, AT_BOTH, MEDIA_FIELD(end_of_candidates) },
+  { "mid", on_mid, AT_MEDIA, NO_FIELD },
+  { "rtcp-mux", on_flag, AT_MEDIA, MEDIA_FIELD(rtcp_mux) },
+  { "rtcp-rsize", on_flag, AT_MEDIA, MEDIA_FIELD(rtcp_rsize) },
+  { "bundle-only", on_flag, AT_MEDIA, MEDIA_FIELD(bundle_only) },
+  { "candidate", on_candidate, AT_MEDIA, NO_FIELD },
+  { "rtpmap", on_rtpmap, AT_MEDIA, NO_FIELD },
+  { "fmtp", on_fmtp, AT_MEDIA, NO_FIELD },
+  { "rtcp-fb", on_rtcp_fb, AT_MEDIA, NO_FIELD },
+  { "extmap", on_extmap, AT_MEDIA, NO_FIELD },
+  { "rid", on_rid, AT_MEDIA, NO_FIELD },
+  { "simulcast", on_simulcast, AT_MEDIA, NO_FIELD },
+  { "ssrc", on_ssrc, AT_MEDIA, NO_FIELD },
+  { "ssrc-group", on_ssrc_group, AT_MEDIA, NO_FIELD },
+  { "msid", on_string, AT_MEDIA, MEDIA_FIELD(msid) },
 };
 
 static gboolean
@@ -423,7 +369,7 @@ handle_attribute(ParseCtx *ctx, const GstSDPAttribute *attr, GError **error)
   guint where = ctx->media ? AT_MEDIA : AT_SESSION;
   for (guint i = 0; attr->key && i < G_N_ELEMENTS(attr_handlers); i++)
     if ((attr_handlers[i].where & where) && strcmp(attr->key, attr_handlers[i].key) == 0)
-      return attr_handlers[i].handler(ctx, attr->value, error);
+      return attr_handlers[i].handler(ctx, &attr_handlers[i], attr->value, error);
   return TRUE; /* attributes we do not use */
 }
 

@@ -171,6 +171,55 @@ test_parse_garbage(void)
   }
 }
 
+/* Plain attributes at each level: flags, first-wins strings, directions, and
+ * what a session-wide or m-line-only attribute does at the other level. */
+static void
+test_parse_levels(void)
+{
+  static const char text[] = "v=0\r\no=- 1 2 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\n"
+                             "a=recvonly\r\na=end-of-candidates\r\na=ice-ufrag:sess\r\na=ice-pwd:sesspwd\r\n"
+                             "a=ice-lite\r\n"
+                             "m=audio 9 UDP/TLS/RTP/SAVPF 111\r\na=rtpmap:111 opus/48000/2\r\n"
+                             "a=ice-ufrag:m0\r\na=ice-ufrag:m0b\r\na=ice-pwd:m0pwd\r\na=msid:s1 a1\r\na=msid:s2 a2\r\n"
+                             "a=extmap-allow-mixed\r\na=end-of-candidates\r\na=rtcp-mux\r\na=bundle-only\r\n"
+                             "m=video 9 UDP/TLS/RTP/SAVPF 96\r\na=rtpmap:96 VP8/90000\r\na=inactive\r\n"
+                             "a=sendrecv\r\na=rtcp-rsize\r\n";
+  g_autoptr(GError) error = NULL;
+  g_autoptr(MgSdpSession) s = mg_sdp_parse(text, &error);
+  g_assert_no_error(error);
+  MgSdpMedia *a = media(s, 0), *v = media(s, 1);
+  g_assert_cmpstr(s->ice_ufrag, ==, "sess");
+  g_assert_cmpstr(s->ice_pwd, ==, "sesspwd");
+  g_assert_true(s->ice_lite);
+  g_assert_true(s->extmap_allow_mixed);
+  g_assert_cmpstr(a->ice_ufrag, ==, "m0");
+  g_assert_cmpstr(a->ice_pwd, ==, "m0pwd");
+  g_assert_cmpstr(a->msid, ==, "s1 a1");
+  g_assert_null(v->msid);
+  g_assert_cmpint(a->direction, ==, MG_SDP_DIRECTION_RECVONLY);
+  g_assert_cmpint(v->direction, ==, MG_SDP_DIRECTION_SENDRECV);
+  g_assert_true(a->end_of_candidates && a->rtcp_mux && a->bundle_only && !a->rtcp_rsize);
+  g_assert_true(!v->end_of_candidates && !v->rtcp_mux && !v->bundle_only && v->rtcp_rsize);
+
+  /* A session-level value without an m-line's ufrag: resolved from the first m-line. */
+  g_autofree char *no_sess = edit(text, "a=ice-ufrag:sess", NULL);
+  g_autoptr(MgSdpSession) r = mg_sdp_parse(no_sess, &error);
+  g_assert_no_error(error);
+  g_assert_cmpstr(r->ice_ufrag, ==, "m0");
+  g_assert_cmpstr(r->ice_pwd, ==, "m0pwd");
+
+  /* Empty strings are refused, named by their key and level. */
+  g_autofree char *empty_msid = edit(text, "a=msid:s1", "a=msid:");
+  g_assert_null(mg_sdp_parse(empty_msid, &error));
+  g_assert_error(error, MG_SDP_ERROR, MG_SDP_ERROR_PARSE);
+  g_assert_cmpstr(error->message, ==, "m-line 0: malformed a=msid:");
+  g_clear_error(&error);
+  g_autofree char *empty_pwd = edit(text, "a=ice-pwd:sess", "a=ice-pwd:");
+  g_assert_null(mg_sdp_parse(empty_pwd, &error));
+  g_assert_error(error, MG_SDP_ERROR, MG_SDP_ERROR_PARSE);
+  g_assert_cmpstr(error->message, ==, "malformed a=ice-pwd:");
+}
+
 /* ---- answers ---- */
 
 static void
@@ -607,6 +656,7 @@ main(int argc, char **argv)
   g_test_init(&argc, &argv, NULL);
   g_test_add_func("/sdp/parse/chrome", test_parse_chrome);
   g_test_add_func("/sdp/parse/garbage", test_parse_garbage);
+  g_test_add_func("/sdp/parse/levels", test_parse_levels);
   g_test_add_func("/sdp/answer/chrome", test_answer_chrome);
   g_test_add_func("/sdp/answer/h264", test_answer_h264);
   g_test_add_func("/sdp/answer/simulcast", test_answer_simulcast);
