@@ -13,6 +13,7 @@
 #include "gateway/recordings-api.h"
 #include "media/bridge-rtc.h"
 #include "signaling/httpc.h"
+#include "signaling/pipelines.h"
 #include "signaling/rooms.h"
 #include "signaling/token.h"
 
@@ -35,6 +36,8 @@ typedef struct {
   guint64 request; /* the POST under way */
   char *resource;  /* the far side's session URL (Location), to DELETE */
   gboolean up;
+  MgBridgeLiveness live; /* while up: is a quiet far side still there? */
+  guint64 probe;         /* the GET of resource under way */
 } MgBridgeLeg;
 
 struct MgBridge {
@@ -56,6 +59,7 @@ struct MgBridgeApi {
   const char *secret, *public_url;
   MgHttpc *http;
   GHashTable *bridges; /* id -> MgBridge* */
+  GPtrArray *saved;    /* MgPipelineRow*: bridges of rooms not there yet after a restart */
   guint tick;
 };
 
@@ -171,7 +175,9 @@ leg_stop(MgBridgeLeg *leg)
   MgBridge *b = leg->b;
   if (leg->request)
     mg_httpc_cancel(b->api->http, leg->request);
-  leg->request = 0;
+  if (leg->probe)
+    mg_httpc_cancel(b->api->http, leg->probe);
+  leg->request = leg->probe = 0;
   if (leg->rtc) {
     b->packets[leg->pull] += mg_bridge_rtc_get_packets(leg->rtc);
     g_clear_pointer(&leg->rtc, mg_bridge_rtc_free);
@@ -183,6 +189,34 @@ leg_stop(MgBridgeLeg *leg)
     g_clear_pointer(&leg->resource, g_free);
   }
   leg->up = FALSE;
+}
+
+/* Kept in the store (the token sealed) until stopped or failed, to come back
+ * after a restart with its id; the body of the POST that started it, and
+ * restarts so far. */
+static void
+save(MgBridge *b)
+{
+  if (!b->api->store)
+    return;
+  json_t *j = json_pack("{s:s?, s:s?, s:s, s:s, s:i, s:i, s:i}", "whip", b->spec.whip, "whep", b->spec.whep, "token",
+                        b->spec.token, "name", b->spec.name, "video", (int)b->spec.video, "audio",
+                        (int)b->spec.audio, "restarts", (int)b->fsm.restarts);
+  char *spec = json_dumps(j, JSON_COMPACT);
+  json_decref(j);
+  g_autoptr(GError) error = NULL;
+  if (!mg_pipelines_put(b->api->store, b->id, "bridge", b->room, spec, b->started_s, &error))
+    g_warning("bridge %s of room %s will not come back after a restart: %s", b->id, b->room, error->message);
+  memset(spec, 0, strlen(spec)); /* it holds the token */
+  free(spec);
+}
+
+static void
+forget(MgBridgeApi *api, const char *id)
+{
+  g_autoptr(GError) error = NULL;
+  if (api->store && !mg_pipelines_delete(api->store, id, &error))
+    g_warning("bridge %s: cannot remove it from the store: %s", id, error->message);
 }
 
 static void
@@ -207,6 +241,7 @@ bridge_fail(MgBridge *b, gboolean fatal, const char *reason)
   } else {
     g_warning("bridge %s of room %s failed: %s", b->id, b->room, reason);
     remove_participant(b);
+    forget(b->api, b->id); /* a refusal does not get better after a restart */
   }
 }
 
@@ -270,6 +305,7 @@ on_rtc_state(MgBridgeRtc *rtc, gboolean connected, const char *reason, gpointer 
     return;
   }
   leg->up = TRUE;
+  mg_bridge_liveness_init(&leg->live, mg_bridge_rtc_get_heard(rtc), g_get_monotonic_time() / 1000);
   g_debug("bridge %s of room %s: %s is up", b->id, b->room, leg_name(leg));
   for (guint i = 0; i < 2; i++)
     if (leg_url(&b->legs[i]) && !b->legs[i].up)
@@ -326,6 +362,40 @@ bridge_free(gpointer p)
   g_free(b);
 }
 
+/* The answer to a probe of a quiet leg's session (docs/bridge.md). */
+static void
+on_probed(guint64 id, const MgHttpcResponse *resp, gpointer data)
+{
+  MgBridgeLeg *leg = data;
+  leg->probe = 0;
+  if (!mg_bridge_probe_is_dead(resp->status)) {
+    g_debug("bridge %s: %s session answered %d: alive", leg->b->id, leg_name(leg), resp->status);
+    mg_bridge_liveness_alive(&leg->live, g_get_monotonic_time() / 1000);
+    return;
+  }
+  g_autofree char *why =
+      resp->status ? g_strdup_printf("%s session gone (the far side answered %d)", leg_name(leg), resp->status)
+                   : g_strdup_printf("%s session unreachable: %s", leg_name(leg), resp->error ? resp->error : "no answer");
+  bridge_fail(leg->b, FALSE, why);
+}
+
+/* A leg that is up and hears nothing from the far side asks it whether its
+ * session is still there. */
+static void
+watch_legs(MgBridge *b, gint64 now_ms)
+{
+  for (guint i = 0; i < 2; i++) {
+    MgBridgeLeg *leg = &b->legs[i];
+    if (!leg->up || !leg->rtc || !leg->resource)
+      continue;
+    if (!mg_bridge_liveness_tick(&leg->live, mg_bridge_rtc_get_heard(leg->rtc), now_ms))
+      continue;
+    g_autoptr(GPtrArray) h = auth_headers(b, FALSE);
+    leg->probe = mg_httpc_request(b->api->http, "GET", leg->resource, h, NULL, MG_BRIDGE_PROBE_TIMEOUT_MS, on_probed,
+                                  leg);
+  }
+}
+
 static gboolean
 on_tick(gpointer data)
 {
@@ -339,17 +409,21 @@ on_tick(gpointer data)
     if (b->local && mg_media_local_is_gone(b->local)) {
       g_info("bridge %s: its participant left room %s", b->id, b->room);
       bridge_stop(b, "removed from the room");
+      forget(api, b->id);
       continue;
     }
     switch (mg_bridge_fsm_tick(&b->fsm, now_ms)) {
     case MG_BRIDGE_FSM_START:
       g_info("bridge %s of room %s: attempt %u", b->id, b->room, b->fsm.restarts + 1);
+      save(b); /* restarts count on after a restart of meetgate */
       attempt_start(b);
       break;
     case MG_BRIDGE_FSM_TIMEOUT:
       bridge_fail(b, FALSE, "not connected within 15 s");
       break;
     default:
+      if (b->fsm.state == MG_BRIDGE_CONNECTED)
+        watch_legs(b, now_ms);
       break;
     }
   }
@@ -402,6 +476,35 @@ count_in_room(MgBridgeApi *api, const char *room)
   return n;
 }
 
+/* Starts a bridge (id, started_s and restarts given when it comes back after
+ * a restart of meetgate), taking spec's contents, and saves it. */
+static MgBridge *
+launch(MgBridgeApi *api, const char *room, MgBridgeSpec *spec, const char *id, gint64 started_s, guint restarts)
+{
+  MgBridge *b = g_new0(MgBridge, 1);
+  b->api = api;
+  b->id = id ? g_strdup(id) : g_strdup_printf("%08x%08x", g_random_int(), g_random_int());
+  b->room = g_strdup(room);
+  b->party = g_strdup_printf("%s%s", MG_MEDIA_BRIDGE_PARTY_PREFIX, b->id);
+  b->spec = *spec;
+  memset(spec, 0, sizeof *spec);
+  b->started_s = started_s;
+  b->legs[0] = (MgBridgeLeg){ .b = b, .pull = FALSE };
+  b->legs[1] = (MgBridgeLeg){ .b = b, .pull = TRUE };
+  mg_bridge_fsm_init(&b->fsm, g_get_monotonic_time() / 1000, 0);
+  b->fsm.restarts = restarts;
+  g_hash_table_insert(api->bridges, b->id, b);
+  if (b->spec.whep) {
+    g_autofree MgMediaLocalTrack *tracks = mg_bridge_rtc_local_tracks(b->spec.video, b->spec.audio);
+    b->local = mg_media_engine_add_local(api->engine, room, b->party, tracks, b->spec.video + b->spec.audio);
+    if (api->conference)
+      mg_conference_add_bridge(api->conference, room, b->party, b->spec.name, mg_media_local_get_peer(b->local));
+  }
+  save(b);
+  attempt_start(b);
+  return b;
+}
+
 static void
 start_bridge(MgBridgeApi *api, MgHttpRequest *req, const char *room, const char *who)
 {
@@ -421,25 +524,8 @@ start_bridge(MgBridgeApi *api, MgHttpRequest *req, const char *room, const char 
     mg_http_request_respond_error(req, 409, "too_many_bridges", "room %s has %d bridges already", room, MAX_PER_ROOM);
     return;
   }
-  MgBridge *b = g_new0(MgBridge, 1);
-  b->api = api;
-  b->id = g_strdup_printf("%08x%08x", g_random_int(), g_random_int());
-  b->room = g_strdup(room);
-  b->party = g_strdup_printf("%s%s", MG_MEDIA_BRIDGE_PARTY_PREFIX, b->id);
-  b->spec = spec;
-  b->started_s = g_get_real_time() / G_USEC_PER_SEC;
-  b->legs[0] = (MgBridgeLeg){ .b = b, .pull = FALSE };
-  b->legs[1] = (MgBridgeLeg){ .b = b, .pull = TRUE };
-  mg_bridge_fsm_init(&b->fsm, g_get_monotonic_time() / 1000, 0);
-  g_hash_table_insert(api->bridges, b->id, b);
-  if (spec.whep) {
-    g_autofree MgMediaLocalTrack *tracks = mg_bridge_rtc_local_tracks(spec.video, spec.audio);
-    b->local = mg_media_engine_add_local(api->engine, room, b->party, tracks, spec.video + spec.audio);
-    if (api->conference)
-      mg_conference_add_bridge(api->conference, room, b->party, spec.name, mg_media_local_get_peer(b->local));
-  }
-  attempt_start(b);
-  g_autofree char *whip = display_url(spec.whip), *whep = display_url(spec.whep);
+  MgBridge *b = launch(api, room, &spec, NULL, g_get_real_time() / G_USEC_PER_SEC, 0);
+  g_autofree char *whip = display_url(b->spec.whip), *whep = display_url(b->spec.whep);
   g_autofree char *detail = g_strdup_printf("%s whip=%s whep=%s", b->id, whip ? whip : "-", whep ? whep : "-");
   mg_admin_record(api->admin, req, who, "bridge_start", room, detail, "ok", NULL);
   g_info("bridge %s of room %s (%s) started by %s", b->id, room, detail, who);
@@ -459,6 +545,7 @@ stop_bridge(MgBridgeApi *api, MgHttpRequest *req, const char *room, const char *
   json_t *j = bridge_json(b);
   mg_admin_record(api->admin, req, who, "bridge_stop", room, b->id, "ok", NULL);
   g_info("bridge %s of room %s stopped by %s", b->id, room, who);
+  forget(api, b->id);
   g_hash_table_remove(api->bridges, id);
   mg_http_request_respond_json(req, 200, j);
 }
@@ -594,6 +681,68 @@ static const MgHttpRoute routes[] = {
   { "GET", "/api/v1/admin/bridges", MG_HTTP_EXACT, on_list },
 };
 
+/* ---- after a restart of meetgate ---- */
+
+/* Starts a saved bridge again, with its id; restarts counts on (this start
+ * is one). A row that is not a bridge's is forgotten. */
+static void
+relaunch(MgBridgeApi *api, MgPipelineRow *row)
+{
+  MgBridgeSpec spec;
+  const char *code;
+  g_autoptr(GError) error = NULL;
+  json_t *j = json_loads(row->spec, 0, NULL);
+  json_t *restarts = json_object_get(j, "restarts");
+  guint n = json_is_integer(restarts) && json_integer_value(restarts) >= 0 ? json_integer_value(restarts) : 0;
+  json_decref(j);
+  if (!mg_bridge_api_parse(row->spec, strlen(row->spec), &spec, &code, &error)) {
+    g_warning("bridge %s of room %s cannot restart: its saved settings are not a bridge's (%s); forgotten", row->id,
+              row->room, error->message);
+    forget(api, row->id);
+    return;
+  }
+  mg_log_add_secret(spec.token);
+  MgBridge *b = launch(api, row->room, &spec, row->id, row->started_s, n + 1);
+  g_info("bridge %s of room %s restarted (attempt %u)", b->id, b->room, b->fsm.restarts + 1);
+}
+
+/* The bridges that ran when meetgate stopped: those of the store's rooms
+ * start now, those of WHIP rooms when the room has media again. */
+static void
+restore(MgBridgeApi *api)
+{
+  g_autoptr(GError) error = NULL;
+  api->saved = api->store ? mg_pipelines_list(api->store, "bridge", &error) : NULL;
+  if (error)
+    g_warning("the bridges that ran before cannot be read: %s", error->message);
+  for (guint i = 0; api->saved && i < api->saved->len;) {
+    MgPipelineRow *row = g_ptr_array_index(api->saved, i);
+    if (room_known(api, row->room, TRUE)) {
+      relaunch(api, row);
+      g_ptr_array_remove_index(api->saved, i);
+    } else {
+      i++;
+    }
+  }
+  if (api->saved && api->saved->len)
+    g_info("%u bridges will restart when their rooms have media again", api->saved->len);
+}
+
+void
+mg_bridge_api_on_room_live(MgBridgeApi *api, const char *room)
+{
+  for (guint i = 0; api->saved && i < api->saved->len;) {
+    MgPipelineRow *row = g_ptr_array_index(api->saved, i);
+    if (strcmp(row->room, room)) {
+      i++;
+      continue;
+    }
+    /* Out of the list first: starting it adds tracks to the room, which calls us again. */
+    g_autoptr(MgPipelineRow) mine = g_ptr_array_steal_index(api->saved, i);
+    relaunch(api, mine);
+  }
+}
+
 MgBridgeApi *
 mg_bridge_api_new(MgHttpServer *server, MgAdmin *admin, MgMediaEngine *engine, MgConference *conference, MgStore *store,
                   const char *secret, const char *public_url)
@@ -612,6 +761,7 @@ mg_bridge_api_new(MgHttpServer *server, MgAdmin *admin, MgMediaEngine *engine, M
   mg_admin_add_room_action(admin, "bridge-token", on_bridge_token, api);
   mg_admin_add_room_detail(admin, "bridges", room_bridges, api);
   mg_http_server_add_routes(server, routes, G_N_ELEMENTS(routes), api);
+  restore(api);
   return api;
 }
 
@@ -622,7 +772,8 @@ mg_bridge_api_free(MgBridgeApi *api)
     return;
   g_source_remove(api->tick);
   api->conference = NULL; /* it is going too, and lets its participants go itself */
-  g_hash_table_unref(api->bridges);
+  g_hash_table_unref(api->bridges); /* they stay in the store: they come back at the next start */
+  g_clear_pointer(&api->saved, g_ptr_array_unref);
   mg_httpc_free(api->http); /* the DELETEs just queued are cancelled: the far sides time the sessions out */
   g_free(api);
 }

@@ -748,6 +748,12 @@ mg_bridge_rtc_get_packets(MgBridgeRtc *rtc)
   return total_packets(rtc);
 }
 
+guint64
+mg_bridge_rtc_get_heard(MgBridgeRtc *rtc)
+{
+  return g_atomic_pointer_get(&rtc->rtcp) + (rtc->dir == MG_BRIDGE_RTC_PULL ? total_packets(rtc) : 0);
+}
+
 guint
 mg_bridge_rtc_get_tracks(MgBridgeRtc *rtc)
 {

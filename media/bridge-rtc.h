@@ -54,6 +54,8 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC(MgBridgeRtc, mg_bridge_rtc_free)
 
 /* RTP packets sent (push) or received (pull) so far. */
 guint64 mg_bridge_rtc_get_packets(MgBridgeRtc *rtc);
+/* Packets from the far side so far: its RTCP, and for a pull its RTP. */
+guint64 mg_bridge_rtc_get_heard(MgBridgeRtc *rtc);
 /* Tracks being sent (push) or m-lines that have received media (pull). */
 guint mg_bridge_rtc_get_tracks(MgBridgeRtc *rtc);
 
