@@ -200,8 +200,8 @@ save(MgBridge *b)
   if (!b->api->store)
     return;
   json_t *j = json_pack("{s:s?, s:s?, s:s, s:s, s:i, s:i, s:i}", "whip", b->spec.whip, "whep", b->spec.whep, "token",
-                        b->spec.token, "name", b->spec.name, "video", (int)b->spec.video, "audio",
-                        (int)b->spec.audio, "restarts", (int)b->fsm.restarts);
+                        b->spec.token, "name", b->spec.name, "video", (int)b->spec.video, "audio", (int)b->spec.audio,
+                        "restarts", (int)b->fsm.restarts);
   char *spec = json_dumps(j, JSON_COMPACT);
   json_decref(j);
   g_autoptr(GError) error = NULL;
@@ -374,8 +374,9 @@ on_probed(guint64 id, const MgHttpcResponse *resp, gpointer data)
     return;
   }
   g_autofree char *why =
-      resp->status ? g_strdup_printf("%s session gone (the far side answered %d)", leg_name(leg), resp->status)
-                   : g_strdup_printf("%s session unreachable: %s", leg_name(leg), resp->error ? resp->error : "no answer");
+      resp->status
+          ? g_strdup_printf("%s session gone (the far side answered %d)", leg_name(leg), resp->status)
+          : g_strdup_printf("%s session unreachable: %s", leg_name(leg), resp->error ? resp->error : "no answer");
   bridge_fail(leg->b, FALSE, why);
 }
 
@@ -391,8 +392,8 @@ watch_legs(MgBridge *b, gint64 now_ms)
     if (!mg_bridge_liveness_tick(&leg->live, mg_bridge_rtc_get_heard(leg->rtc), now_ms))
       continue;
     g_autoptr(GPtrArray) h = auth_headers(b, FALSE);
-    leg->probe = mg_httpc_request(b->api->http, "GET", leg->resource, h, NULL, MG_BRIDGE_PROBE_TIMEOUT_MS, on_probed,
-                                  leg);
+    leg->probe =
+        mg_httpc_request(b->api->http, "GET", leg->resource, h, NULL, MG_BRIDGE_PROBE_TIMEOUT_MS, on_probed, leg);
   }
 }
 
@@ -771,7 +772,7 @@ mg_bridge_api_free(MgBridgeApi *api)
   if (!api)
     return;
   g_source_remove(api->tick);
-  api->conference = NULL; /* it is going too, and lets its participants go itself */
+  api->conference = NULL;           /* it is going too, and lets its participants go itself */
   g_hash_table_unref(api->bridges); /* they stay in the store: they come back at the next start */
   g_clear_pointer(&api->saved, g_ptr_array_unref);
   mg_httpc_free(api->http); /* the DELETEs just queued are cancelled: the far sides time the sessions out */
