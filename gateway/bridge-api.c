@@ -774,6 +774,7 @@ mg_bridge_api_free(MgBridgeApi *api)
   g_source_remove(api->tick);
   api->conference = NULL;           /* it is going too, and lets its participants go itself */
   g_hash_table_unref(api->bridges); /* they stay in the store: they come back at the next start */
+  mg_bridge_rtc_flush();            /* legs torn down while they gathered stop now */
   g_clear_pointer(&api->saved, g_ptr_array_unref);
   mg_httpc_free(api->http); /* the DELETEs just queued are cancelled: the far sides time the sessions out */
   g_free(api);

@@ -47,6 +47,8 @@ struct MgBridgeRtc {
   MgBridgeSlot slots[MG_BRIDGE_MAX_SLOTS];
   guint n_slots;
   gint negotiating, offered; /* atomic */
+  gint closing, finished;    /* atomic: freed, waiting for the ICE gathering to end; torn down */
+  guint linger;              /* control loop: the deadline of that wait */
   guint64 rtcp;              /* atomic: RTCP reports from the far side */
   /* control loop */
   guint watch, bus_watch;

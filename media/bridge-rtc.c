@@ -45,6 +45,11 @@ mg_bridge_rtc_closure_unref(gpointer data, GClosure *closure)
   mg_bridge_rtc_unref(data);
 }
 
+/* A leg freed while its ICE agent gathers waits at most this long, and this
+ * long after the gathering ended. */
+#define LINGER_MAX_MS 5000
+#define LINGER_AFTER_MS 200
+
 GQuark
 mg_bridge_rtc_error_quark(void)
 {
@@ -130,6 +135,8 @@ report_failure(MgBridgeRtc *rtc, const char *fmt, ...)
   report(rtc, r);
 }
 
+static void request_finish(MgBridgeRtc *rtc, guint delay_ms);
+
 /* ---- webrtcbin's threads ---- */
 
 static void
@@ -152,7 +159,10 @@ on_offer_created(GstPromise *promise, gpointer data)
     gst_promise_unref(promise);
     return;
   }
-  g_signal_emit_by_name(rtc->webrtc, "set-local-description", offer, NULL);
+  if (g_atomic_int_get(&rtc->closing))
+    request_finish(rtc, 0); /* freed meanwhile: no description, no gathering to wait for */
+  else
+    g_signal_emit_by_name(rtc->webrtc, "set-local-description", offer, NULL);
   gst_webrtc_session_description_free(offer);
   gst_promise_unref(promise);
 }
@@ -161,7 +171,7 @@ static void
 on_negotiation_needed(GstElement *webrtc, gpointer data)
 {
   MgBridgeRtc *rtc = data;
-  if (!g_atomic_int_compare_and_exchange(&rtc->negotiating, 0, 1))
+  if (g_atomic_int_get(&rtc->closing) || !g_atomic_int_compare_and_exchange(&rtc->negotiating, 0, 1))
     return; /* one offer per connection: WHIP and WHEP do not renegotiate */
   GstPromise *promise = gst_promise_new_with_change_func(on_offer_created, mg_bridge_rtc_ref(rtc), mg_bridge_rtc_unref);
   g_signal_emit_by_name(webrtc, "create-offer", NULL, promise);
@@ -176,6 +186,12 @@ on_gathering(GstElement *webrtc, GParamSpec *pspec, gpointer data)
   g_object_get(webrtc, "ice-gathering-state", &state, NULL);
   if (state != GST_WEBRTC_ICE_GATHERING_STATE_COMPLETE || !g_atomic_int_compare_and_exchange(&rtc->offered, 0, 1))
     return;
+  if (g_atomic_int_get(&rtc->closing)) {
+    /* We run inside libnice's gathering-done handler, which still walks its
+     * streams after we return: the teardown waits a moment. */
+    request_finish(rtc, LINGER_AFTER_MS);
+    return;
+  }
   GstWebRTCSessionDescription *local = NULL;
   g_object_get(webrtc, "local-description", &local, NULL);
   if (!local) {
@@ -421,6 +437,68 @@ mg_bridge_rtc_set_answer(MgBridgeRtc *rtc, const char *sdp, GError **error)
   return TRUE;
 }
 
+/* ---- teardown ---- */
+
+/* Legs freed while their ICE agent gathers (control loop only). */
+static GPtrArray *lingering;
+
+/* Stops the pipeline for good; once per rtc (control loop). */
+static void
+finish(MgBridgeRtc *rtc)
+{
+  if (!g_atomic_int_compare_and_exchange(&rtc->finished, 0, 1))
+    return;
+  if (rtc->linger)
+    g_source_remove(rtc->linger);
+  rtc->linger = 0;
+  if (lingering)
+    g_ptr_array_remove_fast(lingering, rtc);
+  if (rtc->pipeline) {
+    gst_element_set_state(rtc->pipeline, GST_STATE_NULL);
+    g_clear_object(&rtc->pipeline);
+  }
+  g_clear_object(&rtc->webrtc);
+  g_clear_object(&rtc->ice);
+  mg_bridge_rtc_unref(rtc); /* the reference mg_bridge_rtc_new() returned */
+}
+
+static gboolean
+on_finish(gpointer data)
+{
+  finish(data);
+  return G_SOURCE_REMOVE;
+}
+
+static gboolean
+on_linger_over(gpointer data)
+{
+  MgBridgeRtc *rtc = data;
+  rtc->linger = 0;
+  g_debug("bridge of %s: ICE gathering did not end within %d ms of the teardown", rtc->room, LINGER_MAX_MS);
+  finish(rtc);
+  return G_SOURCE_REMOVE;
+}
+
+/* Any thread: the teardown of a closing rtc goes on, after delay_ms, on the control loop. */
+static void
+request_finish(MgBridgeRtc *rtc, guint delay_ms)
+{
+  GSource *src = delay_ms ? g_timeout_source_new(delay_ms) : g_idle_source_new();
+  g_source_set_callback(src, on_finish, mg_bridge_rtc_ref(rtc), mg_bridge_rtc_unref);
+  g_source_attach(src, rtc->control);
+  g_source_unref(src);
+}
+
+/* Whether webrtcbin is between create-offer and the end of ICE gathering:
+ * setting it to NULL then races its own threads (GStreamer 1.22: libnice's
+ * gathering-done handler walks streams being freed, a crash; a
+ * set-local-description under way leaks). */
+static gboolean
+busy(MgBridgeRtc *rtc)
+{
+  return g_atomic_int_get(&rtc->negotiating) && !g_atomic_int_get(&rtc->offered);
+}
+
 void
 mg_bridge_rtc_free(MgBridgeRtc *rtc)
 {
@@ -431,14 +509,34 @@ mg_bridge_rtc_free(MgBridgeRtc *rtc)
     g_source_remove(rtc->watch);
   if (rtc->bus_watch)
     g_source_remove(rtc->bus_watch);
+  rtc->watch = rtc->bus_watch = 0;
   mg_bridge_rtc_push_stop(rtc);
-  if (rtc->pipeline) {
-    gst_element_set_state(rtc->pipeline, GST_STATE_NULL);
-    g_clear_object(&rtc->pipeline);
+  g_atomic_int_set(&rtc->closing, 1);
+  if (!rtc->pipeline || !busy(rtc)) {
+    finish(rtc);
+    return;
   }
-  g_clear_object(&rtc->webrtc);
-  g_clear_object(&rtc->ice);
-  mg_bridge_rtc_unref(rtc);
+  /* The gathering ends (on_gathering) or the deadline passes: then finish(). */
+  g_debug("bridge of %s: torn down while ICE gathers; the pipeline stops when it is over", rtc->room);
+  if (!lingering)
+    lingering = g_ptr_array_new();
+  g_ptr_array_add(lingering, rtc);
+  rtc->linger = g_timeout_add(LINGER_MAX_MS, on_linger_over, rtc);
+}
+
+void
+mg_bridge_rtc_flush(void)
+{
+  gint64 deadline = g_get_monotonic_time() + LINGER_MAX_MS * 1000;
+  while (lingering && lingering->len) {
+    MgBridgeRtc *rtc = g_ptr_array_index(lingering, 0);
+    while (busy(rtc) && g_get_monotonic_time() < deadline)
+      g_usleep(10000);
+    if (!busy(rtc))
+      g_usleep(LINGER_AFTER_MS * 1000);
+    finish(rtc);
+  }
+  g_clear_pointer(&lingering, g_ptr_array_unref);
 }
 
 guint64

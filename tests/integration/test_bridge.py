@@ -453,6 +453,11 @@ class Bridge(unittest.TestCase):
         back = self.wait_bridge(room_a, bid, lambda x: x["state"] == "connected" and x["restarts"] >= 1, timeout=60,
                                 what="connected state after B's restart")
         print("quiet bridge back: restarts %d" % back["restarts"])
+        # What the probes ask: an unknown session of B is 404 (a live one is 204: the bridge stayed connected above).
+        for kind in ("whip", "whep"):
+            status, _, _ = http("GET", "%s/%s/%s/0123456789abcdef0123456789abcdef" % (self.b.url, kind, rb["room"]["id"]),
+                                None, {})
+            self.assertEqual(status, 404, kind)
         api(self.a, "DELETE", "/api/v1/admin/rooms/%s/bridges/%s" % (room_a, bid))
 
 
