@@ -126,6 +126,23 @@ class Bridge(unittest.TestCase):
     async def await_bridge(self, *args, **kw):
         return await asyncio.get_event_loop().run_in_executor(None, lambda: self.wait_bridge(*args, **kw))
 
+    def wait_tracks(self, d, room, n, timeout=30):
+        """Until room on node d has n tracks with media (a WHEP session opened before a publisher's media
+        flows was seen to stay without it under ASan and load: the bridges here wait for it)."""
+        deadline = time.time() + timeout
+        last = None
+        while time.time() < deadline:
+            status, r = api(d, "GET", "/api/v1/admin/rooms", key=VIEW_KEY)
+            self.assertEqual(status, 200, r)
+            last = [x for x in r["rooms"] if x["id"] == room]
+            if last and last[0]["tracks"] >= n:
+                return
+            time.sleep(0.2)
+        self.fail("room %s has not %d tracks: %s" % (room, n, last))
+
+    async def await_tracks(self, *args):
+        await asyncio.get_event_loop().run_in_executor(None, lambda: self.wait_tracks(*args))
+
     def restart_b(self, port, data_dir):
         old_b = self.b
         old_b.is_a = False
@@ -282,6 +299,8 @@ class Bridge(unittest.TestCase):
             jb = await pb.join(token_of(rb["links"]["host"]), "Bo", room=rb["room"]["code"])
             self.assertEqual(jb["type"], "joined", jb)
             await pb.publish()
+            await self.await_tracks(self.a, room_a, 2)
+            await self.await_tracks(self.b, room_b, 2)
 
             status, br = api(self.a, "POST", "/api/v1/admin/rooms/%s/bridges" % room_a,
                              body={"whip": tok["whip"], "whep": tok["whep"], "token": tok["token"],
@@ -362,6 +381,7 @@ class Bridge(unittest.TestCase):
                 self.assertEqual(j["type"], "joined", j)
                 if publish:
                     await c.publish()
+                    await self.await_tracks(d, r["room"]["id"], 2)
                 out.append(c)
             status, br = api(self.a, "POST", "/api/v1/admin/rooms/%s/bridges" % room_a,
                              body={"whip": tok["whip"], "whep": tok["whep"], "token": tok["token"], "name": "Near"})
