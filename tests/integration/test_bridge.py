@@ -7,9 +7,10 @@ operator issued; each participant decodes the other's video. Node B is
 killed (-9) and started again on the same port and data folder: the bridge
 goes retrying, then connected, and video flows both ways again. Node A (the
 one that made the bridge) is killed (-9) and started again: the bridge comes
-back with its id, its token sealed in A's database. With nobody sending
-media, a dead node B is still noticed (A probes B's sessions). Refusals (bad
-token, wrong room, viewer key) and the audit log."""
+back with its id, its token sealed in A's database (and after a clean stop
+too). With nobody sending media, a dead node B is still noticed (A probes
+B's sessions). Refusals (bad token, wrong room, viewer key) and the audit
+log."""
 import asyncio
 import json
 import os
@@ -494,7 +495,19 @@ class Bridge(unittest.TestCase):
             status, _, _ = http("GET", "%s/%s/%s/0123456789abcdef0123456789abcdef" % (self.b.url, kind, rb["room"]["id"]),
                                 None, {})
             self.assertEqual(status, 404, kind)
-        api(self.a, "DELETE", "/api/v1/admin/rooms/%s/bridges/%s" % (room_a, bid))
+
+        # A clean stop of A (SIGTERM) keeps the bridge too: it comes back with its id after the start.
+        port_a, data_a = self.a.port, self.a.data_dir
+        self.assertEqual(self.a.stop(timeout=30), 0, "A did not stop cleanly")
+        old_a = self.a
+        old_a.is_a = True
+        type(self).a = Daemon(BINARY, node_args(SECRET_A, port_a), data_dir=data_a)
+        self.dead.append(old_a)
+        again = self.wait_bridge(room_a, bid, lambda x: x["state"] == "connected", timeout=40,
+                                 what="connected state after A's clean restart")
+        self.assertGreater(again["restarts"], back["restarts"], again)
+        status, r = api(self.a, "DELETE", "/api/v1/admin/rooms/%s/bridges/%s" % (room_a, bid))
+        self.assertEqual((status, r["state"]), (200, "stopped"), r)
 
 
 if __name__ == "__main__":
