@@ -1,18 +1,18 @@
 /* SPDX-License-Identifier: MIT
  * Bridges over the admin API: each bridge pushes its room's tracks to a WHIP
  * URL and pulls a WHEP URL's tracks into the room as a participant (role
- * "bridge"); the HTTP exchange runs on the control loop (signaling/httpc.c),
- * the media in webrtcbin (media/bridge-rtc.c), the retries in bridge-fsm.c. */
+ * "bridge"). This file has the admin routes, the answers and the restore
+ * after a restart; a bridge's attempts, probes and saving are in
+ * bridge-run.c, the media in webrtcbin (media/bridge-rtc.c), the retries in
+ * bridge-fsm.c. */
 #define G_LOG_DOMAIN "bridge"
-#include "gateway/bridge-api.h"
+#include "gateway/bridge-private.h"
 
 #include <string.h>
 
-#include "gateway/bridge-fsm.h"
 #include "gateway/log.h"
 #include "gateway/recordings-api.h"
-#include "media/bridge-rtc.h"
-#include "signaling/httpc.h"
+#include "signaling/pipelines.h"
 #include "signaling/rooms.h"
 #include "signaling/token.h"
 
@@ -21,43 +21,9 @@
 #define MAX_TOKEN 4096
 #define MAX_PER_ROOM 4
 #define MAX_PER_KIND 4
-#define HTTP_TIMEOUT_MS 10000
 #define TICK_MS 250
 #define TOKEN_EARLY_S 60
 #define TOKEN_AD_HOC_S (24 * 3600)
-
-typedef struct MgBridge MgBridge;
-
-typedef struct {
-  MgBridge *b;
-  gboolean pull;
-  MgBridgeRtc *rtc;
-  guint64 request; /* the POST under way */
-  char *resource;  /* the far side's session URL (Location), to DELETE */
-  gboolean up;
-} MgBridgeLeg;
-
-struct MgBridge {
-  MgBridgeApi *api;
-  char *id, *room, *party;
-  MgBridgeSpec spec;
-  gint64 started_s;
-  MgBridgeFsm fsm;
-  MgMediaLocal *local; /* the pull's publisher in the room, kept across attempts */
-  MgBridgeLeg legs[2]; /* push (WHIP), pull (WHEP) */
-  guint64 packets[2];  /* of the earlier attempts */
-};
-
-struct MgBridgeApi {
-  MgAdmin *admin;
-  MgMediaEngine *engine;
-  MgConference *conference;
-  MgStore *store;
-  const char *secret, *public_url;
-  MgHttpc *http;
-  GHashTable *bridges; /* id -> MgBridge* */
-  guint tick;
-};
 
 void
 mg_bridge_spec_clear(MgBridgeSpec *spec)
@@ -135,227 +101,6 @@ mg_bridge_api_parse(const char *data, gsize len, MgBridgeSpec *spec, const char 
   return ok;
 }
 
-/* ---- a bridge's attempts ---- */
-
-static const char *
-leg_url(MgBridgeLeg *leg)
-{
-  return leg->pull ? leg->b->spec.whep : leg->b->spec.whip;
-}
-
-static const char *
-leg_name(MgBridgeLeg *leg)
-{
-  return leg->pull ? "WHEP" : "WHIP";
-}
-
-static GPtrArray *
-auth_headers(MgBridge *b, gboolean sdp)
-{
-  GPtrArray *h = g_ptr_array_new_with_free_func(g_free);
-  g_ptr_array_add(h, g_strdup_printf("Authorization: Bearer %s", b->spec.token));
-  if (sdp)
-    g_ptr_array_add(h, g_strdup("Content-Type: application/sdp"));
-  return h;
-}
-
-static void
-on_deleted(guint64 id, const MgHttpcResponse *resp, gpointer data)
-{
-  g_debug("bridge: DELETE answered %d%s%s", resp->status, resp->error ? ": " : "", resp->error ? resp->error : "");
-}
-
-static void
-leg_stop(MgBridgeLeg *leg)
-{
-  MgBridge *b = leg->b;
-  if (leg->request)
-    mg_httpc_cancel(b->api->http, leg->request);
-  leg->request = 0;
-  if (leg->rtc) {
-    b->packets[leg->pull] += mg_bridge_rtc_get_packets(leg->rtc);
-    g_clear_pointer(&leg->rtc, mg_bridge_rtc_free);
-  }
-  if (leg->resource) {
-    /* The far side's session ends now, not when it notices. */
-    g_autoptr(GPtrArray) h = auth_headers(b, FALSE);
-    mg_httpc_request(b->api->http, "DELETE", leg->resource, h, NULL, HTTP_TIMEOUT_MS, on_deleted, NULL);
-    g_clear_pointer(&leg->resource, g_free);
-  }
-  leg->up = FALSE;
-}
-
-static void
-remove_participant(MgBridge *b)
-{
-  if (b->api->conference)
-    mg_conference_remove_ingest(b->api->conference, b->room, b->party);
-  if (b->local) {
-    mg_media_engine_remove_local(b->api->engine, b->local);
-    b->local = NULL;
-  }
-}
-
-static void
-bridge_fail(MgBridge *b, gboolean fatal, const char *reason)
-{
-  for (guint i = 0; i < 2; i++)
-    leg_stop(&b->legs[i]);
-  gint64 delay = mg_bridge_fsm_fail(&b->fsm, g_get_monotonic_time() / 1000, fatal, reason);
-  if (delay >= 0) {
-    g_warning("bridge %s of room %s: %s; retrying in %" G_GINT64_FORMAT " ms", b->id, b->room, reason, delay);
-  } else {
-    g_warning("bridge %s of room %s failed: %s", b->id, b->room, reason);
-    remove_participant(b);
-  }
-}
-
-/* Text of the far side's refusal: its JSON error message, or the start of its body. */
-static char *
-refusal_text(const MgHttpcResponse *resp)
-{
-  json_t *j = json_loads(resp->body, 0, NULL);
-  json_t *m = json_object_get(json_object_get(j, "error"), "message");
-  g_autofree char *raw = g_strndup(json_is_string(m) ? json_string_value(m) : resp->body, 200);
-  json_decref(j);
-  for (char *p = raw; *p; p++)
-    if ((guchar)*p < 0x20)
-      *p = ' ';
-  return g_utf8_make_valid(g_strstrip(raw), -1);
-}
-
-static void
-on_posted(guint64 id, const MgHttpcResponse *resp, gpointer data)
-{
-  MgBridgeLeg *leg = data;
-  MgBridge *b = leg->b;
-  leg->request = 0;
-  MgBridgeHttpClass cls = mg_bridge_http_class(resp->status);
-  if (!resp->status) {
-    g_autofree char *why = g_strdup_printf("%s %s", leg_name(leg), resp->error ? resp->error : "no answer");
-    bridge_fail(b, FALSE, why);
-    return;
-  }
-  if (cls != MG_BRIDGE_HTTP_OK) {
-    g_autofree char *text = refusal_text(resp);
-    g_autofree char *why = g_strdup_printf("%s answered %d: %s", leg_name(leg), resp->status, text);
-    bridge_fail(b, cls == MG_BRIDGE_HTTP_FATAL, why);
-    return;
-  }
-  if (resp->location)
-    leg->resource = g_uri_resolve_relative(leg_url(leg), resp->location, G_URI_FLAGS_ENCODED, NULL);
-  g_autoptr(GError) error = NULL;
-  if (!mg_bridge_rtc_set_answer(leg->rtc, resp->body, &error)) {
-    g_autofree char *why = g_strdup_printf("%s: %s", leg_name(leg), error->message);
-    bridge_fail(b, FALSE, why);
-  }
-}
-
-static void
-on_offer(MgBridgeRtc *rtc, const char *sdp, gpointer data)
-{
-  MgBridgeLeg *leg = data;
-  g_autoptr(GPtrArray) h = auth_headers(leg->b, TRUE);
-  leg->request = mg_httpc_post(leg->b->api->http, leg_url(leg), h, sdp, HTTP_TIMEOUT_MS, on_posted, leg);
-}
-
-static void
-on_rtc_state(MgBridgeRtc *rtc, gboolean connected, const char *reason, gpointer data)
-{
-  MgBridgeLeg *leg = data;
-  MgBridge *b = leg->b;
-  if (!connected) {
-    g_autofree char *why = g_strdup_printf("%s: %s", leg_name(leg), reason);
-    bridge_fail(b, FALSE, why);
-    return;
-  }
-  leg->up = TRUE;
-  g_debug("bridge %s of room %s: %s is up", b->id, b->room, leg_name(leg));
-  for (guint i = 0; i < 2; i++)
-    if (leg_url(&b->legs[i]) && !b->legs[i].up)
-      return;
-  g_info("bridge %s of room %s: connected", b->id, b->room);
-  mg_bridge_fsm_connected(&b->fsm);
-}
-
-static const MgBridgeRtcCallbacks rtc_callbacks = { on_offer, on_rtc_state };
-
-static void
-attempt_start(MgBridge *b)
-{
-  for (guint i = 0; i < 2; i++) {
-    MgBridgeLeg *leg = &b->legs[i];
-    if (!leg_url(leg))
-      continue;
-    MgBridgeRtcConfig cfg = {
-      .dir = leg->pull ? MG_BRIDGE_RTC_PULL : MG_BRIDGE_RTC_PUSH,
-      .room = b->room,
-      .skip_party = b->party,
-      .local = b->local,
-      .n_video = b->spec.video,
-      .n_audio = b->spec.audio,
-    };
-    g_autoptr(GError) error = NULL;
-    leg->rtc = mg_bridge_rtc_new(b->api->engine, &cfg, &rtc_callbacks, leg, &error);
-    if (!leg->rtc) {
-      bridge_fail(b, TRUE, error->message); /* a missing plugin does not come back by retrying */
-      return;
-    }
-  }
-}
-
-static void
-bridge_stop(MgBridge *b, const char *reason)
-{
-  for (guint i = 0; i < 2; i++)
-    leg_stop(&b->legs[i]);
-  mg_bridge_fsm_stop(&b->fsm, reason);
-  remove_participant(b);
-}
-
-static void
-bridge_free(gpointer p)
-{
-  MgBridge *b = p;
-  bridge_stop(b, NULL);
-  mg_bridge_fsm_clear(&b->fsm);
-  mg_bridge_spec_clear(&b->spec);
-  g_free(b->id);
-  g_free(b->room);
-  g_free(b->party);
-  g_free(b);
-}
-
-static gboolean
-on_tick(gpointer data)
-{
-  MgBridgeApi *api = data;
-  gint64 now_ms = g_get_monotonic_time() / 1000;
-  GHashTableIter it;
-  gpointer value;
-  g_hash_table_iter_init(&it, api->bridges);
-  while (g_hash_table_iter_next(&it, NULL, &value)) {
-    MgBridge *b = value;
-    if (b->local && mg_media_local_is_gone(b->local)) {
-      g_info("bridge %s: its participant left room %s", b->id, b->room);
-      bridge_stop(b, "removed from the room");
-      continue;
-    }
-    switch (mg_bridge_fsm_tick(&b->fsm, now_ms)) {
-    case MG_BRIDGE_FSM_START:
-      g_info("bridge %s of room %s: attempt %u", b->id, b->room, b->fsm.restarts + 1);
-      attempt_start(b);
-      break;
-    case MG_BRIDGE_FSM_TIMEOUT:
-      bridge_fail(b, FALSE, "not connected within 15 s");
-      break;
-    default:
-      break;
-    }
-  }
-  return G_SOURCE_CONTINUE;
-}
-
 /* ---- answers ---- */
 
 static char *
@@ -421,25 +166,8 @@ start_bridge(MgBridgeApi *api, MgHttpRequest *req, const char *room, const char 
     mg_http_request_respond_error(req, 409, "too_many_bridges", "room %s has %d bridges already", room, MAX_PER_ROOM);
     return;
   }
-  MgBridge *b = g_new0(MgBridge, 1);
-  b->api = api;
-  b->id = g_strdup_printf("%08x%08x", g_random_int(), g_random_int());
-  b->room = g_strdup(room);
-  b->party = g_strdup_printf("%s%s", MG_MEDIA_BRIDGE_PARTY_PREFIX, b->id);
-  b->spec = spec;
-  b->started_s = g_get_real_time() / G_USEC_PER_SEC;
-  b->legs[0] = (MgBridgeLeg){ .b = b, .pull = FALSE };
-  b->legs[1] = (MgBridgeLeg){ .b = b, .pull = TRUE };
-  mg_bridge_fsm_init(&b->fsm, g_get_monotonic_time() / 1000, 0);
-  g_hash_table_insert(api->bridges, b->id, b);
-  if (spec.whep) {
-    g_autofree MgMediaLocalTrack *tracks = mg_bridge_rtc_local_tracks(spec.video, spec.audio);
-    b->local = mg_media_engine_add_local(api->engine, room, b->party, tracks, spec.video + spec.audio);
-    if (api->conference)
-      mg_conference_add_bridge(api->conference, room, b->party, spec.name, mg_media_local_get_peer(b->local));
-  }
-  attempt_start(b);
-  g_autofree char *whip = display_url(spec.whip), *whep = display_url(spec.whep);
+  MgBridge *b = mg_bridge_launch(api, room, &spec, NULL, g_get_real_time() / G_USEC_PER_SEC, 0);
+  g_autofree char *whip = display_url(b->spec.whip), *whep = display_url(b->spec.whep);
   g_autofree char *detail = g_strdup_printf("%s whip=%s whep=%s", b->id, whip ? whip : "-", whep ? whep : "-");
   mg_admin_record(api->admin, req, who, "bridge_start", room, detail, "ok", NULL);
   g_info("bridge %s of room %s (%s) started by %s", b->id, room, detail, who);
@@ -455,10 +183,11 @@ stop_bridge(MgBridgeApi *api, MgHttpRequest *req, const char *room, const char *
     mg_http_request_respond_error(req, 404, "unknown_bridge", "room %s has no bridge %s", room, id ? id : "");
     return;
   }
-  bridge_stop(b, NULL);
+  mg_bridge_stop(b, NULL);
   json_t *j = bridge_json(b);
   mg_admin_record(api->admin, req, who, "bridge_stop", room, b->id, "ok", NULL);
   g_info("bridge %s of room %s stopped by %s", b->id, room, who);
+  mg_bridge_forget(api, b->id);
   g_hash_table_remove(api->bridges, id);
   mg_http_request_respond_json(req, 200, j);
 }
@@ -594,6 +323,68 @@ static const MgHttpRoute routes[] = {
   { "GET", "/api/v1/admin/bridges", MG_HTTP_EXACT, on_list },
 };
 
+/* ---- after a restart of meetgate ---- */
+
+/* Starts a saved bridge again, with its id; restarts counts on (this start
+ * is one). A row that is not a bridge's is forgotten. */
+static void
+relaunch(MgBridgeApi *api, MgPipelineRow *row)
+{
+  MgBridgeSpec spec;
+  const char *code;
+  g_autoptr(GError) error = NULL;
+  json_t *j = json_loads(row->spec, 0, NULL);
+  json_t *restarts = json_object_get(j, "restarts");
+  guint n = json_is_integer(restarts) && json_integer_value(restarts) >= 0 ? json_integer_value(restarts) : 0;
+  json_decref(j);
+  if (!mg_bridge_api_parse(row->spec, strlen(row->spec), &spec, &code, &error)) {
+    g_warning("bridge %s of room %s cannot restart: its saved settings are not a bridge's (%s); forgotten", row->id,
+              row->room, error->message);
+    mg_bridge_forget(api, row->id);
+    return;
+  }
+  mg_log_add_secret(spec.token);
+  MgBridge *b = mg_bridge_launch(api, row->room, &spec, row->id, row->started_s, n + 1);
+  g_info("bridge %s of room %s restarted (attempt %u)", b->id, b->room, b->fsm.restarts + 1);
+}
+
+/* The bridges that ran when meetgate stopped: those of the store's rooms
+ * start now, those of WHIP rooms when the room has media again. */
+static void
+restore(MgBridgeApi *api)
+{
+  g_autoptr(GError) error = NULL;
+  api->saved = api->store ? mg_pipelines_list(api->store, "bridge", &error) : NULL;
+  if (error)
+    g_warning("the bridges that ran before cannot be read: %s", error->message);
+  for (guint i = 0; api->saved && i < api->saved->len;) {
+    MgPipelineRow *row = g_ptr_array_index(api->saved, i);
+    if (room_known(api, row->room, TRUE)) {
+      relaunch(api, row);
+      g_ptr_array_remove_index(api->saved, i);
+    } else {
+      i++;
+    }
+  }
+  if (api->saved && api->saved->len)
+    g_info("%u bridges will restart when their rooms have media again", api->saved->len);
+}
+
+void
+mg_bridge_api_on_room_live(MgBridgeApi *api, const char *room)
+{
+  for (guint i = 0; api->saved && i < api->saved->len;) {
+    MgPipelineRow *row = g_ptr_array_index(api->saved, i);
+    if (strcmp(row->room, room)) {
+      i++;
+      continue;
+    }
+    /* Out of the list first: starting it adds tracks to the room, which calls us again. */
+    g_autoptr(MgPipelineRow) mine = g_ptr_array_steal_index(api->saved, i);
+    relaunch(api, mine);
+  }
+}
+
 MgBridgeApi *
 mg_bridge_api_new(MgHttpServer *server, MgAdmin *admin, MgMediaEngine *engine, MgConference *conference, MgStore *store,
                   const char *secret, const char *public_url)
@@ -606,12 +397,13 @@ mg_bridge_api_new(MgHttpServer *server, MgAdmin *admin, MgMediaEngine *engine, M
   api->secret = secret;
   api->public_url = public_url;
   api->http = mg_httpc_new(NULL);
-  api->bridges = g_hash_table_new_full(g_str_hash, g_str_equal, NULL, bridge_free);
-  api->tick = g_timeout_add(TICK_MS, on_tick, api);
+  api->bridges = g_hash_table_new_full(g_str_hash, g_str_equal, NULL, mg_bridge_free);
+  api->tick = g_timeout_add(TICK_MS, mg_bridge_tick, api);
   mg_admin_add_room_action(admin, "bridges", on_room_bridges, api);
   mg_admin_add_room_action(admin, "bridge-token", on_bridge_token, api);
   mg_admin_add_room_detail(admin, "bridges", room_bridges, api);
   mg_http_server_add_routes(server, routes, G_N_ELEMENTS(routes), api);
+  restore(api);
   return api;
 }
 
@@ -621,8 +413,10 @@ mg_bridge_api_free(MgBridgeApi *api)
   if (!api)
     return;
   g_source_remove(api->tick);
-  api->conference = NULL; /* it is going too, and lets its participants go itself */
-  g_hash_table_unref(api->bridges);
+  api->conference = NULL;           /* it is going too, and lets its participants go itself */
+  g_hash_table_unref(api->bridges); /* they stay in the store: they come back at the next start */
+  mg_bridge_rtc_flush();            /* legs torn down while they gathered stop now */
+  g_clear_pointer(&api->saved, g_ptr_array_unref);
   mg_httpc_free(api->http); /* the DELETEs just queued are cancelled: the far sides time the sessions out */
   g_free(api);
 }

@@ -4,7 +4,8 @@
  * the far side's over WHEP: POST and DELETE
  * /api/v1/admin/rooms/<room>/bridges[/<id>], GET /api/v1/admin/bridges and
  * the room detail list them. The far side's operator issues the token with
- * POST /api/v1/admin/rooms/<room>/bridge-token. */
+ * POST /api/v1/admin/rooms/<room>/bridge-token. Running bridges are kept in
+ * the store (signaling/pipelines.h) and start again after a restart. */
 #pragma once
 
 #include "gateway/admin.h"
@@ -21,7 +22,10 @@ typedef struct MgBridgeApi MgBridgeApi;
  * starts their WHIP/WHEP URLs. (transfer full) */
 MgBridgeApi *mg_bridge_api_new(MgHttpServer *server, MgAdmin *admin, MgMediaEngine *engine, MgConference *conference,
                                MgStore *store, const char *secret, const char *public_url);
-/* Stops every bridge (the far side's resources are deleted, best effort). */
+/* A room has media (a WHIP room after a restart): its saved bridges start again. */
+void mg_bridge_api_on_room_live(MgBridgeApi *api, const char *room);
+/* Stops every bridge (the far side's resources are deleted, best effort);
+ * they stay in the store and start again at the next start. */
 void mg_bridge_api_free(MgBridgeApi *api);
 
 typedef struct {

@@ -101,3 +101,36 @@ mg_bridge_http_class(int status)
     return MG_BRIDGE_HTTP_FATAL;
   return MG_BRIDGE_HTTP_RETRY;
 }
+
+void
+mg_bridge_liveness_init(MgBridgeLiveness *l, guint64 heard, gint64 now_ms)
+{
+  *l = (MgBridgeLiveness){ .heard = heard, .quiet_since_ms = now_ms };
+}
+
+gboolean
+mg_bridge_liveness_tick(MgBridgeLiveness *l, guint64 heard, gint64 now_ms)
+{
+  if (heard != l->heard) {
+    l->heard = heard;
+    l->quiet_since_ms = now_ms;
+    return FALSE;
+  }
+  if (l->probing || now_ms - l->quiet_since_ms < MG_BRIDGE_QUIET_MS)
+    return FALSE;
+  l->probing = TRUE;
+  return TRUE;
+}
+
+void
+mg_bridge_liveness_alive(MgBridgeLiveness *l, gint64 now_ms)
+{
+  l->probing = FALSE;
+  l->quiet_since_ms = now_ms;
+}
+
+gboolean
+mg_bridge_probe_is_dead(int status)
+{
+  return status == 0 || status == 404 || status == 410;
+}

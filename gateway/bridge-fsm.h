@@ -57,6 +57,31 @@ MgBridgeFsmAction mg_bridge_fsm_tick(MgBridgeFsm *f, gint64 now_ms);
 /* STOPPED (with reason, may be NULL); nothing follows. */
 void mg_bridge_fsm_stop(MgBridgeFsm *f, const char *reason);
 
+/* Liveness of a connected leg whose far side may send nothing (nobody
+ * publishes there): when nothing (RTP nor RTCP) has arrived for
+ * MG_BRIDGE_QUIET_MS, the caller probes the far side's session URL;
+ * a live answer starts the quiet time over. */
+typedef struct {
+  guint64 heard;         /* the far side's packets counted so far */
+  gint64 quiet_since_ms; /* when that count last changed (or the watch began) */
+  gboolean probing;      /* a probe is out */
+} MgBridgeLiveness;
+
+#define MG_BRIDGE_QUIET_MS 5000
+#define MG_BRIDGE_PROBE_TIMEOUT_MS 5000
+
+/* Starts watching at now_ms (the leg is up). */
+void mg_bridge_liveness_init(MgBridgeLiveness *l, guint64 heard, gint64 now_ms);
+/* heard: the far side's packets so far. TRUE when a probe must go out now
+ * (it is then marked as out). */
+gboolean mg_bridge_liveness_tick(MgBridgeLiveness *l, guint64 heard, gint64 now_ms);
+/* The probe's answer said the session is alive: quiet again from now_ms. */
+void mg_bridge_liveness_alive(MgBridgeLiveness *l, gint64 now_ms);
+/* Whether a probe's answer (status, 0 = no answer) means the far side's
+ * session is gone: no answer (refused, timed out), 404 or 410. Any other
+ * answer (2xx; 405 from a server without GET on sessions; 5xx) is alive. */
+gboolean mg_bridge_probe_is_dead(int status);
+
 const char *mg_bridge_state_name(MgBridgeState state);
 MgBridgeHttpClass mg_bridge_http_class(int status);
 

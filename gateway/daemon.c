@@ -143,6 +143,8 @@ on_conference_event(const MgConferenceEvent *ev, gpointer data)
     mg_recordings_api_on_conference_event(d->recordings_api, ev);
   if (d->streams_api && ev->type == MG_CONFERENCE_ROOM_STARTED)
     mg_streams_api_on_room_live(d->streams_api, ev->room);
+  if (d->bridge_api && ev->type == MG_CONFERENCE_ROOM_STARTED)
+    mg_bridge_api_on_room_live(d->bridge_api, ev->room);
   g_debug("room %s: %s%s%s%s%s", ev->room, mg_conference_event_name(ev->type), ev->participant ? " " : "",
           ev->participant ? ev->participant : "", ev->track ? " " : "", ev->track ? ev->track : "");
 }
@@ -162,6 +164,8 @@ on_media_event(const MgMediaEvent *ev, gpointer data)
     mg_conference_on_media_event(d->conference, ev);
   if (d->streams_api && ev->type == MG_MEDIA_EVENT_TRACK_ADDED) /* WHIP rooms have no conference */
     mg_streams_api_on_room_live(d->streams_api, ev->room);
+  if (d->bridge_api && ev->type == MG_MEDIA_EVENT_TRACK_ADDED)
+    mg_bridge_api_on_room_live(d->bridge_api, ev->room);
   if (d->recordings_api && ev->type == MG_MEDIA_EVENT_ACTIVE_SPEAKER)
     mg_recordings_api_on_speaker(d->recordings_api, ev->room, ev->track, ev->party, g_get_monotonic_time());
   static const char *const names[] = {

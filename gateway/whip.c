@@ -271,11 +271,24 @@ on_delete(MgHttpRequest *req, gpointer data)
   mg_http_request_respond(req, 200, "text/plain", NULL);
 }
 
+/* Whether a session is still there (bridges ask when its media is quiet,
+ * docs/bridge.md): 204, or 404 for an unknown or closed one. Like DELETE,
+ * the resource URL is the capability. */
+static void
+on_get(MgHttpRequest *req, gpointer data)
+{
+  MgWhip *whip = data;
+  add_cors(req);
+  g_autofree char *peer = resource_peer(whip, req);
+  if (peer)
+    mg_http_request_respond(req, 204, "text/plain", NULL);
+}
+
 static void
 on_options(MgHttpRequest *req, gpointer data)
 {
   add_cors(req);
-  mg_http_request_add_header(req, "access-control-allow-methods", "POST, PATCH, DELETE, OPTIONS");
+  mg_http_request_add_header(req, "access-control-allow-methods", "GET, POST, PATCH, DELETE, OPTIONS");
   mg_http_request_add_header(req, "access-control-allow-headers", "Authorization, Content-Type, If-Match");
   mg_http_request_add_header(req, "access-control-max-age", "86400");
   mg_http_request_add_header(req, "accept-post", "application/sdp");
@@ -287,6 +300,7 @@ static const MgHttpRoute routes[] = {
   { "PATCH", "/whip/", MG_HTTP_PREFIX, on_patch },     { "PATCH", "/whep/", MG_HTTP_PREFIX, on_patch },
   { "DELETE", "/whip/", MG_HTTP_PREFIX, on_delete },   { "DELETE", "/whep/", MG_HTTP_PREFIX, on_delete },
   { "OPTIONS", "/whip/", MG_HTTP_PREFIX, on_options }, { "OPTIONS", "/whep/", MG_HTTP_PREFIX, on_options },
+  { "GET", "/whip/", MG_HTTP_PREFIX, on_get },         { "GET", "/whep/", MG_HTTP_PREFIX, on_get },
 };
 
 MgWhip *

@@ -48,12 +48,19 @@ MgBridgeRtc *mg_bridge_rtc_new(MgMediaEngine *engine, const MgBridgeRtcConfig *c
                                const MgBridgeRtcCallbacks *callbacks, gpointer user_data, GError **error);
 /* The far side's answer. FALSE with error when it is not SDP. */
 gboolean mg_bridge_rtc_set_answer(MgBridgeRtc *rtc, const char *sdp, GError **error);
-/* Stops the pipeline (and the tap); no callback runs afterwards. */
+/* Stops the pipeline (and the tap); no callback runs afterwards. A pipeline
+ * whose ICE agent is still gathering stops once that is over (at most 5 s
+ * later, on the control loop). */
 void mg_bridge_rtc_free(MgBridgeRtc *rtc);
+/* At shutdown: stops the pipelines still waiting for their gathering to end
+ * (waits for it, at most 5 s in all). */
+void mg_bridge_rtc_flush(void);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC(MgBridgeRtc, mg_bridge_rtc_free)
 
 /* RTP packets sent (push) or received (pull) so far. */
 guint64 mg_bridge_rtc_get_packets(MgBridgeRtc *rtc);
+/* Packets from the far side so far: its RTCP, and for a pull its RTP. */
+guint64 mg_bridge_rtc_get_heard(MgBridgeRtc *rtc);
 /* Tracks being sent (push) or m-lines that have received media (pull). */
 guint mg_bridge_rtc_get_tracks(MgBridgeRtc *rtc);
 

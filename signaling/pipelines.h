@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT
- * Running live streams and ingests kept in the store, so that they come back
+ * Running live streams, ingests and bridges kept in the store, so that they come back
  * after meetgate restarts. Their settings (RTMP URLs with stream keys, RTSP
- * passwords) are sealed (mg_store_seal). */
+ * passwords, bridge tokens) are sealed (mg_store_seal). */
 #pragma once
 
 #include <glib.h>
@@ -12,7 +12,7 @@ G_BEGIN_DECLS
 
 typedef struct {
   char *id;
-  char *kind; /* "stream" | "ingest" */
+  char *kind; /* "stream" | "ingest" | "bridge" */
   char *room;
   char *spec; /* the owner's settings (JSON), unsealed */
   gint64 started_s;

@@ -121,6 +121,33 @@ test_parse(void)
   }
 }
 
+/* A quiet far side is probed after MG_BRIDGE_QUIET_MS without a packet;
+ * packets or a live answer start the quiet time over; one probe at a time. */
+static void
+test_liveness(void)
+{
+  MgBridgeLiveness l;
+  mg_bridge_liveness_init(&l, 7, 1000);
+  g_assert_false(mg_bridge_liveness_tick(&l, 7, 1000 + MG_BRIDGE_QUIET_MS - 1));
+  /* A packet arrives: the quiet time starts over. */
+  g_assert_false(mg_bridge_liveness_tick(&l, 8, 3000));
+  g_assert_false(mg_bridge_liveness_tick(&l, 8, 3000 + MG_BRIDGE_QUIET_MS - 1));
+  g_assert_true(mg_bridge_liveness_tick(&l, 8, 3000 + MG_BRIDGE_QUIET_MS));
+  /* One probe at a time, however long its answer takes. */
+  g_assert_false(mg_bridge_liveness_tick(&l, 8, 3000 + 3 * MG_BRIDGE_QUIET_MS));
+  mg_bridge_liveness_alive(&l, 20000);
+  g_assert_false(mg_bridge_liveness_tick(&l, 8, 20000 + MG_BRIDGE_QUIET_MS - 1));
+  g_assert_true(mg_bridge_liveness_tick(&l, 8, 20000 + MG_BRIDGE_QUIET_MS));
+  /* What the answer means. */
+  g_assert_true(mg_bridge_probe_is_dead(0));
+  g_assert_true(mg_bridge_probe_is_dead(404));
+  g_assert_true(mg_bridge_probe_is_dead(410));
+  g_assert_false(mg_bridge_probe_is_dead(204));
+  g_assert_false(mg_bridge_probe_is_dead(200));
+  g_assert_false(mg_bridge_probe_is_dead(405));
+  g_assert_false(mg_bridge_probe_is_dead(503));
+}
+
 int
 main(int argc, char **argv)
 {
@@ -128,5 +155,6 @@ main(int argc, char **argv)
   g_test_add_func("/bridge/connect-and-backoff", test_connect_and_backoff);
   g_test_add_func("/bridge/timeout-refusal-stop", test_timeout_refusal_stop);
   g_test_add_func("/bridge/parse", test_parse);
+  g_test_add_func("/bridge/liveness", test_liveness);
   return g_test_run();
 }
