@@ -509,6 +509,24 @@ class Bridge(unittest.TestCase):
         status, r = api(self.a, "DELETE", "/api/v1/admin/rooms/%s/bridges/%s" % (room_a, bid))
         self.assertEqual((status, r["state"]), (200, "stopped"), r)
 
+    def test_5_a_bridge_made_before_anyone_sends_carries_media_later(self):
+        # The usual order for an operator: the bridge is set up with the rooms, before the
+        # meeting; people publish later and the bridge's m-lines take their tracks then.
+        clients = []
+        try:
+            ra, rb, pa, pb, br, tok = self.bridged_pair("Early", clients, publish=False)
+
+            async def steps():
+                await pa.publish()
+                await pb.publish()
+                self.assertTrue(await pa.wait_frames(count=20, timeout=25), "Ada decodes Bo: %s" % pa.frames)
+                self.assertTrue(await pb.wait_frames(count=20, timeout=25), "Bo decodes Ada: %s" % pb.frames)
+            run(steps(), timeout=70)
+            now = self.bridge(ra["room"]["id"], br["id"])
+            self.assertEqual((now["state"], now["tracks"]), ("connected", {"sent": 2, "received": 2}), now)
+        finally:
+            self.close_clients(clients)
+
 
 if __name__ == "__main__":
     unittest.main(verbosity=2)
