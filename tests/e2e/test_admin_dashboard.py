@@ -8,22 +8,16 @@ screenshot of the dashboard.
 usage: test_admin_dashboard.py <meetgate binary> [<output dir for screenshots>]"""
 import os
 import shutil
-import sys
 import tempfile
 import time
 import unittest
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, os.path.join(HERE, "..", "integration"))
-sys.path.insert(0, HERE)
-import rtcpeers  # noqa: E402
+from e2eboot import start  # sets sys.path: first
 
-rtcpeers.netns_reexec()
+BINARY, OUT_DIR = start()
 
 from pagecase import PageCase  # noqa: E402
 
-BINARY = sys.argv.pop(1) if len(sys.argv) > 1 else "build/meetgate"
-OUT_DIR = sys.argv.pop(1) if len(sys.argv) > 1 else os.getcwd()
 SECRET = "dashboard-e2e-secret-0123456789abcdef012345"
 OPS_KEY = "dashboard-e2e-operator-key-0123"
 SHARED_COPY = "/tmp/meetgate-admin-dashboard.png"

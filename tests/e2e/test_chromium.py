@@ -17,19 +17,15 @@ import traceback
 import unittest
 from urllib.parse import urlencode
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, os.path.join(HERE, "..", "integration"))
-sys.path.insert(0, HERE)
+from e2eboot import HERE, start  # sets sys.path: first
+
+BINARY, OUT_DIR = start()
+
 import rtcpeers  # noqa: E402
-
-rtcpeers.netns_reexec()
-
 from browser import Browser, PageServer  # noqa: E402
 from mgtest import Daemon  # noqa: E402
 from rtcpeers import make_token  # noqa: E402
 
-BINARY = sys.argv.pop(1) if len(sys.argv) > 1 else "build/meetgate"
-OUT_DIR = sys.argv.pop(1) if len(sys.argv) > 1 else os.getcwd()
 SECRET = "e2e-test-secret-0123456789abcdef0123456789"
 
 

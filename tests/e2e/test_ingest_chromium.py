@@ -7,22 +7,15 @@ everything runs in a loopback-only namespace.
 
 usage: test_ingest_chromium.py <meetgate binary> [<output dir for screenshots>]"""
 import os
-import sys
 import unittest
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-INTEGRATION = os.path.join(HERE, "..", "integration")
-sys.path.insert(0, INTEGRATION)
-sys.path.insert(0, HERE)
-import rtcpeers  # noqa: E402
+from e2eboot import start  # sets sys.path: first
 
-rtcpeers.netns_reexec()
+BINARY, OUT_DIR = start()
 
 from pagecase import PageCase  # noqa: E402
 from rtsp_server import Camera  # noqa: E402
 
-BINARY = sys.argv.pop(1) if len(sys.argv) > 1 else "build/meetgate"
-OUT_DIR = sys.argv.pop(1) if len(sys.argv) > 1 else os.getcwd()
 SECRET = "ingest-e2e-secret-0123456789abcdef0123456789"
 OPS_KEY = "ingest-e2e-operator-key-0123"
 

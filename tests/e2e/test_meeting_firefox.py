@@ -18,18 +18,13 @@ import time
 import unittest
 import urllib.parse
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, os.path.join(HERE, "..", "integration"))
-sys.path.insert(0, HERE)
-import rtcpeers  # noqa: E402
+from e2eboot import start  # sets sys.path: first
 
-rtcpeers.netns_reexec()
+BINARY, OUT_DIR = start()
 
 from firefox import Firefox  # noqa: E402
 from pagecase import PageCase  # noqa: E402
 
-BINARY = sys.argv.pop(1) if len(sys.argv) > 1 else "build/meetgate"
-OUT_DIR = sys.argv.pop(1) if len(sys.argv) > 1 else os.getcwd()
 SECRET = "meeting-ff-e2e-secret-0123456789abcdef0123456789"
 OPS_KEY = "meeting-ff-e2e-operator-key-0123"
 

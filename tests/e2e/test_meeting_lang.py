@@ -10,21 +10,15 @@ why, in Chinese.
 usage: test_meeting_lang.py <meetgate binary> [<output dir for screenshots>]"""
 import os
 import socket
-import sys
 import time
 import unittest
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, os.path.join(HERE, "..", "integration"))
-sys.path.insert(0, HERE)
-import rtcpeers  # noqa: E402
+from e2eboot import start  # sets sys.path: first
 
-rtcpeers.netns_reexec()
+BINARY, OUT_DIR = start()
 
 from pagecase import PageCase  # noqa: E402
 
-BINARY = sys.argv.pop(1) if len(sys.argv) > 1 else "build/meetgate"
-OUT_DIR = sys.argv.pop(1) if len(sys.argv) > 1 else os.getcwd()
 SECRET = "meeting-lang-e2e-secret-0123456789abcdef012345"
 OPS_KEY = "meeting-lang-e2e-operator-key-01"
 ZH_ARGS = ["--lang=zh-CN", "--accept-lang=zh-CN,zh"]
