@@ -280,25 +280,31 @@ class MediaFaults(unittest.TestCase):
         status, _, _ = http("GET", self.base + "/healthz")
         self.assertEqual(status, 200)
 
+    async def impaired_pair(self, room, counts, wrap_publisher, wrap_player):
+        """A publisher and a player of room, each connection wrapped by its impairment
+        shim and watched by counts; returned once the player decodes video."""
+        pub = AiortcClient(self.base, room, self.token(room, "pub"))
+        await pub.publish()
+        wrap_publisher(pub.pc)
+        counts.watch_publisher(pub.pc)
+        await asyncio.sleep(0.5)
+        sub = AiortcClient(self.base, room, self.token(room, "sub"))
+        sub.pc.addTransceiver("audio", direction="recvonly")
+        sub.pc.addTransceiver("video", direction="recvonly")
+        wrap_player(sub.pc)
+        counts.watch_player(sub.pc)
+        await sub.play(audio=False, video=False)  # transceivers added above, to wrap them first
+        if not await sub.wait_frames(kinds=("video",), count=1, timeout=15):
+            raise AssertionError("no video frame before the impairment: %s" % sub.frames)
+        return pub, sub
+
     def test_loss_with_nack(self):
         room = "loss"
         counts = NackCounter()
         pub_drop, sub_drop = Dropper(SEED), Dropper(SEED + 1)
 
         async def go():
-            pub = AiortcClient(self.base, room, self.token(room, "pub"))
-            await pub.publish()
-            pub_drop.on_send(pub.pc)
-            counts.watch_publisher(pub.pc)
-            await asyncio.sleep(0.5)
-            sub = AiortcClient(self.base, room, self.token(room, "sub"))
-            sub.pc.addTransceiver("audio", direction="recvonly")
-            sub.pc.addTransceiver("video", direction="recvonly")
-            sub_drop.on_receive(sub.pc)
-            counts.watch_player(sub.pc)
-            await sub.play(audio=False, video=False)  # transceivers added above, to wrap them first
-            if not await sub.wait_frames(kinds=("video",), count=1, timeout=15):
-                raise AssertionError("no video frame without loss: %s" % sub.frames)
+            pub, sub = await self.impaired_pair(room, counts, pub_drop.on_send, sub_drop.on_receive)
             clean = await buckets(sub, 3)
             pub_drop.rate = sub_drop.rate = LOSS
             lossy = await buckets(sub, 10)
@@ -331,19 +337,7 @@ class MediaFaults(unittest.TestCase):
         pub_imp, sub_imp = Dropper(SEED + 2), Dropper(SEED + 3)
 
         async def go():
-            pub = AiortcClient(self.base, room, self.token(room, "pub"))
-            await pub.publish()
-            pub_imp.both_ways(pub.pc)
-            counts.watch_publisher(pub.pc)
-            await asyncio.sleep(0.5)
-            sub = AiortcClient(self.base, room, self.token(room, "sub"))
-            sub.pc.addTransceiver("audio", direction="recvonly")
-            sub.pc.addTransceiver("video", direction="recvonly")
-            sub_imp.both_ways(sub.pc)
-            counts.watch_player(sub.pc)
-            await sub.play(audio=False, video=False)
-            if not await sub.wait_frames(kinds=("video",), count=1, timeout=15):
-                raise AssertionError("no video frame before the impairment: %s" % sub.frames)
+            pub, sub = await self.impaired_pair(room, counts, pub_imp.both_ways, sub_imp.both_ways)
             clean = await buckets(sub, 2)
             nacked_before = len(counts.publisher_nacked)
             for imp in (pub_imp, sub_imp):
