@@ -3,24 +3,8 @@
  * to its series) cancels that occurrence, so that its room closes like a
  * cancel through the meetings API (docs/calendars.md). */
 #define G_LOG_DOMAIN "feeds"
-#include <sqlite3.h>
-
 #include "signaling/feeds-private.h"
 #include "signaling/meetings.h"
-
-/* The room window's lead (mg_meetings_set_margins()), as the store keeps it. */
-static gint64
-lead_s(MgStore *store)
-{
-  sqlite3_stmt *st = NULL;
-  gint64 v = MG_MEETINGS_DEFAULT_LEAD_S;
-  if (sqlite3_prepare_v2(mg_store_get_db(store), "SELECT value FROM meta WHERE key = 'meetings.lead_s'", -1, &st,
-                         NULL) == SQLITE_OK &&
-      sqlite3_step(st) == SQLITE_ROW)
-    v = sqlite3_column_int64(st, 0);
-  sqlite3_finalize(st);
-  return v;
-}
 
 static gboolean
 has_time(const GArray *times, gint64 t)
@@ -51,7 +35,7 @@ mg_feeds_cancel_running_exdates(MgStore *store, const MgMeeting *m, gint64 now_s
   g_autoptr(MgMeetingsEntry) old = mg_meetings_find(store, m->source, m->external_id, 0);
   if (!old || old->meeting->cancelled)
     return 0;
-  gint64 lead = lead_s(store);
+  gint64 lead = mg_meetings_get_lead(store);
   guint n = 0;
   for (guint i = 0; i < m->exdates->len; i++) {
     gint64 t = g_array_index(m->exdates, gint64, i);

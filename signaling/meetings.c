@@ -690,11 +690,17 @@ mg_meetings_list(MgStore *store, const char *source, gint64 from_s, gint64 to_s,
   return out;
 }
 
+gint64
+mg_meetings_get_lead(MgStore *store)
+{
+  return meta_int(mg_store_get_db(store), "meetings.lead_s", MG_MEETINGS_DEFAULT_LEAD_S);
+}
+
 gboolean
 mg_meetings_room_cancelled_at(MgStore *store, const char *room_id, gint64 now_s)
 {
   sqlite3 *db = mg_store_get_db(store);
-  gint64 lead = meta_int(db, "meetings.lead_s", MG_MEETINGS_DEFAULT_LEAD_S);
+  gint64 lead = mg_meetings_get_lead(store);
   /* The master row (recurrence id 0) cancelled, or a cancelled occurrence
    * row spanning now; a live occurrence of the same room keeps it. */
   sqlite3_stmt *st = prepare(db,

@@ -67,6 +67,8 @@ typedef struct {
 /* Sets the room window margins (opens lead_s before a meeting, closes grace_s
  * after it), kept in the store for every later upsert. */
 gboolean mg_meetings_set_margins(MgStore *store, gint64 lead_s, gint64 grace_s, GError **error);
+/* The lead the store keeps (how long before its start a meeting's room opens). */
+gint64 mg_meetings_get_lead(MgStore *store);
 
 /* Inserts or updates m (source, external_id and recurrence_id identify it)
  * and its room, in one durable transaction. The same content twice is
